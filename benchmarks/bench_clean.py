@@ -1,0 +1,107 @@
+"""Score body cleaning on the readability-pages corpus: precision, recall, F1, median ms/page.
+
+Two paths are scored, each beside a baseline measured in the same run:
+
+* HTML path: ``to_text(clean(source_html, "html"))`` against html2text alone.
+* Text path: the page first flattened to a plain-text dump with html2text (no links, no images),
+  then ``to_text(clean(dump, "text"))`` against the dump left uncleaned.
+
+Run:  PYTHONPATH=src python benchmarks/bench_clean.py [--sample N] [--only html|text] [--dump DIR]
+The corpus and scorer live in ../shared beside the repository and are never copied into it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import html2text
+
+from newsreader.ingest.clean import clean, to_text
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpora" / "readability-pages"
+SCORER = SHARED / "tools" / "score_bodies.py"
+
+
+def load_scorer() -> ModuleType:
+    """Import score_bodies.py from the shared tools folder."""
+    spec = importlib.util.spec_from_file_location("score_bodies", SCORER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def text_dump(html: str) -> str:
+    """What a "save page as text" tool would give: html2text without links or images."""
+    conv = html2text.HTML2Text()
+    conv.ignore_links = True
+    conv.ignore_images = True
+    conv.body_width = 0
+    return conv.handle(html)
+
+
+def load_pages(sample: int) -> dict[str, str]:
+    """{page name: source HTML}; every page, or an evenly spread sample of ``sample`` pages."""
+    names = sorted(p.name for p in CORPUS.iterdir() if (p / "source.html.gz").exists())
+    if sample:
+        step = max(1, len(names) // sample)
+        names = names[::step][:sample]
+    return {n: gzip.open(CORPUS / n / "source.html.gz").read().decode("utf-8", "replace")
+            for n in names}
+
+
+def run(inputs: dict[str, str], fn: Callable[[str], str]) -> tuple[dict[str, str], float]:
+    """Apply ``fn`` to every input single-threaded; return outputs and the median ms per page."""
+    out, times = {}, []
+    for name, raw in inputs.items():
+        t0 = time.perf_counter()
+        out[name] = fn(raw)
+        times.append((time.perf_counter() - t0) * 1000)
+    return out, statistics.median(times)
+
+
+def main() -> None:
+    """Print the figures of every path and baseline."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample", type=int, default=0, help="score only N pages (0 = all)")
+    ap.add_argument("--only", choices=("html", "text"), help="score one path only")
+    ap.add_argument("--dump", type=Path, help="write each path's outputs as JSON to this folder")
+    args = ap.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"corpus not found: {CORPUS}")
+    scorer = load_scorer()
+    pages = load_pages(args.sample)
+    gold = {n: t for n, t in scorer.reference(str(CORPUS)).items() if n in pages}
+    dumps = {n: text_dump(h) for n, h in pages.items()}
+
+    rows: list[tuple[str, dict[str, str], Callable[[str], str]]] = []
+    if args.only != "text":
+        rows += [("html2text alone (baseline)", pages, text_dump),
+                 ("HTML path", pages, lambda h: to_text(clean(h, "html")))]
+    if args.only != "html":
+        rows += [("text dump uncleaned (baseline)", dumps, lambda d: d),
+                 ("text path", dumps, lambda d: to_text(clean(d, "text")))]
+    print(f"{len(pages)} pages from {CORPUS}")
+    print(f"{'':32} {'P':>6} {'R':>6} {'F1':>6} {'ms/page':>8}")
+    for label, inputs, fn in rows:
+        out, ms = run(inputs, fn)
+        p, r, f1 = scorer.score(gold, out)
+        print(f"{label:32} {p:6.3f} {r:6.3f} {f1:6.3f} {ms:8.1f}")
+        if args.dump:
+            args.dump.mkdir(parents=True, exist_ok=True)
+            slug = label.split(" (")[0].replace(" ", "_")
+            (args.dump / f"{slug}.json").write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""The command line: ``newsreader DIR`` opens the reader; subcommands script the library.
+
+Errors are one line on stderr: exit 2 for usage, 1 for failure, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from newsreader import __version__
+
+COMMANDS = ("list", "show", "index", "search", "problems")
+
+
+class UsageError(Exception):
+    """Bad arguments: exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with every subcommand."""
+    parser = _Parser(
+        prog="newsreader",
+        description="A fast, keyboard-driven terminal reader for a folder of news articles.\n\n"
+        "  newsreader DIR            open the reader on a folder\n"
+        "  newsreader COMMAND ...    script it (see below)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    parser.add_argument("--data-dir", help="where the cache and your state live "
+                        "(default: $NEWSREADER_DATA_DIR or the platform's user data dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("list", help="list every article in a folder, newest first")
+    p.add_argument("dir")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one object per article")
+    p.add_argument("--query", "-q", default="", help="filter with the search syntax")
+
+    p = sub.add_parser("show", help="print files as articles")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="JSON Lines including the cleaned body")
+    p.add_argument("--text", action="store_true", help="plain-text body: no Markdown, no link targets")
+
+    p = sub.add_parser("index", help="sync a folder into the cache")
+    p.add_argument("dir")
+
+    p = sub.add_parser("search", help="full-text search (see the README for the syntax)")
+    p.add_argument("dir")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("problems", help="files that were skipped, and why")
+    p.add_argument("dir")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsreader`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args_list)
+    except UsageError as error:
+        print(f"newsreader: {error}", file=sys.stderr)
+        print("Try 'newsreader --help'.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsreader: interrupted; the next run carries on where this one stopped", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+        print(f"newsreader: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(argv: list[str]) -> int:
+    parser = build_parser()
+    # `newsreader DIR` (no subcommand) opens the reader.
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in COMMANDS and "-h" not in argv and "--help" not in argv:
+        return _run_tui(parser, argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handler: Callable[[argparse.Namespace], int] = globals()[f"_cmd_{args.command}"]
+    return handler(args)
+
+
+def _run_tui(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    tui = _Parser(prog="newsreader", add_help=False)
+    tui.add_argument("--data-dir")
+    tui.add_argument("dir")
+    args = tui.parse_args(argv)
+    folder = _folder(args.dir)
+    from newsreader.tui.app import run
+
+    return run(str(folder), args.data_dir)
+
+
+def _folder(path: str) -> Path:
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise UsageError(f"no such folder: {path}")
+    if not folder.is_dir():
+        raise UsageError(f"not a folder: {path}")
+    return folder
+
+
+def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
+    from newsreader.library.library import Library
+
+    library = Library.open(_folder(args.dir), args.data_dir)
+    for warning in library.warnings:
+        print(f"newsreader: {warning}", file=sys.stderr)
+    progress = None if quiet or not sys.stderr.isatty() else _progress_bar
+    report = library.sync(progress)
+    if progress:
+        print(file=sys.stderr)
+    return library, report
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", end="", file=sys.stderr)
+
+
+def _row_json(library: Any, row: Any) -> dict[str, Any]:
+    article = library.article(row.rowid)
+    data = article.to_json()
+    data["url"] = article.url or article.web_url
+    data["read"], data["starred"] = row.read, row.starred
+    data["related_local"] = library.related_local_ids(article)
+    if row.snippet:
+        data["snippet"] = row.snippet.replace("\x02", "[").replace("\x03", "]")
+    return dict(data)
+
+
+def _print_rows(library: Any, rows: list[Any], as_json: bool) -> None:
+    for row in rows:
+        if as_json:
+            print(json.dumps(_row_json(library, row), ensure_ascii=False))
+        else:
+            date = row.published.strftime("%Y-%m-%d") if row.published else "          "
+            mark = "*" if row.starred else ("N" if not row.read else " ")
+            print(f"{mark} {date}  {row.title}  ({row.provider})" if row.provider else f"{mark} {date}  {row.title}")
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from newsreader.library.library import View
+
+    library, _ = _open(args)
+    view = View(query=args.query)
+    _print_rows(library, library.rows(library.ids(view), args.query), args.json)
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from newsreader.library.library import View
+
+    library, _ = _open(args)
+    view = View(query=args.query)
+    rows = library.rows(library.ids(view), args.query)
+    _print_rows(library, rows, args.json)
+    if not rows and not args.json:
+        print("no matches", file=sys.stderr)
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    library, report = _open(args, quiet=False)
+    print(report.summary())
+    problems = library.problems()
+    if problems:
+        print(f"{len(problems)} files skipped: see 'newsreader problems {args.dir}'")
+    return 0
+
+
+def _cmd_problems(args: argparse.Namespace) -> int:
+    library, _ = _open(args)
+    for problem in library.problems():
+        print(f"{problem.path}: {problem.reason}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from newsreader.ingest.clean import to_text
+    from newsreader.ingest.load import load_file
+    from newsreader.model import Problem
+
+    failures = 0
+    for path in args.paths:
+        if not os.path.exists(path):
+            print(f"newsreader: {path}: no such file", file=sys.stderr)
+            failures += 1
+            continue
+        result = load_file(path)
+        if isinstance(result, Problem):
+            print(f"newsreader: {path}: {result.reason}", file=sys.stderr)
+            failures += 1
+            continue
+        body = to_text(result.body) if args.text else result.body
+        if args.json:
+            data = result.to_json(with_body=True)
+            data["body"] = body
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print(f"# {result.title}\n")
+            meta = " · ".join(x for x in (result.provider, result.published.date().isoformat()
+                                         if result.published else "", result.url) if x)
+            if meta:
+                print(meta + "\n")
+            print(body or result.excerpt)
+            print()
+    return 1 if failures else 0

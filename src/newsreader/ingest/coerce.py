@@ -1,0 +1,169 @@
+"""Turn untrusted front-matter values into the types the model wants. Never trusts, never raises."""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from newsreader.ingest.sanitize import clean_line, clean_text
+
+_NUMBER = re.compile(r"[+-]?(\d{1,18}(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%Y%m%d",
+)
+#: Bounds on how much of an untrusted structure is walked when keeping extras.
+_MAX_DEPTH = 8
+_MAX_ITEMS = 200
+
+
+def as_str(value: Any, limit: int = 500) -> str:
+    """A one-line string for a scalar, '' for anything else."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, str | int | float):
+        return clean_line(str(value), limit)
+    return ""
+
+
+def as_text(value: Any, limit: int = 20_000) -> str:
+    """A multi-line string for a scalar, '' for anything else."""
+    if isinstance(value, str):
+        return clean_text(value[:limit]).strip()
+    return as_str(value, limit)
+
+
+def as_list(value: Any, limit: int = 1000) -> list[Any]:
+    """A list, whatever came: a scalar becomes a one-item list, None an empty one."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value[:limit])
+    return [value]
+
+
+def as_str_list(value: Any, limit: int = 50) -> list[str]:
+    """Topics and tags: ``"AI"`` becomes ``["AI"]``; "a, b" stays one topic per comma."""
+    items = value.split(",") if isinstance(value, str) and "," in value else as_list(value)
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("title")
+        text = as_str(item, 80)
+        if text and text not in out:
+            out.append(text)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def as_int(value: Any) -> int | None:
+    """An int from an int, a float or a numeric string; None otherwise."""
+    number = as_number(value)
+    if isinstance(number, float):
+        return int(number) if math.isfinite(number) else None
+    return number if isinstance(number, int) else None
+
+
+def as_number(value: Any) -> Any:
+    """Numbers in strings become numbers; everything else is returned unchanged."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            number = float(text)
+            return number if math.isfinite(number) else value
+    return value
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timezone-aware datetime from the usual formats; None when it can't be read."""
+    try:
+        return _as_datetime(value)
+    except (ValueError, OverflowError, TypeError, OSError):
+        return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime.combine(value, time())
+    elif isinstance(value, int | float):
+        # Epoch seconds, or milliseconds when too large for seconds.
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    elif isinstance(value, str):
+        text = value.strip()[:64]
+        if not text:
+            return None
+        if text.isdigit() and len(text) >= 9:
+            return _as_datetime(int(text))
+        result = _parse_date_string(text)
+        if result is None:
+            return None
+    else:
+        return None
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=UTC)
+    return result
+
+
+def _parse_date_string(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError):
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """A bounded, JSON-safe copy of an untrusted YAML value (extras are kept this way).
+
+    Self-referencing aliases and alias bombs are cut off by the depth and item bounds.
+    """
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return as_number(clean_text(value[:5000]))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in list(value.items())[:_MAX_ITEMS]:
+            out[as_str(key, 100) or str(type(key).__name__)] = jsonable(item, depth + 1)
+        return out
+    if isinstance(value, list | tuple | set):
+        return [jsonable(item, depth + 1) for item in list(value)[:_MAX_ITEMS]]
+    return as_str(value)

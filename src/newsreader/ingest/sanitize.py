@@ -1,0 +1,72 @@
+"""Strip terminal-dangerous content from untrusted text, once, at ingest.
+
+Article files come from anywhere. Text that reaches the terminal must not be able to move the
+cursor, rewrite the window title, set the clipboard (OSC 52), plant hidden hyperlinks (OSC 8),
+or reorder what the reader sees (bidi overrides). Everything is removed here so no later layer
+has to think about it. Rich/Textual markup such as ``[bold]`` is left alone: the UI builds
+``Text`` objects, which show brackets literally.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Escape sequences, longest forms first. ESC-introduced strings (OSC, DCS, SOS, PM, APC) run to
+#: BEL or ST; an unterminated one is dropped to the end of its line, as a terminal would swallow it.
+#: 8-bit C1 introducers are only taken with a terminator on the same line: a stray U+0090 or
+#: U+009D in real text (say, from a cp1252 file) must not eat the rest of the line, and the char
+#: itself is removed below anyway.
+_SEQUENCE = re.compile(
+    r"""
+      (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)  # terminated string
+    | \x1b[\]PX^_] [^\x07\x1b\x9c\n]*                    # unterminated string
+    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]                # CSI: cursor, colour, erase ...
+    | \x1b [ -/]* [0-~]                                  # any other ESC sequence (ESC c, ESC ( B ...)
+    """,
+    re.VERBOSE,
+)
+
+#: Line breaks of every kind become "\n": a terminal renders U+2028/U+2029 unpredictably.
+_NEWLINE = re.compile(r"\r\n?|[\x0b\x0c\u2028\u2029]")
+
+#: Characters removed outright:
+#: C0 controls except tab and newline, DEL, C1 controls; bidi embeddings, overrides and isolates
+#: (U+202A-U+202E, U+2066-U+2069: "Trojan Source" reordering); invisible junk that hides or splits
+#: words (zero-width space U+200B, word joiner U+2060, U+FEFF, Mongolian vowel separator U+180E,
+#: interlinear annotation U+FFF9-U+FFFB); and lone surrogates, which cannot be encoded for
+#: the terminal and would crash output. ZWJ/ZWNJ (U+200C/U+200D) and LRM/RLM (U+200E/U+200F)
+#: stay: emoji, Persian and Indic text, and Arabic/Hebrew need them.
+_REMOVE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u180e\u200b\u202a-\u202e\u2060\u2066-\u2069"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff]+"
+)
+
+ELLIPSIS = "…"
+
+
+def clean_text(s: str) -> str:
+    """Remove terminal-dangerous content from untrusted multi-line text.
+
+    Drops ANSI CSI sequences, OSC strings (clipboard, hyperlinks, titles) ended by BEL or ST,
+    other ESC sequences, DCS/SOS/PM/APC strings, C0 controls except newline and tab, DEL, C1
+    controls, bidi overrides and isolates, lone surrogates and zero-width junk. Line endings
+    (CRLF, CR, VT, FF, U+2028, U+2029) become ``\\n``. The result contains no ESC at all, so no
+    sequence can survive or be re-formed, and ``clean_text(clean_text(s)) == clean_text(s)``.
+    """
+    s = _SEQUENCE.sub("", s)
+    s = _NEWLINE.sub("\n", s)
+    return _REMOVE.sub("", s)
+
+
+def clean_line(s: str, limit: int = 500) -> str:
+    """One display line: ``clean_text``, all whitespace collapsed to single spaces, stripped.
+
+    Longer than ``limit`` characters, it is cut to ``limit`` characters including a final ``…``.
+    For titles, providers and topics.
+    """
+    line = " ".join(clean_text(s).split())
+    if len(line) <= limit:
+        return line
+    if limit < 1:
+        return ""
+    return line[: limit - 1].rstrip() + ELLIPSIS

@@ -1,0 +1,229 @@
+"""Opening the two SQLite files: schema versions, migrations, recovery and concurrency settings.
+
+The cache is derived from the folder and may be thrown away and rebuilt at any time. The state is
+the user's own (read, starred, saved searches, positions): it is never deleted, only moved aside
+when it is damaged, with a loud warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CACHE_VERSION = 2
+STATE_VERSION = 1
+
+CACHE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files(
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    article_id TEXT,
+    problem TEXT
+);
+CREATE INDEX IF NOT EXISTS files_article ON files(article_id);
+CREATE TABLE IF NOT EXISTS articles(
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    body TEXT NOT NULL,
+    published INTEGER,
+    url TEXT NOT NULL,
+    web_url TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    added INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published DESC, rowid DESC);
+CREATE TABLE IF NOT EXISTS topics(article INTEGER NOT NULL, topic TEXT NOT NULL COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS topics_topic ON topics(topic, article);
+CREATE INDEX IF NOT EXISTS topics_article ON topics(article);
+CREATE TABLE IF NOT EXISTS url_keys(key TEXT NOT NULL, article INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS url_keys_key ON url_keys(key);
+CREATE INDEX IF NOT EXISTS url_keys_article ON url_keys(article);
+CREATE TABLE IF NOT EXISTS links(article INTEGER NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS links_key ON links(key);
+CREATE INDEX IF NOT EXISTS links_article ON links(article);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title, excerpt, body, provider, topics,
+    content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+"""
+
+#: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
+CACHE_MIGRATIONS: dict[int, str] = {
+    1: CACHE_SCHEMA,
+    2: "CREATE INDEX IF NOT EXISTS articles_provider ON articles(provider COLLATE NOCASE);",
+}
+
+STATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS read(id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS starred(id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS saved_searches(name TEXT PRIMARY KEY, query TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS positions(
+    folder TEXT PRIMARY KEY, article_id TEXT, topic TEXT, last_visit INTEGER NOT NULL
+);
+"""
+STATE_MIGRATIONS: dict[int, str] = {1: STATE_SCHEMA}
+
+
+class NewerSchema(Exception):
+    """A database written by a newer newsreader: left untouched."""
+
+
+@dataclass
+class Opened:
+    """What opening the databases found, for the UI and CLI to report."""
+
+    warnings: list[str] = field(default_factory=list)
+    in_memory: bool = False
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection in autocommit mode with WAL and a busy timeout, so two instances cooperate."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    if str(path) != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+@contextlib.contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A ``BEGIN IMMEDIATE`` transaction: the writer takes the lock up front, never mid-way."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection, migrations: dict[int, str], target: int) -> None:
+    """Bring the database to ``target`` in one transaction; refuse a newer one."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > target:
+        raise NewerSchema(f"written by a newer newsreader (schema {version}, this one knows {target})")
+    if version == target:
+        return
+    with write(conn):
+        for step in range(version + 1, target + 1):
+            for statement in _statements(migrations[step]):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {target}")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip() and not s.strip().startswith("--")]
+
+
+def move_aside(path: Path, why: str) -> Path:
+    """Rename a damaged database (and its WAL files) out of the way; never delete it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{why}-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.{why}-{stamp}-{n}")
+        n += 1
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = Path(str(path) + suffix)
+        if side.exists():
+            with contextlib.suppress(OSError):
+                os.replace(side, Path(str(target) + suffix))
+    return target
+
+
+def check(conn: sqlite3.Connection, path: Path | None = None) -> None:
+    """Cheap checks that a file is a healthy SQLite database; raises sqlite3.DatabaseError if not.
+
+    A full ``quick_check`` reads the whole file, which would cost a second at 100,000 articles on
+    every start, so this reads the schema and compares the header's page count with the file size
+    (which catches truncation) instead.
+    """
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    if path is not None and path.exists() and not Path(str(path) + "-wal").exists():
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+        if len(header) == 100:
+            page_size = int.from_bytes(header[16:18], "big")
+            page_size = 65536 if page_size == 1 else page_size
+            pages = int.from_bytes(header[28:32], "big")
+            if pages and path.stat().st_size < page_size * pages:
+                raise sqlite3.DatabaseError("database file is truncated")
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        if name in ("articles", "files", "read", "starred"):
+            conn.execute(f"SELECT max(rowid) FROM {name}").fetchone()
+
+
+def open_db(
+    path: Path,
+    migrations: dict[int, str],
+    target: int,
+    opened: Opened,
+    *,
+    label: str,
+    precious: bool,
+    on_reset: Callable[[], None] | None = None,
+) -> sqlite3.Connection:
+    """Open, check and migrate one database, recovering from damage as the brief requires.
+
+    A damaged cache is moved aside and rebuilt; a damaged state is moved aside with a loud
+    warning (``precious``). A newer schema is left untouched and an in-memory copy is used.
+    An unwritable location falls back to memory.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path)
+        try:
+            check(conn, path)
+            migrate(conn, migrations, target)
+            return conn
+        except NewerSchema as error:
+            conn.close()
+            opened.warnings.append(f"{label} {path} was {error}; it is left untouched and a temporary one is used")
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            if isinstance(error, sqlite3.OperationalError) and _unwritable(error):
+                raise
+            aside = move_aside(path, "corrupt")
+            if precious:
+                opened.warnings.append(
+                    f"WARNING: your {label} {path} was damaged ({error}). It was moved to {aside} "
+                    "(nothing was deleted) and a new one was started."
+                )
+            else:
+                opened.warnings.append(f"The {label} was damaged ({error}); it was moved aside and is rebuilt.")
+            if on_reset:
+                on_reset()
+            conn = connect(path)
+            migrate(conn, migrations, target)
+            return conn
+    except (OSError, sqlite3.OperationalError) as error:
+        opened.warnings.append(
+            f"Cannot write the {label} at {path} ({error}); working from memory, changes will not be kept."
+        )
+    opened.in_memory = True
+    conn = connect(":memory:")
+    migrate(conn, migrations, target)
+    return conn
+
+
+def _unwritable(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return any(word in text for word in ("readonly", "read-only", "unable to open", "disk is full", "disk i/o"))

@@ -1,0 +1,439 @@
+"""The library: one folder's cache plus the user's state, and every query the UI and CLI need.
+
+The TUI and the CLI read through this class only; neither parses article files itself.
+All methods are safe to call from worker threads (one lock guards the shared connection; a sync
+writes through a connection of its own so readers are not held up, thanks to WAL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsreader import paths
+from newsreader.library import db
+from newsreader.library.query import Query, parse
+from newsreader.library.sync import Progress, SyncReport, sync
+from newsreader.model import Article, Image, Problem, RelatedLink
+
+#: Snippet highlight markers: control characters, which ingest strips from all file text,
+#: so they can only come from here.
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the article list shows: a query plus the tree's choice and quick filters."""
+
+    query: str = ""
+    topic: str | None = None
+    source: str | None = None
+    unread: bool = False
+    starred: bool = False
+    #: Substring filter as you type (title, source, topic).
+    quick: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the article list: no body."""
+
+    rowid: int
+    id: str
+    title: str
+    provider: str
+    published: datetime | None
+    read: bool
+    starred: bool
+    snippet: str = ""
+
+
+@dataclass
+class Link:
+    """A related link with the local article it resolves to, if the library has it."""
+
+    link: RelatedLink
+    local: Row | None = None
+
+
+@dataclass
+class Counts:
+    """A topic's or source's name with its totals."""
+
+    name: str
+    total: int
+    unread: int
+
+
+@dataclass
+class Library:
+    """A folder's library. Use :meth:`open`."""
+
+    folder: str
+    conn: sqlite3.Connection
+    cache_path: Path | None
+    opened: db.Opened
+    #: Where state writes go: a connection of their own, so they never wait on a sync's cache lock.
+    state_path: Path | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self._state = db.connect(self.state_path) if self.state_path else self.conn
+        self._prefix = "" if self.state_path else "state."
+
+    # -- opening ----------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: str | Path, data_dir: str | Path | None = None) -> Library:
+        """Open (creating, migrating or recovering) the cache and state for ``folder``."""
+        folder = str(Path(folder).expanduser().resolve())
+        base = paths.data_dir(data_dir)
+        opened = db.Opened()
+        state_path = base / "state.sqlite"
+        state = db.open_db(state_path, db.STATE_MIGRATIONS, db.STATE_VERSION, opened,
+                           label="reading state", precious=True)
+        state_in_memory = opened.in_memory
+        state.close()
+        opened.in_memory = False
+        cache_path = base / "cache" / f"{paths.library_key(folder)}.sqlite"
+        conn = db.open_db(cache_path, db.CACHE_MIGRATIONS, db.CACHE_VERSION, opened,
+                          label="cache", precious=False)
+        if opened.in_memory:
+            cache_path_used: Path | None = None
+        else:
+            cache_path_used = cache_path
+        if state_in_memory:
+            conn.execute("ATTACH DATABASE ':memory:' AS state")
+            for statement in db.STATE_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS state.", 1))
+            opened.in_memory = True
+        else:
+            conn.execute("ATTACH DATABASE ? AS state", (str(state_path),))
+        return cls(folder, conn, cache_path_used, opened, None if state_in_memory else state_path)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Messages from opening: recoveries, fallbacks."""
+        return self.opened.warnings
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self.lock:
+            self.conn.close()
+            if self._state is not self.conn:
+                self._state.close()
+
+    # -- sync -------------------------------------------------------------------------------------
+
+    def sync(self, progress: Progress | None = None, workers: int | None = None) -> SyncReport:
+        """Bring the cache up to date with the folder."""
+        if self.cache_path is None:
+            with self.lock:
+                return sync(self.conn, self.folder, progress=progress, workers=workers)
+        writer = db.connect(self.cache_path)
+        try:
+            return sync(writer, self.folder, progress=progress, workers=workers)
+        finally:
+            writer.close()
+
+    def problems(self) -> list[Problem]:
+        """Files skipped by the last sync, with their reasons."""
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT path, problem FROM files WHERE problem IS NOT NULL ORDER BY path"
+            ).fetchall()
+        return [Problem(path, reason) for path, reason in rows]
+
+    # -- listing ----------------------------------------------------------------------------------
+
+    def _where(self, view: View) -> tuple[str, str, list[Any], Query]:
+        """FROM/JOIN clause, WHERE clause and parameters for a view."""
+        query = parse(view.query)
+        joins = ""
+        where: list[str] = []
+        params: list[Any] = []
+        if query.fts:
+            joins = " JOIN fts ON fts.rowid = a.rowid"
+            where.append("fts MATCH ?")
+            params.append(query.fts)
+        if query.exclude:
+            where.append("a.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            params.append(query.exclude)
+        for topic in [*query.topics, *([view.topic] if view.topic else [])]:
+            where.append("a.rowid IN (SELECT article FROM topics WHERE topic = ?)")
+            params.append(topic)
+        for source in query.sources:
+            where.append("(a.provider LIKE ? ESCAPE '\\' OR a.domain LIKE ? ESCAPE '\\')")
+            params += [f"%{_like(source)}%"] * 2
+        if view.source:
+            where.append("a.provider = ?")
+            params.append(view.source)
+        if view.unread or query.read is False:
+            where.append("a.id NOT IN (SELECT id FROM state.read)")
+        if query.read:
+            where.append("a.id IN (SELECT id FROM state.read)")
+        if view.starred or query.starred:
+            where.append("a.id IN (SELECT id FROM state.starred)")
+        if query.starred is False:
+            where.append("a.id NOT IN (SELECT id FROM state.starred)")
+        if query.after is not None:
+            where.append("a.published >= ?")
+            params.append(query.after)
+        if query.before is not None:
+            where.append("a.published < ?")
+            params.append(query.before)
+        if view.quick:
+            like = f"%{_like(view.quick)}%"
+            where.append("(a.title LIKE ? ESCAPE '\\' OR a.provider LIKE ? ESCAPE '\\'"
+                         " OR a.topics LIKE ? ESCAPE '\\')")
+            params += [like, like, like]
+        return joins, (" WHERE " + " AND ".join(where)) if where else "", params, query
+
+    def ids(self, view: View) -> list[int]:
+        """Every rowid the view shows, in display order (newest first, or by rank for a search)."""
+        joins, where, params, query = self._where(view)
+        order = "bm25(fts, 10.0, 4.0, 1.0, 2.0, 2.0)" if query.fts else "a.published DESC, a.rowid DESC"
+        sql = f"SELECT a.rowid FROM articles a{joins}{where} ORDER BY {order}"
+        with self.lock:
+            try:
+                return [r[0] for r in self.conn.execute(sql, params)]
+            except sqlite3.OperationalError as error:
+                if "fts5" in str(error) or "syntax" in str(error):
+                    return []  # the parser quotes everything; this is a last line of defence
+                raise
+
+    def count(self, view: View) -> int:
+        """How many articles the view shows."""
+        joins, where, params, _ = self._where(view)
+        with self.lock:
+            return int(self.conn.execute(f"SELECT count(*) FROM articles a{joins}{where}", params).fetchone()[0])
+
+    def rows(self, rowids: Iterable[int], query: str = "") -> list[Row]:
+        """List rows for the given rowids, in the same order; with a snippet when ``query`` searches text."""
+        wanted = list(rowids)
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        fts = parse(query).fts if query else ""
+        snippet = "''"
+        joins = ""
+        params: list[Any] = []
+        if fts:
+            snippet = f"snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
+            joins = " JOIN fts ON fts.rowid = a.rowid AND fts MATCH ?"
+            params.append(fts)
+        sql = (
+            f"SELECT a.rowid, a.id, a.title, a.provider, a.published,"
+            f" r.id IS NOT NULL, s.id IS NOT NULL, {snippet}"
+            f" FROM articles a{joins}"
+            " LEFT JOIN state.read r ON r.id = a.id LEFT JOIN state.starred s ON s.id = a.id"
+            f" WHERE a.rowid IN ({marks})"
+        )
+        with self.lock:
+            found = {r[0]: r for r in self.conn.execute(sql, [*params, *wanted])}
+        return [
+            Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), r[7] or "")
+            for rowid in wanted
+            if (r := found.get(rowid)) is not None
+        ]
+
+    def page(self, view: View, offset: int = 0, limit: int = 200) -> list[Row]:
+        """One page of the view."""
+        joins, where, params, query = self._where(view)
+        order = "bm25(fts, 10.0, 4.0, 1.0, 2.0, 2.0)" if query.fts else "a.published DESC, a.rowid DESC"
+        sql = f"SELECT a.rowid FROM articles a{joins}{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        with self.lock:
+            try:
+                ids = [r[0] for r in self.conn.execute(sql, [*params, limit, offset])]
+            except sqlite3.OperationalError:
+                return []
+        return self.rows(ids, view.query)
+
+    # -- one article ------------------------------------------------------------------------------
+
+    def article(self, key: str | int) -> Article | None:
+        """The full article by id or rowid, with its cleaned body and every file that holds it."""
+        column = "rowid" if isinstance(key, int) else "id"
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT id, path, title, kind, body, excerpt, published, url, web_url, provider, domain,"
+                f" topics, type, data FROM articles WHERE {column} = ?",
+                (key,),
+            ).fetchone()
+            if row is None:
+                return None
+            files = [p for (p,) in self.conn.execute(
+                "SELECT path FROM files WHERE article_id = ? ORDER BY path", (row[0],))]
+        data = json.loads(row[13])
+        return Article(
+            id=row[0], path=row[1], title=row[2], kind=row[3], body=row[4], excerpt=row[5],
+            published=_dt(row[6]), url=row[7], web_url=row[8], provider=row[9], domain=row[10],
+            topics=[t for t in row[11].split("\n") if t], type=row[12],
+            images=[Image(*i) for i in data["images"]],
+            related=[RelatedLink(t, u, e, p, d, _iso(pub), k) for t, u, e, p, d, pub, k in data["related"]],
+            extras=data["extras"],
+            paths=[row[1], *[p for p in files if p != row[1]]] if files else [row[1]],
+        )
+
+    def rowid_of(self, article_id: str) -> int | None:
+        """The rowid of an article id, or None."""
+        with self.lock:
+            row = self.conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return int(row[0]) if row else None
+
+    def related(self, article: Article) -> list[Link]:
+        """The article's related links, each resolved to a local article where there is one."""
+        keys = [r.key for r in article.related if r.key]
+        local: dict[str, int] = {}
+        if keys:
+            marks = ",".join("?" * len(keys))
+            with self.lock:
+                local = dict(self.conn.execute(
+                    f"SELECT key, article FROM url_keys WHERE key IN ({marks})", keys).fetchall())
+        rows = {r.rowid: r for r in self.rows(set(local.values()))}
+        return [Link(r, rows.get(local[r.key]) if r.key in local else None) for r in article.related]
+
+    def referenced_by(self, article_id: str) -> list[Row]:
+        """Local articles whose ``related[]`` points at this one (backlinks)."""
+        with self.lock:
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT DISTINCT l.article FROM links l JOIN url_keys k ON k.key = l.key"
+                " JOIN articles a ON a.rowid = k.article WHERE a.id = ? AND l.article != a.rowid",
+                (article_id,))]
+        return self.rows(ids)
+
+    def related_local_ids(self, article: Article) -> list[str]:
+        """Ids of local articles this article's ``related[]`` resolves to."""
+        return [link.local.id for link in self.related(article) if link.local]
+
+    # -- tree counts ------------------------------------------------------------------------------
+
+    def totals(self) -> dict[str, int]:
+        """All, unread and starred counts."""
+        with self.lock:
+            total, unread, starred = self.conn.execute(
+                "SELECT count(*), count(*) - count(r.id), count(s.id) FROM articles a"
+                " LEFT JOIN state.read r ON r.id = a.id LEFT JOIN state.starred s ON s.id = a.id"
+            ).fetchone()
+        return {"all": total, "unread": unread, "starred": starred}
+
+    def topics(self) -> list[Counts]:
+        """Every topic with total and unread counts, biggest first."""
+        sql = ("SELECT t.topic, count(*), count(*) - count(r.id) FROM topics t"
+               " JOIN articles a ON a.rowid = t.article LEFT JOIN state.read r ON r.id = a.id"
+               " GROUP BY t.topic ORDER BY count(*) DESC, t.topic")
+        with self.lock:
+            return [Counts(*r) for r in self.conn.execute(sql)]
+
+    def sources(self) -> list[Counts]:
+        """Every source (provider) with total and unread counts, biggest first."""
+        sql = ("SELECT a.provider, count(*), count(*) - count(r.id) FROM articles a"
+               " LEFT JOIN state.read r ON r.id = a.id WHERE a.provider != ''"
+               " GROUP BY a.provider ORDER BY count(*) DESC, a.provider")
+        with self.lock:
+            return [Counts(*r) for r in self.conn.execute(sql)]
+
+    # -- user state -------------------------------------------------------------------------------
+
+    def _state_write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self.lock, db.write(self._state):
+            self._state.executemany(sql.replace("state.", self._prefix), rows)
+
+    def set_read(self, ids: Iterable[str], read: bool = True) -> None:
+        """Mark articles read or unread."""
+        now = int(time.time())
+        if read:
+            self._state_write("INSERT OR IGNORE INTO state.read(id, at) VALUES (?, ?)", [(i, now) for i in ids])
+        else:
+            self._state_write("DELETE FROM state.read WHERE id = ?", [(i,) for i in ids])
+
+    def set_starred(self, ids: Iterable[str], starred: bool = True) -> None:
+        """Star or unstar articles."""
+        now = int(time.time())
+        if starred:
+            self._state_write("INSERT OR IGNORE INTO state.starred(id, at) VALUES (?, ?)",
+                              [(i, now) for i in ids])
+        else:
+            self._state_write("DELETE FROM state.starred WHERE id = ?", [(i,) for i in ids])
+
+    def ids_of_view(self, view: View) -> list[str]:
+        """Article ids (not rowids) of a view, for bulk marking."""
+        rowids = self.ids(view)
+        out: list[str] = []
+        with self.lock:
+            for start in range(0, len(rowids), 500):
+                chunk = rowids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                out += [r[0] for r in self.conn.execute(f"SELECT id FROM articles WHERE rowid IN ({marks})", chunk)]
+        return out
+
+    def is_read(self, article_id: str) -> bool:
+        """Whether the article is read."""
+        with self.lock:
+            return self.conn.execute("SELECT 1 FROM state.read WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def is_starred(self, article_id: str) -> bool:
+        """Whether the article is starred."""
+        with self.lock:
+            return self.conn.execute("SELECT 1 FROM state.starred WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        """Saved searches as (name, query)."""
+        with self.lock:
+            return list(self.conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name"))
+
+    def save_search(self, name: str, query: str) -> None:
+        """Save (or replace) a search by name."""
+        self._state_write("INSERT OR REPLACE INTO state.saved_searches(name, query, created) VALUES (?,?,?)",
+                          [(name, query, int(time.time()))])
+
+    def delete_search(self, name: str) -> None:
+        """Forget a saved search."""
+        self._state_write("DELETE FROM state.saved_searches WHERE name = ?", [(name,)])
+
+    def position(self) -> tuple[str | None, str | None, int | None]:
+        """(last article id, last topic, time of the last visit) for this folder."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT article_id, topic, last_visit FROM state.positions WHERE folder = ?", (self.folder,)
+            ).fetchone()
+        return (row[0], row[1], row[2]) if row else (None, None, None)
+
+    def save_position(self, article_id: str | None, topic: str | None = None) -> None:
+        """Remember where the user is in this folder."""
+        self._state_write(
+            "INSERT OR REPLACE INTO state.positions(folder, article_id, topic, last_visit) VALUES (?,?,?,?)",
+            [(self.folder, article_id, topic, int(time.time()))],
+        )
+
+    def new_since(self, epoch: int) -> int:
+        """How many articles arrived after ``epoch``."""
+        with self.lock:
+            return int(self.conn.execute("SELECT count(*) FROM articles WHERE added > ?", (epoch,)).fetchone()[0])
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _dt(epoch: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def _iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def open_library(folder: str | Path, data_dir: str | Path | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Library, SyncReport]:
+    """Open and sync in one call (the CLI's usual path)."""
+    library = Library.open(folder, data_dir)
+    return library, library.sync(progress)

@@ -1,0 +1,111 @@
+"""The search syntax, parsed into safe SQL and an escaped FTS5 expression.
+
+``plain words``, ``"a phrase"``, ``-word``, ``OR``, ``topic:AI``, ``source:nypost``,
+``is:unread``/``is:read``/``is:starred``, ``after:2021-04-01``, ``before:2021-05-01``.
+User text never reaches FTS5 unquoted: every term becomes a quoted string, so ``"abc``, ``C++``,
+``AT&T``, ``(`` and ``*`` are just words (or nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from newsreader.ingest.coerce import as_datetime
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass
+class Query:
+    """A parsed query: an FTS5 expression (or ''), plus structured filters."""
+
+    fts: str = ""
+    #: Terms only excluded (``-word`` with no positive term): applied as NOT IN.
+    exclude: str = ""
+    topics: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    read: bool | None = None
+    starred: bool | None = None
+    after: int | None = None
+    before: int | None = None
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when the query filters nothing."""
+        return not (
+            self.fts or self.exclude or self.topics or self.sources or self.after or self.before
+        ) and self.read is None and self.starred is None
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _epoch(value: str) -> int | None:
+    parsed = as_datetime(value)
+    return int(parsed.timestamp()) if parsed else None
+
+
+def parse(text: str) -> Query:
+    """Parse user input; never raises. Unknown ``key:value`` pairs are searched as words."""
+    query = Query()
+    groups: list[list[str]] = [[]]  # OR-separated groups of AND-ed phrases
+    negatives: list[str] = []
+    pending_or = False
+    for match in _TOKEN.finditer(text[:1000]):
+        neg, phrase, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None:
+            neg, word = ("-", bare[1:]) if bare.startswith("-") and len(bare) > 1 else ("", bare)
+            if word == "OR" and not neg:
+                pending_or = True
+                continue
+            key, _, value = word.partition(":")
+            key = key.lower()
+            if value and not neg and _apply_filter(query, key, value):
+                continue
+            phrase = word
+        if phrase is None or not _WORD.search(phrase):
+            continue
+        query.terms.extend(_WORD_RE.findall(phrase))
+        if neg:
+            negatives.append(_quote(phrase))
+            continue
+        if pending_or and groups[-1]:
+            groups.append([])
+        pending_or = False
+        groups[-1].append(_quote(phrase))
+    parts = [" AND ".join(group) for group in groups if group]
+    positive = " OR ".join(f"({part})" if len(parts) > 1 else part for part in parts)
+    if positive and negatives:
+        query.fts = f"({positive}) NOT ({' OR '.join(negatives)})"
+    elif positive:
+        query.fts = positive
+    elif negatives:
+        query.exclude = " OR ".join(negatives)
+    return query
+
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _apply_filter(query: Query, key: str, value: str) -> bool:
+    value = value.strip('"')
+    if key in ("topic", "tag"):
+        query.topics.append(value)
+    elif key in ("source", "site", "provider"):
+        query.sources.append(value)
+    elif key == "is" and value.lower() in ("unread", "read", "starred", "unstarred"):
+        flag = value.lower()
+        if flag in ("read", "unread"):
+            query.read = flag == "read"
+        else:
+            query.starred = flag == "starred"
+    elif key in ("after", "since"):
+        query.after = _epoch(value)
+    elif key in ("before", "until"):
+        query.before = _epoch(value)
+    else:
+        return False
+    return True
