@@ -66,6 +66,11 @@ def _clean_html(html: str, *, title: str, excerpt: str) -> str:
     if tree is None:
         return ""
     _prune(tree)
+    if _is_newsletter(html, tree):
+        # e-mail layouts are all tables and inline styles, on which trafilatura drops the
+        # linked headlines; the whole message is the article, minus its footer lines
+        whole = _html2md(lxml.html.tostring(tree, encoding="unicode"), layout_tables=True)
+        return textdump.drop_boilerplate(whole)
     extracted = trafilatura.extract(
         tree,
         output_format="html",
@@ -124,8 +129,20 @@ def _prune(tree: lxml.html.HtmlElement) -> None:
             el.drop_tree()
 
 
-def _html2md(html: str) -> str:
+def _is_newsletter(html: str, tree: lxml.html.HtmlElement) -> bool:
+    """E-mail HTML: Outlook conditional comments, or the presentation tables of mail builders."""
+    head = html[:200_000]
+    if "[if mso" in head or "urn:schemas-microsoft-com:office" in head:
+        return True
+    if "x-apple-disable-message-reformatting" in head:
+        return True
+    return len(tree.xpath("//table[@role='presentation']")) >= 3 and not tree.xpath("//article")
+
+
+def _html2md(html: str, *, layout_tables: bool = False) -> str:
+    """Render HTML to Markdown; ``layout_tables`` renders table cells as plain blocks."""
     conv = html2text.HTML2Text()
+    conv.ignore_tables = layout_tables
     conv.body_width = 0
     conv.ignore_images = True
     conv.ignore_emphasis = False
@@ -171,7 +188,7 @@ def to_text(markdown: str) -> str:
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     text = re.sub(r"[ \t]*\|[ \t]*", " ", text)  # table cell borders
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 

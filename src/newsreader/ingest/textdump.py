@@ -1,16 +1,324 @@
-"""Find the article in a plain-text page dump: menus, sidebars and comments around it."""
+"""Find the article in a plain-text page dump, among the menus, sidebars and comments around it.
+
+A dump is what "save page as text" gives: one line per paragraph, heading, menu entry or button
+label. Each line is first judged on its own (length, sentence punctuation, stop-word density in
+the text's language, boilerplate phrasings, contact and link-like lines, repetition), then the
+article is taken as the stretch of lines with the most body text in it (a maximum-sum run,
+where body lines count for and boilerplate against), started at the headline when one is known
+and ended at the first comment-section marker. Inside that stretch only clear boilerplate goes:
+losing a real paragraph costs more than keeping one stray line.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import justext  # type: ignore[import-untyped]  # a trafilatura dependency; has no type hints
+
+#: Line kinds: body text; unsure; short (headings, labels, menu entries); page furniture that
+#: is dropped only outside the article (menus, code-like lines); clear boilerplate, always dropped.
+GOOD, NEUTRAL, SHORT, JUNK, BAD = "good", "neutral", "short", "junk", "bad"
+
+#: Lines that read like sentences carry this many words at least.
+GOOD_WORDS = 10
+#: Share of stop words in a line of running text (justext uses 0.30 and 0.32).
+STOP_DENSITY = 0.20
+#: How much a boilerplate / short line counts against the article stretch, per line.
+BAD_WEIGHT = 6.0
+SHORT_WEIGHT = 1.5
+NEUTRAL_WEIGHT = 0.5
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_MD_PREFIX = re.compile(r"^\s*(?:(?:#{1,6}|>|[-*+•·]|\d{1,3}[.)])\s+)+")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_SENTENCE_END = re.compile(r"[.!?。！？…:;\"”’»)]\s*$")
+_SENTENCE_MARK = re.compile(r"[.!?。！？](?:\s|$)|[。！？]")
+_URL = re.compile(r"https?://|www\.|\.(?:com|org|net)\b|@\w")
+_PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,4}\)?[\s.-]?){2,4}\d{2,4}")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_BYLINE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|autor|author|posted by|written by)\s+\S", re.I
+)
+_DATE = re.compile(
+    r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|"
+    r"aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})\b",
+    re.I,
+)
+#: Phrasings that only page furniture uses: a line of up to ~30 words holding one is boilerplate.
+_FURNITURE = re.compile(
+    r"rate this comment|you have (?:rated|flagged) this|flag this comment|add (?:your|a) comment|"
+    r"leave a (?:comment|reply)|post a comment|write a comment|comment options|"
+    r"your email address will not be published|required fields are marked|"
+    r"\bfollow us\b|\bsign (?:in|up) (?:now|here|for|to)\b|\blog in to\b|"
+    r"\bwe use cookies\b|\bcookie (?:policy|settings|preferences)\b|\baccept (?:all )?cookies\b|"
+    r"privacy policy|terms of (?:use|service)|all rights reserved|copyright ©|© ?\d{4}|"
+    r"\bskip to (?:main )?content\b|\bback to top\b|\bwhat's this\?|\bfiled under\b|"
+    r"\(opens in new window\)|\benable javascript\b|\byour browser does not\b|"
+    r"\bsubscribe (?:to|now|today|for)\b|\bnewsletter\b.*\b(?:sign|subscribe|inbox)\b|"
+    r"\bstay in touch\b|\bview (?:this|it|the) (?:e-?mail|message|newsletter)|\bunsubscribe\b|"
+    r"\bview (?:it )?(?:in|on) (?:your|a|the) (?:browser|web)\b|you are receiving this|"
+    r"update (?:your )?(?:e-?mail )?preferences|forward (?:this|to a friend)|"
+    r"\bmanage (?:your )?subscription\b|\bshare (?:this|on) (?:article|story|post|facebook|twitter)\b",
+    re.I,
+)
+#: Words that mark page furniture when the line is short (menus, buttons, labels).
+_FURNITURE_WORDS = re.compile(
+    r"\b(?:subscribe|newsletter|sign (?:in|up)|log ?in|register|cookies?|share|tweet|email|print|"
+    r"reply|report|comments?|facebook|twitter|linkedin|pinterest|whatsapp|reddit|instagram|"
+    r"youtube|read more|see also|related|most (?:popular|read|viewed)|trending|advertisement|"
+    r"sponsored|click here|tags?|categor(?:y|ies)|previous|next|load more|show more|"
+    r"contact us|about us|latest|permalink|profile|says|menu|search|home|"
+    r"commentaires?|kommentare?|comentarios?|teilen|partager|compartir|abonnieren|abonnez)\b",
+    re.I,
+)
+#: A short line starting the comment section: the article has ended.
+_COMMENTS_START = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|responses?|replies|discussion|reader comments|"
+    r"comments on\b.*|\d+\s+thoughts on\b.*|join the (?:conversation|discussion)|"
+    r"leave a (?:comment|reply)|add (?:your|a) comment|post a comment|"
+    r"kommentare?|commentaires?|comentarios?)\s*:?$",
+    re.I,
+)
+
+
+@dataclass(slots=True)
+class _Line:
+    """One non-blank line of the dump and what was judged of it."""
+
+    index: int
+    raw: str
+    text: str
+    words: float
+    kind: str = NEUTRAL
+
 
 def extract(text: str, *, title: str = "", excerpt: str = "", markdown: bool = False) -> str:
-    """The article part of a page dump (placeholder: the whole text)."""
-    return text
+    """The article part of a page dump, lines kept verbatim and paragraphs as in the input.
+
+    ``title`` and ``excerpt`` (if known) mark where the article starts; ``markdown`` says the dump
+    is html2text output, whose link syntax then counts as link text.
+    """
+    all_lines = text.splitlines()
+    lines = _judge(all_lines, markdown)
+    if not lines:
+        return ""
+    start, end = _article_span(lines, title, excerpt)
+    kept = [ln for ln in lines[start:end] if ln.kind != BAD]
+    if not any(ln.kind == GOOD for ln in kept):
+        kept = [ln for ln in kept if ln.kind != JUNK]
+    return _join(kept)
+
+
+def _join(kept: list[_Line]) -> str:
+    """Lines back into text, with a blank line wherever the input had one between them."""
+    out: list[str] = []
+    previous = -2
+    for ln in kept:
+        if out and ln.index > previous + 1:
+            out.append("")
+        out.append(ln.raw.rstrip())
+        previous = ln.index
+    return "\n".join(out)
+
+
+def drop_boilerplate(text: str) -> str:
+    """Every line of ``text`` except clear boilerplate (for pages that are all article, such as
+    e-mail newsletters), paragraphs as in the input."""
+    return _join([ln for ln in _judge(text.splitlines(), markdown=True) if ln.kind != BAD])
 
 
 def find_title(text: str) -> str:
-    """The headline of a page dump (placeholder: the first non-blank line)."""
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+    """The headline of a page dump: the title-like line just before the article's first
+    paragraph, preferring one the page repeats (breadcrumbs, "Comments on ..."); '' if none."""
+    lines = _judge(text.splitlines(), markdown=False)
+    if not lines:
+        return ""
+    start, _ = _best_run(lines)
+    index = _title_index(lines, start)
+    return _plain(lines[index].text) if index is not None else ""
+
+
+def _judge(raw_lines: list[str], markdown: bool) -> list[_Line]:
+    """Classify every non-blank line on its own signals, then fix short lines by context."""
+    lines: list[_Line] = []
+    for i, raw in enumerate(raw_lines):
+        text = _plain(raw)
+        if text:
+            lines.append(_Line(i, raw, text, _word_count(text)))
+    if not lines:
+        return lines
+    stop_words = _stop_words(" ".join(ln.text for ln in lines[:2000]))
+    counts = Counter(ln.text.lower() for ln in lines)
+    for ln in lines:
+        ln.kind = _classify(ln, stop_words, counts[ln.text.lower()], markdown)
+    return lines
+
+
+def _plain(raw: str) -> str:
+    """The words of a line without Markdown prefixes, link targets or emphasis marks."""
+    text = _MD_LINK.sub(r"\1", raw)
+    text = _MD_PREFIX.sub("", text)
+    text = re.sub(r"[*_`]{1,3}(?=\S)|(?<=\S)[*_`]{1,3}", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _word_count(text: str) -> float:
+    """Words in a line; CJK text, written without spaces, counts one word per two characters."""
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk / 2
+
+
+def _classify(ln: _Line, stop_words: frozenset[str], repeats: int, markdown: bool) -> str:
+    text = ln.text
+    lower = text.lower()
+    letters = sum(c.isalpha() for c in text)
+    if _COMMENTS_START.match(text) or _EMAIL.search(text):
+        return BAD
+    if ln.words <= 30 and _FURNITURE.search(text):
+        return BAD
+    if ln.words < 8 and (_URL.search(lower) or _PHONE.search(text)):
+        return BAD
+    if letters < 0.5 * len(text):
+        return JUNK  # numbers, prices, separators, code
+    if ln.words < 10 and (_FURNITURE_WORDS.search(text) or _BYLINE.match(text)):
+        return JUNK
+    if ln.words < 8 and _DATE.search(text):
+        return JUNK
+    if repeats > 1 and ln.words < GOOD_WORDS:
+        return JUNK  # menu entries and labels repeated through the page
+    if " | " in text and ln.words < 3 * text.count(" | ") + 3:
+        return JUNK  # "Home | News | Sport" menus
+    cjk = _CJK.search(text) is not None
+    sentence = _SENTENCE_MARK.search(text) is not None or _SENTENCE_END.search(text) is not None
+    if ln.words >= GOOD_WORDS and sentence:
+        if cjk or not stop_words:
+            return GOOD
+        tokens = [w.lower() for w in _WORD.findall(text)]
+        density = sum(t in stop_words for t in tokens) / max(1, len(tokens))
+        if density >= STOP_DENSITY:
+            return GOOD
+        return NEUTRAL
+    if ln.words < 5 or len(text) < 30:
+        return SHORT
+    return NEUTRAL
+
+
+def _article_span(lines: list[_Line], title: str, excerpt: str) -> tuple[int, int]:
+    """Indexes (into ``lines``) of the first and past-the-last line of the article."""
+    start, end = _best_run(lines)
+    title_at = _find_line(lines, title, end) if title else _title_index(lines, start)
+    if title_at is not None and title_at < end:
+        start = title_at + 1
+    if excerpt:
+        excerpt_at = _find_line(lines, excerpt[:80], len(lines), prefix=True)
+        if excerpt_at is not None and excerpt_at < start and (title_at is None or excerpt_at > title_at):
+            start = excerpt_at
+    first_good = next((i for i in range(start, end) if lines[i].kind == GOOD), None)
+    if first_good is None:
+        return 0, len(lines)  # no running text anywhere: keep all but clear boilerplate
+    # the article ends where its comments begin, and with its last paragraph; a comment count
+    # beside the byline or in a stats box, with most of the text still to come, is no end
+    total = sum(ln.words for ln in lines[start:end] if ln.kind == GOOD)
+    above = 0.0
+    for i in range(first_good, end):
+        if _COMMENTS_START.match(lines[i].text) and above >= max(60, total - above):
+            end = i
+            break
+        if lines[i].kind == GOOD:
+            above += lines[i].words
+    while end > start and lines[end - 1].kind != GOOD:
+        end -= 1
+    return start, end
+
+
+def _best_run(lines: list[_Line]) -> tuple[int, int]:
+    """The run of lines with the largest sum of body weight (Kadane's maximum subarray)."""
+    best, best_span = 0.0, (0, len(lines))
+    total, run_start = 0.0, 0
+    for i, ln in enumerate(lines):
+        if total <= 0:
+            total, run_start = 0.0, i
+        total += _weight(ln)
+        if total > best:
+            best, best_span = total, (run_start, i + 1)
+    return best_span
+
+
+def _weight(ln: _Line) -> float:
+    if ln.kind == GOOD:
+        return ln.words
+    if ln.kind in (BAD, JUNK):
+        return -BAD_WEIGHT
+    if ln.kind == SHORT:
+        return -SHORT_WEIGHT
+    return -NEUTRAL_WEIGHT
+
+
+def _find_line(lines: list[_Line], needle: str, before: int, prefix: bool = False) -> int | None:
+    """Index of the last line before ``before`` equal to (or starting with) ``needle``."""
+    want = _norm(needle)
+    if not want:
+        return None
+    for i in range(min(before, len(lines)) - 1, -1, -1):
+        have = _norm(lines[i].text)
+        if have == want or (prefix and (have.startswith(want) or want.startswith(have) and len(have) > 40)):
+            return i
+    return None
+
+
+def _title_index(lines: list[_Line], start: int) -> int | None:
+    """The most headline-like line among the few before ``start`` (the article's first line)."""
+    best, best_score = None, 0.0
+    whole = "\n".join(_norm(ln.text) for ln in lines)
+    for i in range(max(0, start - 12), min(start + 1, len(lines))):
+        ln = lines[i]
+        score = _title_score(ln)
+        if score <= 0:
+            continue
+        if whole.count(_norm(ln.text)) > 1:
+            score += 2  # a headline is repeated by breadcrumbs, share bars and comment headers
+        score -= 0.15 * (start - i)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _title_score(ln: _Line) -> float:
+    text = ln.text
+    if ln.kind in (BAD, JUNK) or not 3 <= ln.words <= 30 or len(text) > 250:
+        return 0.0
+    if text.endswith((".", ",", ";")) or " / " in text or "›" in text or "»" in text:
+        return 0.0
+    if not (text[0].isupper() or text[0].isdigit() or _CJK.match(text)):
+        return 0.0
+    words = text.split()
+    capitalised = sum(w[:1].isupper() for w in words) / len(words)
+    return 1.0 + capitalised + min(ln.words, 12) / 12
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+@lru_cache(maxsize=1)
+def _stoplists() -> dict[str, frozenset[str]]:
+    return {lang: frozenset(justext.get_stoplist(lang)) for lang in justext.get_stoplists()}
+
+
+def _stop_words(sample: str) -> frozenset[str]:
+    """The stop words of the sample's language: the justext list covering most of its words."""
+    tokens = Counter(w.lower() for w in _WORD.findall(sample))
+    total = sum(tokens.values())
+    if total < 20:
+        return frozenset()
+    best, best_share = frozenset[str](), 0.0
+    for words in _stoplists().values():
+        share = sum(tokens[w] for w in tokens.keys() & words) / total
+        if share > best_share:
+            best, best_share = words, share
+    return best if best_share >= 0.15 else frozenset()

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 MAX_URL_LENGTH = 4096
 
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 #: Kept as they are in a path; everything else is percent-encoded. The unreserved characters, and
 #: the sub-delimiters that URLs need but shells don't care about. ``; $ ( ) '`` are sub-delimiters
@@ -84,7 +84,7 @@ def canonical_url(url: object) -> str:
     """A key for article identity, or ``""`` if ``url`` is not a safe http(s) URL.
 
     ``host[:port]/path[?query]`` with: the scheme dropped (http and https are the same article);
-    a leading ``www.`` or ``amp.`` dropped from the host; the default port, trailing slash and
+    a leading ``www.`` or ``amp.`` dropped from the host; ports 80 and 443, trailing slash and
     fragment dropped; ``utm_*`` and click-tracking parameters (``fbclid``, ``gclid`` ...)
     dropped, other parameters kept in order. AMP variants map to the plain page's key: Google AMP
     cache and viewer URLs are unwrapped to the origin URL they carry; every ``amp`` path segment
@@ -100,6 +100,8 @@ def canonical_url(url: object) -> str:
     inner = _unwrap_amp(hostname, path, query)
     if inner is not None and (key := canonical_url(inner)):
         return key
+    # Without the scheme, :80 and :443 are both "the default port".
+    host = host.removesuffix(":80").removesuffix(":443")
     for prefix in ("www.", "amp."):
         if host.startswith(prefix) and "." in host[len(prefix) :]:
             host = host[len(prefix) :]
@@ -150,11 +152,11 @@ def _authority(netloc: str, scheme: str) -> str | None:
         host = _hostname(name)
     if host is None:
         return None
-    if port == "" or port == _DEFAULT_PORTS[scheme]:
+    if port == "":
         return host
     if not _PORT.fullmatch(port) or not 0 < int(port) <= 65535:
         return None
-    return f"{host}:{int(port)}"
+    return host if int(port) == _DEFAULT_PORTS[scheme] else f"{host}:{int(port)}"
 
 
 def _ip6(literal: str) -> str | None:

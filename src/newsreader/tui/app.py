@@ -1,0 +1,536 @@
+"""The newsreader app: topic tree and article list, reader, related links.
+
+The app owns the state (current view, current article) and hands it to the widgets; widgets post
+small messages up. Every library call runs in a thread worker, so the UI never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import webbrowser
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Footer, Input, Static
+
+from newsreader.ingest.urls import safe_url
+from newsreader.library.library import Library, Row, View
+from newsreader.library.query import parse
+from newsreader.model import Article
+from newsreader.tui.commands import COMMANDS, bindings
+from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, ProblemsScreen, TextPrompt
+from newsreader.tui.widgets.article_list import ArticleList
+from newsreader.tui.widgets.reader import ReaderView
+from newsreader.tui.widgets.related import RelatedLinks, Target
+from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
+
+#: Seconds an article must stay in the reader before it counts as read (so j/k through the list
+#: doesn't mark everything read); Enter marks it at once.
+READ_AFTER = 1.0
+NARROW = 110
+
+
+class NewsReaderApp(App[None]):
+    """A three-pane reader for one folder."""
+
+    CSS_PATH = "newsreader.tcss"
+    TITLE = "newsreader"
+    BINDINGS = [*bindings(), Binding("escape", "escape", "Back", show=False, id="back")]
+    COMMANDS = App.COMMANDS | {lambda: ArticleCommands}  # type: ignore[dict-item]  # noqa: RUF012
+
+    def __init__(self, library: Library, *, sync_on_start: bool = True) -> None:
+        super().__init__()
+        self.library = library
+        self.sync_on_start = sync_on_start
+        self.view = View()
+        self.view_name = "All"
+        self.article: Article | None = None
+        self._before_search: tuple[View, str, str | None] | None = None
+        self._read_timer: object | None = None
+        self.last_opened_url: str | None = None
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield TopicTree(id="tree")
+                yield Input(placeholder="filter · Enter searches all · Esc back", id="search")
+                yield ArticleList(self.library.rows, id="list")
+            with Horizontal(id="content"):
+                yield ReaderView(id="reader")
+                yield RelatedLinks(id="related")
+        yield Static(Content(""), id="status")
+        yield Footer()
+
+    @property
+    def articles(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def reader(self) -> ReaderView:
+        return self.query_one(ReaderView)
+
+    def on_mount(self) -> None:
+        self.query_one("#tree").border_title = "Library"
+        self.articles.border_title = "All"
+        self.reader.border_title = "Reader"
+        self.query_one("#related").border_title = "Related"
+        self._apply_width(self.size.width)
+        for warning in self.library.warnings:
+            self.notify(warning, severity="warning", timeout=15, markup=False)
+        article_id, _, last_visit = self.library.position()
+        self.load_view(View(), "All", keep=article_id, first=True)
+        self.refresh_tree()
+        self.articles.focus()
+        if self.sync_on_start:
+            self.run_sync(last_visit)
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.screen.set_class(width < NARROW, "-narrow")
+
+    def status(self, text: str) -> None:
+        """A line of plain text in the status bar."""
+        self.query_one("#status", Static).update(Content(text))
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="view")
+    def load_view(self, view: View, name: str, keep: str | None = None, first: bool = False,
+                  focus_list: bool = False, open_first: bool = False) -> None:
+        """Query the view's rowids off the UI thread, then show them."""
+        rowids = self.library.ids(view)
+        self.call_from_thread(self._show_view, view, name, rowids, keep, first, focus_list, open_first)
+
+    def _show_view(self, view: View, name: str, rowids: list[int], keep: str | None, first: bool,
+                   focus_list: bool, open_first: bool) -> None:
+        self.view, self.view_name = view, name
+        current = keep if keep is not None else (self.article.id if self.article else None)
+        self.articles.show(rowids, query=view.query, keep=None if open_first else current)
+        self.articles.border_title = name
+        self.articles.border_subtitle = f"{len(rowids):,}"
+        self.articles.empty_message = "No articles match." if view != View() else "No articles yet."
+        if focus_list:
+            self.articles.focus()
+        if open_first and rowids:
+            self.articles.cursor = 0
+
+    @work(thread=True, exclusive=True, group="tree")
+    def refresh_tree(self) -> None:
+        """Recount topics and sources off the UI thread."""
+        lib = self.library
+        data = (lib.totals(), lib.topics(), lib.sources(), lib.saved_searches())
+        self.call_from_thread(self.query_one(TopicTree).fill, *data)
+
+    @work(thread=True, exclusive=True, group="sync")
+    def run_sync(self, last_visit: int | None = None) -> None:
+        """Sync the folder in the background; the list fills and stays usable meanwhile."""
+        self.call_from_thread(self.status, "Scanning the folder…")
+        last_refresh = [time.monotonic()]
+
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(self.status, f"Indexing {done:,}/{total:,} files…")
+            if time.monotonic() - last_refresh[0] > 1.5:
+                last_refresh[0] = time.monotonic()
+                self.call_from_thread(self._reload)
+
+        try:
+            report = self.library.sync(progress)
+        except Exception as error:  # noqa: BLE001 - the reader keeps working from the cache
+            self.call_from_thread(self.status, f"Sync failed: {error}")
+            return
+        problems = report.skipped
+        text = f"{report.summary()}" + (f" · {problems} skipped: press P" if problems else "")
+        if last_visit:
+            new = self.library.new_since(last_visit)
+            if new:
+                text = f"{new} new since your last visit · " + text
+        self.call_from_thread(self.status, text)
+        if report.added or report.updated or report.removed:
+            self.call_from_thread(self._reload)
+
+    def _reload(self) -> None:
+        self.load_view(self.view, self.view_name)
+        self.refresh_tree()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    @on(ArticleList.Highlighted)
+    def _preview(self, event: ArticleList.Highlighted) -> None:
+        self.load_article(event.row.id, mark=False)
+
+    @on(ArticleList.Opened)
+    def _open(self, event: ArticleList.Opened) -> None:
+        self.load_article(event.row.id, mark=True)
+        self.reader.focus()
+
+    @work(thread=True, exclusive=True, group="reader")
+    def load_article(self, article_id: str, mark: bool = False) -> None:
+        """Fetch an article with its links and backlinks, then show it."""
+        lib = self.library
+        article = lib.article(article_id)
+        if article is None:
+            return
+        sections: list = [("Related coverage", lib.related(article)),
+                          ("Referenced by", lib.referenced_by(article.id))]
+        if mark:
+            lib.set_read([article.id])
+        lib.save_position(article.id, self.view_name)
+        self.call_from_thread(self._show_article, article, sections, mark)
+
+    def _show_article(self, article: Article, sections: list, marked: bool) -> None:
+        self.article = article
+        terms = parse(self.view.query).terms if self.view.query else []
+        self.reader.show(article, terms=terms)
+        self.reader.border_title = article.provider or "Reader"
+        self.query_one(RelatedLinks).show(sections)
+        if self._read_timer is not None:
+            self._read_timer.stop()  # type: ignore[attr-defined]
+            self._read_timer = None
+        if marked:
+            self.articles.refresh_rows()
+            self.refresh_tree()
+        elif not self.library.is_read(article.id):
+            self._read_timer = self.set_timer(READ_AFTER, lambda: self._mark_read(article.id))
+
+    def _mark_read(self, article_id: str) -> None:
+        if self.article is not None and self.article.id == article_id:
+            self.set_read([article_id], True)
+
+    @work(thread=True, group="state")
+    def set_read(self, ids: list[str], read: bool) -> None:
+        """Mark articles, then redraw rows and counts."""
+        self.library.set_read(ids, read)
+        self.call_from_thread(self.articles.refresh_rows)
+        self.call_from_thread(self.refresh_tree)
+
+    @work(thread=True, group="state")
+    def set_starred(self, ids: list[str], starred: bool) -> None:
+        """Star articles, then redraw rows and counts."""
+        self.library.set_starred(ids, starred)
+        self.call_from_thread(self.articles.refresh_rows)
+        self.call_from_thread(self.refresh_tree)
+
+    @on(RelatedLinks.Chosen)
+    def _related_chosen(self, event: RelatedLinks.Chosen) -> None:
+        self.follow(event.target)
+
+    def follow(self, target: Target) -> None:
+        """Open a local article in the reader, or a URL in the browser."""
+        if target.article_id:
+            index = self.articles.index_of(target.article_id)
+            if index is not None:
+                self.articles.cursor = index
+            self.load_article(target.article_id, mark=True)
+            self.reader.focus()
+        elif target.url:
+            self.open_url(target.url)
+
+    @on(ReaderView.LinkFollowed)
+    def _body_link(self, event: ReaderView.LinkFollowed) -> None:
+        self.open_url(event.url)
+
+    # -- opening URLs -----------------------------------------------------------------------------
+
+    def open_url(self, url: str, new_tab: bool = True) -> None:  # noqa: ARG002 - Textual's signature
+        """Open an http(s) URL in the browser: checked and re-serialised first, launched in a worker."""
+        safe = safe_url(url)
+        if safe is None:
+            self.notify(f"Refused to open this link (only http and https are opened): {url[:200]!r}",
+                        severity="warning", markup=False)
+            return
+        self.last_opened_url = safe
+        self._launch(safe)
+
+    @work(thread=True, group="browser")
+    def _launch(self, url: str) -> None:
+        try:
+            opened = self.launch_browser(url)
+        except Exception:  # noqa: BLE001 - any browser failure ends in showing the URL
+            opened = False
+        if opened:
+            self.call_from_thread(self.notify, f"Opened {url}", markup=False)
+        else:
+            self.call_from_thread(self.status, f"No browser could open it. The URL: {url}")
+            self.call_from_thread(self.notify, f"No browser worked. Copy the URL (y): {url}",
+                                  severity="warning", timeout=20, markup=False)
+
+    def launch_browser(self, url: str) -> bool:
+        """Hand the URL to the browser ($BROWSER is honoured by webbrowser). Tests replace this."""
+        return webbrowser.open(url, new=2)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needs_article = {"open_original", "copy_url", "follow_link", "toggle_read", "toggle_star"}
+        if action in needs_article and self.article is None and self.articles.current is None:
+            return False
+        if action == "save_search" and not self.view.query:
+            return False
+        return True
+
+    def _current_id(self) -> str | None:
+        if self.focused is self.reader and self.article is not None:
+            return self.article.id
+        row = self.articles.current
+        return row.id if row else (self.article.id if self.article else None)
+
+    def action_toggle_read(self) -> None:
+        row = self.articles.current
+        article_id = self._current_id()
+        if article_id:
+            read = row.read if row and row.id == article_id else self.library.is_read(article_id)
+            if self._read_timer is not None:
+                self._read_timer.stop()  # type: ignore[attr-defined]
+                self._read_timer = None
+            self.set_read([article_id], not read)
+
+    def action_toggle_star(self) -> None:
+        article_id = self._current_id()
+        if article_id:
+            starred = self.library.is_starred(article_id)
+            self.set_starred([article_id], not starred)
+            self.notify("Unstarred" if starred else "Starred", timeout=2)
+
+    def action_open_original(self) -> None:
+        if self.article and (self.article.url or self.article.web_url):
+            self.open_url(self.article.url or self.article.web_url)
+        else:
+            self.notify("This article has no original URL.", severity="warning")
+
+    def action_copy_url(self) -> None:
+        if self.article and (self.article.url or self.article.web_url):
+            url = self.article.url or self.article.web_url
+            self.copy_to_clipboard(url)
+            self.notify(f"Copied {url}", markup=False, timeout=3)
+
+    def action_follow_link(self) -> None:
+        links = self.reader.links
+        if not links:
+            self.notify("This article has no numbered links.", severity="warning")
+            return
+
+        def chosen(number: int | None) -> None:
+            if number:
+                self.open_url(links[number - 1][1])
+
+        self.push_screen(NumberPrompt(len(links)), chosen)
+
+    def action_page_reader(self) -> None:
+        if self.reader.at_end:
+            self.articles.cursor += 1
+            row = self.articles.current
+            if row:
+                self.load_article(row.id, mark=True)
+        else:
+            self.reader.scroll_page_down(animate=False)
+
+    def action_next_unread(self) -> None:
+        self._find_unread(1)
+
+    def action_prev_unread(self) -> None:
+        self._find_unread(-1)
+
+    @work(thread=True, exclusive=True, group="unread")
+    def _find_unread(self, direction: int) -> None:
+        unread = set(self.library.ids(View(self.view.query, self.view.topic, self.view.source,
+                                           unread=True, starred=self.view.starred, quick=self.view.quick)))
+        rowids = self.articles.rowids
+        start = self.articles.cursor
+        order: Iterable[int] = (range(start + 1, len(rowids)) if direction > 0 else range(start - 1, -1, -1))
+        for index in order:
+            if rowids[index] in unread:
+                self.call_from_thread(self._go_to, index)
+                return
+        self.call_from_thread(self.notify, "No more unread articles here.", timeout=3)
+
+    def _go_to(self, index: int) -> None:
+        self.articles.cursor = index
+        row = self.articles.current
+        if row:
+            self.load_article(row.id, mark=True)
+
+    def action_zoom(self) -> None:
+        self.screen.toggle_class("-zoom")
+        if self.screen.has_class("-zoom"):
+            self.reader.focus()
+
+    def action_rescan(self) -> None:
+        self.run_sync()
+
+    def action_help(self) -> None:
+        keymap = getattr(self, "_keymap", {}) or {}
+        rows = [(c.group, keymap.get(c.id, c.keys), c.label, c.help) for c in COMMANDS]
+        rows += [(b.id and "Article list" or "Article list", keymap.get(b.id or "", b.key), b.description, "")
+                 for b in ArticleList.BINDINGS if isinstance(b, Binding)]
+        rows += [("Anywhere", "tab", "Next pane", "Move focus to the next pane"),
+                 ("Anywhere", "shift+tab", "Previous pane", "Move focus to the previous pane"),
+                 ("Anywhere", "ctrl+p", "Commands", "Jump to an article, topic or source; run any command"),
+                 ("Anywhere", "escape", "Back", "Leave the search and return to where you were")]
+        order = {"Anywhere": 0, "Article list": 1, "Articles": 2, "Reader": 3}
+        rows.sort(key=lambda r: order.get(r[0], 9))
+        self.push_screen(HelpScreen(rows))
+
+    @work(thread=True, group="problems")
+    def action_problems(self) -> None:
+        problems = self.library.problems()
+        self.call_from_thread(self.push_screen, ProblemsScreen(problems))
+
+    def action_toggle_unread_only(self) -> None:
+        view = View(self.view.query, self.view.topic, self.view.source, not self.view.unread,
+                    self.view.starred, self.view.quick)
+        self.load_view(view, self.view_name)
+
+    @work(thread=True, group="state")
+    def action_mark_all_read(self) -> None:
+        ids = self.library.ids_of_view(self.view)
+        self.library.set_read(ids, True)
+        self.call_from_thread(self.articles.refresh_rows)
+        self.call_from_thread(self.refresh_tree)
+        self.call_from_thread(self.notify, f"Marked {len(ids):,} read", timeout=3)
+
+    def action_save_search(self) -> None:
+        query = self.view.query
+
+        def named(name: str | None) -> None:
+            if name:
+                self.library.save_search(name, query)
+                self.refresh_tree()
+                self.notify(f"Saved search: {name}", markup=False, timeout=3)
+
+        self.push_screen(TextPrompt("Name for this saved search:", query), named)
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if self._before_search is None:
+            current = self.article.id if self.article else None
+            self._before_search = (self.view, self.view_name, current)
+        search.add_class("-active")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _filter(self, event: Input.Changed) -> None:
+        if self._before_search is None:
+            return
+        base = self._before_search[0]
+        view = View(base.query, base.topic, base.source, base.unread, base.starred, quick=event.value)
+        self.load_view(view, self._before_search[1])
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        self.load_view(View(query=text), f"Search: {text}", focus_list=True, open_first=True)
+
+    def action_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if self.screen.has_class("-zoom"):
+            self.screen.remove_class("-zoom")
+            return
+        if self._before_search is not None:
+            view, name, article_id = self._before_search
+            self._before_search = None
+            search.value = ""
+            search.remove_class("-active")
+            self.load_view(view, name, keep=article_id, focus_list=True)
+            if article_id:
+                self.load_article(article_id)
+
+    @on(TopicTree.ViewChosen)
+    def _tree_chosen(self, event: TopicTree.ViewChosen) -> None:
+        self.load_view(event.data.view, event.data.name, focus_list=False)
+
+
+class ArticleCommands(Provider):
+    """Palette: every command, plus jumping to an article, topic or source by name."""
+
+    @property
+    def news(self) -> NewsReaderApp:
+        app = self.app
+        assert isinstance(app, NewsReaderApp)
+        return app
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        app = self.news
+        return [(c.label, c.help, c.action) for c in COMMANDS
+                if c.palette and app.check_action(c.action, ()) is not False]
+
+    async def discover(self) -> Hits:
+        for label, help_text, action in self._commands():
+            yield DiscoveryHit(Content(label), self._runner(action), text=label, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, help_text, action in self._commands():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, _highlight(matcher, label), self._runner(action), text=label, help=help_text)
+        lib = self.news.library
+        for counts in lib.topics()[:500]:
+            score = matcher.match(counts.name)
+            if score > 0:
+                yield Hit(score * 0.9, _highlight(matcher, f"Topic: {counts.name}", 7),
+                          self._view(View(topic=counts.name), f"Topic: {counts.name}"),
+                          text=f"Topic: {counts.name}", help=f"{counts.unread} unread of {counts.total}")
+        for counts in lib.sources()[:500]:
+            score = matcher.match(counts.name)
+            if score > 0:
+                yield Hit(score * 0.9, _highlight(matcher, f"Source: {counts.name}", 8),
+                          self._view(View(source=counts.name), f"Source: {counts.name}"),
+                          text=f"Source: {counts.name}", help=f"{counts.unread} unread of {counts.total}")
+        if len(query) >= 2:
+            for row in lib.page(View(quick=query), 0, 20):
+                yield Hit(0.5 + matcher.match(row.title) / 2, _highlight(matcher, row.title),
+                          self._article(row), text=row.title, help=row.provider)
+
+    def _runner(self, action: str):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            await self.news.run_action(action)
+        return run
+
+    def _view(self, view: View, name: str):  # type: ignore[no-untyped-def]
+        return lambda: self.news.load_view(view, name, focus_list=True)
+
+    def _article(self, row: Row):  # type: ignore[no-untyped-def]
+        return lambda: self.news.follow(Target(article_id=row.id))
+
+
+def _highlight(matcher: object, text: str, skip: int = 0) -> Content:
+    """Fuzzy-match highlight without ever reading ``text`` as markup (Textual's own highlight does)."""
+    content = Content(text)
+    search = getattr(matcher, "fuzzy_search", None)
+    query = getattr(matcher, "query", "")
+    if search is None:
+        return content
+    _, offsets = search.match(query, text[skip:])
+    style = getattr(matcher, "_match_style", None) or "bold reverse"
+    for offset in offsets:
+        content = content.stylize(style, offset + skip, offset + skip + 1)
+    return content
+
+
+def run(folder: str, data_dir: str | None = None) -> int:
+    """Open the library for ``folder`` and run the app."""
+    library = Library.open(Path(folder), data_dir)
+    try:
+        NewsReaderApp(library).run()
+    finally:
+        library.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run(os.getcwd())

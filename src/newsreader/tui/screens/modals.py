@@ -1,0 +1,134 @@
+"""Modal screens: help (searchable), problems, and the link number prompt."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from newsreader.model import Problem
+
+#: Keys Textual spells out, shown the way people type them.
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Enter",
+              "pagedown": "PgDn", "pageup": "PgUp", "tab": "Tab", "shift+tab": "Shift+Tab",
+              "escape": "Esc", "ctrl+p": "Ctrl+P", "home": "Home", "end": "End",
+              "down": "↓", "up": "↑"}
+
+
+def key_label(keys: str) -> str:
+    """``"j,down"`` -> ``"j / ↓"``."""
+    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding with its current key, grouped by pane; type to filter."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help_close")]
+
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """``rows``: (group, keys, label, help)."""
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(Content.assemble(("Keys", "bold"), ("  type to search · Esc closes", "$text-muted")))
+            yield Input(placeholder="search keys and commands", id="help-filter")
+            yield OptionList(id="help-list")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def _fill(self, text: str) -> None:
+        needle = text.lower().strip()
+        options: list[Option | None] = []
+        group = ""
+        for row_group, keys, label, help_text in self.rows:
+            if needle and needle not in f"{row_group} {keys} {label} {help_text}".lower():
+                continue
+            if row_group != group:
+                if options:
+                    options.append(None)
+                options.append(Option(Content.assemble((row_group, "bold $text-accent")), disabled=True))
+                group = row_group
+            options.append(Option(Content.assemble((f"{key_label(keys):>14}  ", "bold $accent"),
+                                                   (label, "bold"), (f"  {help_text}", "$text-muted"))))
+        listing = self.query_one("#help-list", OptionList)
+        listing.clear_options()
+        listing.add_options(options or [Option(Content("No key matches."), disabled=True)])
+
+
+class ProblemsScreen(ModalScreen[None]):
+    """Files that were skipped, with the reason for each."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="problems_close")]
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__()
+        self.problems = problems
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="problems-box"):
+            yield Static(Content.assemble((f"Skipped files ({len(self.problems)})", "bold"),
+                                          ("  Esc closes", "$text-muted")))
+            listing = OptionList(id="problems-list")
+            for problem in self.problems[:5000]:
+                listing.add_option(Option(Content.assemble((problem.path, "bold"), "\n",
+                                                           (problem.reason, "$text-warning"))))
+            if not self.problems:
+                listing.add_option(Option(Content("No problems: every file was read."), disabled=True))
+            yield listing
+
+
+class NumberPrompt(ModalScreen[int | None]):
+    """Ask for a link number (``f``, then a number, then Enter)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-box"):
+            yield Static(Content(f"Follow which link? 1–{self.count}, then Enter"))
+            yield Input(type="integer", id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            number = int(event.value)
+        except ValueError:
+            number = 0
+        self.dismiss(number if 1 <= number <= self.count else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for a line of text (e.g. the name of a saved search)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="text_prompt_cancel")]
+
+    def __init__(self, question: str, value: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-box"):
+            yield Static(Content(self.question))
+            yield Input(value=self.value, id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

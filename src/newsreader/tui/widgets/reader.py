@@ -1,0 +1,134 @@
+"""The reader: a header (title, source · date · reading time, topics, URL) and the cleaned body.
+
+Untrusted text is only ever placed in ``Content`` objects, never formatted into markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Markdown, Static
+
+from newsreader.model import Article
+
+_LINK = re.compile(r"(?<!!)\[([^\]\n]{1,300})\]\((https?://[^)\s]+)\)")
+#: A body this long is cut for display; the full text stays in the library and in exports.
+MAX_DISPLAY = 150_000
+WORDS_PER_MINUTE = 230
+
+
+def numbered_links(article: Article) -> list[tuple[str, str]]:
+    """(label, url) for every link of the body, then every image, numbered from 1 in this order."""
+    links = [(text.strip() or url, url) for text, url in _LINK.findall(article.body)]
+    links += [(f"image {i}", image.url) for i, image in enumerate(article.images, 1)]
+    return links
+
+
+def highlight_terms(markdown: str, terms: list[str]) -> str:
+    """Emphasise search terms in Markdown prose (not inside link targets)."""
+    words = sorted({t for t in terms if len(t) > 1}, key=len, reverse=True)[:20]
+    if not words:
+        return markdown
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+    parts = re.split(r"(\]\([^)]*\))", markdown)
+    return "".join(p if p.startswith("](") else pattern.sub(r"**\1**", p) for p in parts)
+
+
+class ReaderView(VerticalScroll, can_focus=True):
+    """The article being read."""
+
+    DEFAULT_CSS = """
+    ReaderView { padding: 0 2; }
+    ReaderView #header { margin-bottom: 1; }
+    ReaderView Markdown { margin: 0; padding: 0; }
+    ReaderView #links { color: $text-muted; margin-top: 1; }
+    """
+
+    @dataclass
+    class LinkFollowed(Message):
+        """A link in the body was clicked."""
+
+        url: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.article: Article | None = None
+        self.links: list[tuple[str, str]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Select an article to read it."), id="header")
+        yield Markdown("", open_links=False, id="body")
+        yield Static("", id="links")
+
+    def show(self, article: Article | None, *, terms: list[str] | None = None, read_hint: str = "") -> None:
+        """Display an article (or nothing)."""
+        self.article = article
+        header = self.query_one("#header", Static)
+        body = self.query_one("#body", Markdown)
+        links = self.query_one("#links", Static)
+        self.scroll_home(animate=False)
+        if article is None:
+            header.update(Content("Nothing to read here."))
+            body.update("")
+            links.update("")
+            self.links = []
+            return
+        header.update(self._header(article))
+        self.links = numbered_links(article)
+        if article.body.strip():
+            text = article.body[:MAX_DISPLAY]
+            if terms:
+                text = highlight_terms(text, terms)
+            body.update(text)
+        else:
+            # Front matter only: show the excerpt and say plainly where the full text is.
+            body.update("")
+        links.update(self._links_block(article))
+
+    def _header(self, article: Article) -> Content:
+        minutes = max(1, round(len(article.body.split()) / WORDS_PER_MINUTE)) if article.body else 0
+        meta = [article.provider or article.domain]
+        if article.published:
+            meta.append(article.published.strftime("%a %d %b %Y, %H:%M UTC"))
+        if minutes:
+            meta.append(f"{minutes} min read")
+        parts: list[Content | tuple[str, str] | str] = [
+            (article.title, "bold $text-primary"),
+            "\n",
+            (" · ".join(m for m in meta if m), "$text-muted"),
+        ]
+        if article.topics:
+            parts += ["\n", ("Topics: " + ", ".join(article.topics), "$text-secondary")]
+        url = article.url or article.web_url
+        if url:
+            parts += ["\n", (url, "underline $text-muted")]
+        if len(article.paths) > 1:
+            parts += ["\n", (f"{len(article.paths)} copies: " + ", ".join(article.paths[:3]), "$text-muted")]
+        if not article.body.strip():
+            if article.excerpt:
+                parts += ["\n\n", (article.excerpt, "italic")]
+            parts += ["\n\n", ("The full text is not in this file. Press o to open the original.", "bold $warning")]
+        return Content.assemble(*parts)
+
+    def _links_block(self, article: Article) -> Content:
+        if not self.links:
+            return Content("")
+        lines: list[Content | tuple[str, str] | str] = [("Links (press f, then the number)", "bold")]
+        for number, (label, url) in enumerate(self.links, 1):
+            lines += ["\n", (f"[{number}] ", "bold $accent"), label[:80], (f"  {url[:100]}", "$text-muted")]
+        return Content.assemble(*lines)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        event.prevent_default()
+        self.post_message(self.LinkFollowed(event.href))
+
+    @property
+    def at_end(self) -> bool:
+        """True when the reader is scrolled to the bottom."""
+        return self.scroll_y >= self.max_scroll_y

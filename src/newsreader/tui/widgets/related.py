@@ -1,0 +1,90 @@
+"""The related pane: other coverage from ``related[]``, local articles first-class, and backlinks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from newsreader.library.library import Link, Row
+
+MAX_SHOWN = 300
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an entry opens: a local article (by id) or a URL in the browser."""
+
+    article_id: str = ""
+    url: str = ""
+
+
+def _date(value: object) -> str:
+    return value.strftime("%d %b %Y") if hasattr(value, "strftime") else ""
+
+
+class RelatedLinks(OptionList):
+    """Related links (local ones marked and opened in the reader) and 'Referenced by'."""
+
+    DEFAULT_CSS = """
+    RelatedLinks { padding: 0 1; }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        """An entry was chosen (Enter or click)."""
+
+        target: Target
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.targets: dict[str, Target] = {}
+
+    def show(self, sections: list[tuple[str, list[Link] | list[Row]]]) -> None:
+        """Fill the pane with titled sections of links or local rows."""
+        self.clear_options()
+        self.targets = {}
+        options: list[Option | None] = []
+        for title, entries in sections:
+            if not entries:
+                continue
+            if options:
+                options.append(None)
+            options.append(Option(Content.assemble((f"{title} ({len(entries)})", "bold $text-accent")),
+                                  disabled=True))
+            for entry in entries[:MAX_SHOWN]:
+                key = f"e{len(self.targets)}"
+                if isinstance(entry, Row):
+                    self.targets[key] = Target(article_id=entry.id)
+                    options.append(Option(self._row(entry), id=key))
+                else:
+                    target = Target(article_id=entry.local.id) if entry.local else Target(url=entry.link.url)
+                    self.targets[key] = target
+                    options.append(Option(self._link(entry), id=key))
+        if not options:
+            options.append(Option(Content.assemble(("No related links.", "$text-muted")), disabled=True))
+        self.add_options(options)
+
+    def _row(self, row: Row) -> Content:
+        meta = " · ".join(x for x in (row.provider, _date(row.published)) if x)
+        return Content.assemble(("● in library  ", "bold $success"), (row.title, "bold"), "\n",
+                                (meta, "$text-muted"), "\n")
+
+    def _link(self, link: Link) -> Content:
+        item = link.link
+        marker = ("● in library  ", "bold $success") if link.local else ("↗ web  ", "$text-muted")
+        meta = " · ".join(x for x in (item.provider or item.domain, _date(item.published)) if x)
+        excerpt = item.excerpt if len(item.excerpt) <= 160 else item.excerpt[:159] + "…"
+        parts: list[str | tuple[str, str] | Content] = [marker, (item.title, "bold"), "\n", (meta, "$text-muted")]
+        if excerpt:
+            parts += ["\n", (excerpt, "italic $text-muted")]
+        return Content.assemble(*parts, "\n")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        target = self.targets.get(event.option.id or "")
+        if target is not None:
+            self.post_message(self.Chosen(target))

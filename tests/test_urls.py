@@ -1,0 +1,324 @@
+"""safe_url lets through only plain http(s) URLs; canonical_url gives one key per article."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsreader.ingest.urls import MAX_URL_LENGTH, canonical_url, domain_of, safe_url
+
+NYPOST = "nypost.com/2021/04/11/internal-affairs-used-facial-recognition-against-nypd-cops-email"
+DAILYMAIL = (
+    "dailymail.co.uk/news/article-9460657/"
+    "NYPD-use-facial-recognition-app-against-officers-ID-cops-drinking-mates-funeral.html"
+)
+#: Characters a shell or terminal gives meaning to; none may appear raw in a path or query.
+SHELL_META = set(" ;|`$()<>\"'{}[]\\^")
+
+
+# -- safe_url: refusals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        42,
+        b"https://example.com/",
+        ["https://example.com/"],
+        "",
+        "   ",
+        # Other schemes.
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(document.cookie)",
+        "javascript://example.com/%0aalert(1)",
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "ssh://attacker@example.com/",
+        "mailto:someone@example.com",
+        "ftp://example.com/file",
+        "vbscript:msgbox",
+        "x-man-page://ls",
+        "ms-settings:",
+        "about:blank",
+        # No scheme, or no authority.
+        "example.com/path",
+        "//example.com/path",
+        "http:example.com",
+        "http:/example.com",
+        "http:///example.com",
+        "https://",
+        # Option injection into an opener.
+        "-oProxyCommand=calc",
+        "--help",
+        " -https://example.com/",
+        # Control characters and whitespace inside.
+        "https://exa\x00mple.com/",
+        "https://example.com/a\x1b]52;c;eA==\x07",
+        "https://example.com/a\nb",
+        "https://example.com/a\rb",
+        "https://example.com/a\tb",
+        "https://example.com/a b",
+        "https://example.com/a\x7fb",
+        "https://example.com/a\x9bb",
+        "https://example.com/\u202egnp.exe",
+        "https://exa\u200bmple.com/",
+        "https://example.com/a\u00a0b",
+        "https://example.com/a\u2028b",
+        # Malformed hosts.
+        "https://exa mple.com/",
+        "https://-example.com/",
+        "https://example-.com/",
+        "https://ex..ample.com/",
+        "https://.example.com/",
+        "https://exa_mple!.com/",
+        "https://exam%70le.com/",
+        "https://" + "a" * 64 + ".com/",
+        "https://" + "abcdefgh." * 30 + "com/",
+        "https://2130706433/",
+        "https://0x7f.1/",
+        "https://01.02.03.04/",
+        "https://example.123/",
+        "https://[::1/",
+        "https://[not-ipv6]/",
+        "https://[fe80::1%25eth0]/",
+        "https://[::1]x/",
+        "https://example.com\\@evil.example/",
+        "https://xn--/",
+        # Userinfo: refused, it is almost always a spoof.
+        "https://user:pass@example.com/",
+        "https://user@example.com/",
+        "https://www.bank.com@evil.example/",
+        "https://@example.com/",
+        # Bad ports.
+        "https://example.com:99999/",
+        "https://example.com:65536/",
+        "https://example.com:0/",
+        "https://example.com:-1/",
+        "https://example.com:8o/",
+        "https://example.com:80:80/",
+        "https://example.com:\uff18\uff10/",  # full-width digits
+        "https://example.com: 80/",
+        # Too long.
+        "https://example.com/" + "a" * MAX_URL_LENGTH,
+    ],
+)
+def test_safe_url_refuses(url: object) -> None:
+    assert safe_url(url) is None
+
+
+# -- safe_url: accepted and re-serialised -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/a/b?c=1&d=2#frag", "https://example.com/a/b?c=1&d=2#frag"),
+        ("  https://example.com/  \n", "https://example.com/"),
+        ("HTTPS://WWW.EXAMPLE.COM/Path", "https://www.example.com/Path"),
+        ("http://example.com", "http://example.com/"),
+        ("http://example.com?q=1", "http://example.com/?q=1"),
+        ("http://example.com.", "http://example.com/"),
+        # Ports: default dropped, others kept, empty tolerated.
+        ("http://example.com:80/x", "http://example.com/x"),
+        ("https://example.com:443/x", "https://example.com/x"),
+        ("https://example.com:0443/x", "https://example.com/x"),
+        ("http://example.com:8080/x", "http://example.com:8080/x"),
+        ("https://example.com:80/x", "https://example.com:80/x"),
+        ("http://example.com:/x", "http://example.com/x"),
+        # IP literals.
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/"),
+        ("http://[2001:DB8:0:0::1]:8443/x", "http://[2001:db8::1]:8443/x"),
+        ("http://[::1]/", "http://[::1]/"),
+        # IDNA.
+        ("https://bücher.de/", "https://xn--bcher-kva.de/"),
+        ("https://BÜCHER.de/", "https://xn--bcher-kva.de/"),
+        ("https://例え.テスト/", "https://xn--r8jz45g.xn--zckzah/"),
+        ("https://xn--bcher-kva.de/", "https://xn--bcher-kva.de/"),
+        ("https://ｅｘａｍｐｌｅ．ｃｏｍ/", "https://example.com/"),
+        ("https://my_host.example.com/", "https://my_host.example.com/"),
+        ("http://localhost:3000/", "http://localhost:3000/"),
+        # Path, query and fragment encoding.
+        ("https://example.com/caf\u00e9", "https://example.com/caf%C3%A9"),
+        ("https://example.com/パス?q=日本", "https://example.com/%E3%83%91%E3%82%B9?q=%E6%97%A5%E6%9C%AC"),
+        ("https://example.com/a%20b", "https://example.com/a%20b"),
+        ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
+        ("https://example.com/%7euser", "https://example.com/~user"),
+        ("https://example.com/100%", "https://example.com/100%25"),
+        ("https://example.com/%zz", "https://example.com/%25zz"),
+        ("https://example.com/Foo_(bar)", "https://example.com/Foo_%28bar%29"),
+        ("https://example.com/a;b", "https://example.com/a%3Bb"),
+        ("https://example.com/$(id)", "https://example.com/%24%28id%29"),
+        ("https://example.com/`id`|sh", "https://example.com/%60id%60%7Csh"),
+        ("https://example.com/<script>", "https://example.com/%3Cscript%3E"),
+        ("https://example.com/\"'", "https://example.com/%22%27"),
+        ("https://example.com/{a}[b]\\c^", "https://example.com/%7Ba%7D%5Bb%5D%5Cc%5E"),
+        ("https://example.com/?q=a;rm -rf", None),  # whitespace inside: refused, not mended
+        ("https://example.com/?q=$(id)&x=`y`", "https://example.com/?q=%24%28id%29&x=%60y%60"),
+        ("https://example.com/#$(id)", "https://example.com/#%24%28id%29"),
+        ("https://example.com/?a=1?b=2", "https://example.com/?a=1?b=2"),
+        (
+            "https://img.example.com/m.jpg?crop=1200:675,smart&w=1200&auto=webp",
+            "https://img.example.com/m.jpg?crop=1200:675,smart&w=1200&auto=webp",
+        ),
+        ("https://example.com/a/*/b!+,=@:~", "https://example.com/a/*/b!+,=@:~"),
+    ],
+)
+def test_safe_url_accepts(url: str, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+def test_safe_url_keeps_seed_urls() -> None:
+    for url in (
+        f"https://{NYPOST}/",
+        "https://nypost.com/wp-content/uploads/sites/2/2021/04/x-007.jpg?quality=90&strip=all&w=1200",
+        "https://www.technologyreview.com/2021/04/09/1022240/clearview-ai-nypd-emails/amp/",
+    ):
+        assert safe_url(url) == url
+
+
+def test_safe_url_output_has_no_shell_metacharacters() -> None:
+    hostile = "https://example.com/" + "".join(sorted(SHELL_META - {" ", "\\"})) + "?q=" + "$;|&"
+    result = safe_url(hostile)
+    assert result is not None
+    assert not SHELL_META & set(result)
+
+
+# -- canonical_url --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://{NYPOST}/",
+        f"http://{NYPOST}/",
+        f"https://www.{NYPOST}",
+        f"https://NYPOST.com{NYPOST.removeprefix('nypost.com')}/#comments",
+        f"https://{NYPOST}/amp/",
+        f"https://{NYPOST}/amp",
+        f"https://nypost-com.cdn.ampproject.org/c/s/{NYPOST}/amp/",
+        f"https://nypost-com.cdn.ampproject.org/c/{NYPOST}/amp/",
+        f"https://nypost-com.cdn.ampproject.org/v/s/{NYPOST}/amp/",
+        f"https://www.google.com/amp/s/{NYPOST}/amp/",
+        f"https://{NYPOST}/?utm_source=twitter&utm_medium=social&fbclid=IwAR0&gclid=x",
+        f"https://{NYPOST}/?amp=1",
+        f"https://{NYPOST}/?outputType=amp",
+        f"https://nypost.com:443{NYPOST.removeprefix('nypost.com')}/",
+        f"https://amp.{NYPOST}/",
+    ],
+)
+def test_canonical_url_nypost_variants(url: str) -> None:
+    assert canonical_url(url) == NYPOST
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://www.{DAILYMAIL}",
+        f"https://www.{DAILYMAIL.replace('9460657/', '9460657/amp/')}",
+        f"https://www-dailymail-co-uk.cdn.ampproject.org/c/s/www.{DAILYMAIL.replace('9460657/', '9460657/amp/')}",
+        f"http://{DAILYMAIL}?utm_campaign=x&utm_source=y",
+    ],
+)
+def test_canonical_url_dailymail_variants(url: str) -> None:
+    assert canonical_url(url) == DAILYMAIL
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/", "example.com"),
+        ("https://example.com", "example.com"),
+        ("https://www.com/", "www.com"),
+        ("https://example.com:8080/a/", "example.com:8080/a"),
+        ("https://example.com:80/a", "example.com/a"),
+        ("https://example.com/a?b=2&utm_source=x&a=1&UTM_Medium=y", "example.com/a?b=2&a=1"),
+        ("https://example.com/a?z=1&y=2&x=3", "example.com/a?z=1&y=2&x=3"),
+        ("https://example.com/a?&&b=1&", "example.com/a?b=1"),
+        ("https://example.com/a?outputType=json", "example.com/a?outputType=json"),
+        ("https://example.com/Case/Sensitive", "example.com/Case/Sensitive"),
+        ("https://www.bbc.co.uk/news/world-123.amp", "bbc.co.uk/news/world-123"),
+        ("https://example.com/story.amp.html", "example.com/story.html"),
+        ("https://example.com/amplifier", "example.com/amplifier"),
+        ("https://example.com/.amp", "example.com/.amp"),
+        ("https://a.cdn.ampproject.org/i/s/example.com/img.png", "example.com/img.png"),
+        ("https://a.cdn.ampproject.org/c/s/example.com/a?x=1&amp_js_v=0.1", "example.com/a?x=1&amp_js_v=0.1"),
+        ("https://a.cdn.ampproject.org/c/s/", "a.cdn.ampproject.org/c/s"),
+        ("https://a.cdn.ampproject.org/", "a.cdn.ampproject.org"),
+        ("https://google.com/search?q=amp", "google.com/search?q=amp"),
+        ("https://bücher.de/", "xn--bcher-kva.de"),
+        ("javascript:alert(1)", ""),
+        ("not a url", ""),
+        (None, ""),
+    ],
+)
+def test_canonical_url(url: object, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+# -- domain_of ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.dailymail.co.uk/news/x.html", "dailymail.co.uk"),
+        ("https://longisland.news12.com/x", "longisland.news12.com"),
+        ("https://nypost-com.cdn.ampproject.org/c/s/nypost.com/x/amp/", "nypost.com"),
+        ("https://example.com:8080/x", "example.com"),
+        ("https://example.com?q=1", "example.com"),
+        ("http://[::1]:8080/x", "[::1]"),
+        ("http://127.0.0.1/", "127.0.0.1"),
+        ("https://bücher.de/", "xn--bcher-kva.de"),
+        ("", ""),
+        ("file:///etc/passwd", ""),
+    ],
+)
+def test_domain_of(url: str, expected: str) -> None:
+    assert domain_of(url) == expected
+
+
+# -- properties -----------------------------------------------------------------------------------
+
+_OUTPUT = re.compile(r"https?://[!-~]+")
+
+url_like = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["http://", "https://", "HTTP://", "javascript:", "file://", "-", " ", ""]),
+        st.one_of(
+            st.sampled_from(["example.com", "www.Example.com", "[::1]", "1.2.3.4", "bücher.de"]),
+            st.text(max_size=20),
+        ),
+        st.sampled_from(["", ":80", ":443", ":8080", ":99999", ":x", "@evil.example"]),
+        st.text(max_size=60),
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(url_like, st.text(max_size=80), st.none(), st.integers()))
+def test_safe_url_output_is_plain_http(url: object) -> None:
+    result = safe_url(url)
+    if result is None:
+        return
+    assert _OUTPUT.fullmatch(result), result
+    assert not result.startswith("-")
+    after_host = result.split("://", 1)[1].partition("/")[2]
+    assert not SHELL_META & set(after_host)
+    assert safe_url(result) == result
+    assert canonical_url(result) == canonical_url(url)
+    assert canonical_url(result.replace("https://", "http://", 1)) == canonical_url(result)
+
+
+@settings(max_examples=200, deadline=None)
+@given(url_like)
+def test_canonical_url_and_domain_never_raise(url: str) -> None:
+    key = canonical_url(url)
+    assert isinstance(key, str) and not key.startswith(("http:", "https:"))
+    domain = domain_of(url)
+    assert key.startswith(domain) and (domain or not key)
