@@ -260,6 +260,7 @@ def test_looks_binary_false(data: bytes) -> None:
         (b"", ""),
         (codecs.BOM_UTF8, ""),
         (codecs.BOM_UTF16_LE, ""),
+        (codecs.BOM_UTF16_LE + "\x00ab".encode("utf-16-le"), "ab"),  # not UTF-32: 6 bytes
     ],
 )
 def test_decode(data: bytes, expected: str) -> None:
@@ -290,7 +291,7 @@ def test_decode_never_raises(data: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(exclude_characters="\x00"), max_size=300))
+@given(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=300))
 def test_decode_round_trips_utf8(text: str) -> None:
     # Without NULs (whose pattern would read as UTF-16), any UTF-8 text comes back unchanged.
     expected = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -300,5 +301,7 @@ def test_decode_round_trips_utf8(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300), st.sampled_from(["utf-16", "utf-32", "utf-8-sig"]))
 def test_decode_round_trips_with_bom(text: str, encoding: str) -> None:
+    if encoding == "utf-16" and text.startswith("\x00"):
+        text = "x" + text  # FF FE 00 00 would be a UTF-32 BOM: ambiguous by nature
     expected = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     assert decode(text.encode(encoding)) == expected.removeprefix("\ufeff")

@@ -106,7 +106,13 @@ def test_clean_text_keeps_ordinary_text(text: str) -> None:
 
 def test_escape_cannot_be_reassembled() -> None:
     # Removing one piece must never join others into a live sequence.
-    for raw in ("\x1b\x00[31m", "\x1b\x1b[31m", "\x1b\x9b31m", "\x1b\u202e[31m", "\x1b]\x1b]0;x\x07"):
+    for raw in (
+        "\x1b\x00[31m",
+        "\x1b\x1b[31m",
+        "\x1b\x9b31m",
+        "\x1b\u202e[31m",
+        "\x1b]\x1b]0;x\x07",
+    ):
         assert "\x1b" not in clean_text(raw)
 
 

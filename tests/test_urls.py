@@ -111,7 +111,7 @@ def test_safe_url_refuses(url: object) -> None:
     assert safe_url(url) is None
 
 
-# -- safe_url: accepted and re-serialised -----------------------------------------------------------
+# -- safe_url: accepted and re-serialised ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,10 @@ def test_safe_url_refuses(url: object) -> None:
         ("http://localhost:3000/", "http://localhost:3000/"),
         # Path, query and fragment encoding.
         ("https://example.com/caf\u00e9", "https://example.com/caf%C3%A9"),
-        ("https://example.com/パス?q=日本", "https://example.com/%E3%83%91%E3%82%B9?q=%E6%97%A5%E6%9C%AC"),
+        (
+            "https://example.com/パス?q=日本",
+            "https://example.com/%E3%83%91%E3%82%B9?q=%E6%97%A5%E6%9C%AC",
+        ),
         ("https://example.com/a%20b", "https://example.com/a%20b"),
         ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
         ("https://example.com/%7euser", "https://example.com/~user"),
@@ -220,7 +223,8 @@ def test_canonical_url_nypost_variants(url: str) -> None:
     [
         f"https://www.{DAILYMAIL}",
         f"https://www.{DAILYMAIL.replace('9460657/', '9460657/amp/')}",
-        f"https://www-dailymail-co-uk.cdn.ampproject.org/c/s/www.{DAILYMAIL.replace('9460657/', '9460657/amp/')}",
+        "https://www-dailymail-co-uk.cdn.ampproject.org/c/s/www."
+        + DAILYMAIL.replace("9460657/", "9460657/amp/"),
         f"http://{DAILYMAIL}?utm_campaign=x&utm_source=y",
     ],
 )
@@ -246,7 +250,10 @@ def test_canonical_url_dailymail_variants(url: str) -> None:
         ("https://example.com/amplifier", "example.com/amplifier"),
         ("https://example.com/.amp", "example.com/.amp"),
         ("https://a.cdn.ampproject.org/i/s/example.com/img.png", "example.com/img.png"),
-        ("https://a.cdn.ampproject.org/c/s/example.com/a?x=1&amp_js_v=0.1", "example.com/a?x=1&amp_js_v=0.1"),
+        (
+            "https://a.cdn.ampproject.org/c/s/example.com/a?x=1&amp_js_v=0.1",
+            "example.com/a?x=1&amp_js_v=0.1",
+        ),
         ("https://a.cdn.ampproject.org/c/s/", "a.cdn.ampproject.org/c/s"),
         ("https://a.cdn.ampproject.org/", "a.cdn.ampproject.org"),
         ("https://google.com/search?q=amp", "google.com/search?q=amp"),

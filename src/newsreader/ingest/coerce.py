@@ -6,6 +6,7 @@ import email.utils
 import math
 import re
 from datetime import UTC, date, datetime, time
+from itertools import islice
 from typing import Any
 
 from newsreader.ingest.sanitize import clean_line, clean_text
@@ -25,9 +26,11 @@ _DATE_FORMATS = (
     "%B %d %Y",
     "%Y%m%d",
 )
-#: Bounds on how much of an untrusted structure is walked when keeping extras.
+#: Bounds on how much of an untrusted structure is walked when keeping extras. The node budget
+#: matters most: YAML aliases share nodes, so a few kilobytes can describe billions of them.
 _MAX_DEPTH = 8
 _MAX_ITEMS = 200
+_MAX_NODES = 5000
 
 
 def as_str(value: Any, limit: int = 500) -> str:
@@ -35,7 +38,10 @@ def as_str(value: Any, limit: int = 500) -> str:
     if isinstance(value, bool) or value is None:
         return ""
     if isinstance(value, str | int | float):
-        return clean_line(str(value), limit)
+        try:
+            return clean_line(str(value), limit)
+        except ValueError:  # an int too long to print (over 4300 digits)
+            return ""
     return ""
 
 
@@ -57,7 +63,7 @@ def as_list(value: Any, limit: int = 1000) -> list[Any]:
 
 def as_str_list(value: Any, limit: int = 50) -> list[str]:
     """Topics and tags: ``"AI"`` becomes ``["AI"]``; "a, b" stays one topic per comma."""
-    items = value.split(",") if isinstance(value, str) and "," in value else as_list(value)
+    items = value.split(",", 1000) if isinstance(value, str) and "," in value else as_list(value)
     out: list[str] = []
     for item in items:
         if isinstance(item, dict):
@@ -101,6 +107,7 @@ def as_datetime(value: Any) -> datetime | None:
 def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, bool) or value is None:
         return None
+    result: datetime | None
     if isinstance(value, datetime):
         result = value
     elif isinstance(value, date):
@@ -142,28 +149,35 @@ def _parse_date_string(text: str) -> datetime | None:
     return None
 
 
-def jsonable(value: Any, depth: int = 0) -> Any:
+def jsonable(value: Any, max_nodes: int = _MAX_NODES) -> Any:
     """A bounded, JSON-safe copy of an untrusted YAML value (extras are kept this way).
 
-    Self-referencing aliases and alias bombs are cut off by the depth and item bounds.
+    At most ``max_nodes`` values are copied, ``_MAX_ITEMS`` per container and ``_MAX_DEPTH``
+    deep; what lies beyond becomes None. Self-referencing aliases and alias bombs stop there.
     """
-    if depth > _MAX_DEPTH:
-        return None
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return value if abs(value) < 2**63 else str(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        return as_number(clean_text(value[:5000]))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in list(value.items())[:_MAX_ITEMS]:
-            out[as_str(key, 100) or str(type(key).__name__)] = jsonable(item, depth + 1)
-        return out
-    if isinstance(value, list | tuple | set):
-        return [jsonable(item, depth + 1) for item in list(value)[:_MAX_ITEMS]]
-    return as_str(value)
+    budget = [max_nodes]
+
+    def copy(value: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if depth > _MAX_DEPTH or budget[0] < 0:
+            return None
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int):
+            return value if abs(value) < 2**63 else as_str(value) or None
+        if isinstance(value, float):
+            return value if math.isfinite(value) else None
+        if isinstance(value, str):
+            return as_number(clean_text(value[:5000]))
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for key, item in islice(value.items(), _MAX_ITEMS):
+                out[as_str(key, 100) or type(key).__name__] = copy(item, depth + 1)
+            return out
+        if isinstance(value, list | tuple | set | frozenset):
+            return [copy(item, depth + 1) for item in islice(value, _MAX_ITEMS)]
+        return as_str(value)
+
+    return copy(value, 0)

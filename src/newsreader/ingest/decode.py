@@ -74,9 +74,7 @@ _NEWLINE = re.compile(r"\r\n?")
 #: cp1252 for the bytes 0x80-0x9F it defines; the five it leaves undefined (0x81, 0x8D, 0x8F,
 #: 0x90, 0x9D) keep their Latin-1 meaning, so decoding never fails.
 _CP1252 = {
-    byte: char
-    for byte in range(0x80, 0xA0)
-    if (char := bytes([byte]).decode("cp1252", "ignore"))
+    byte: char for byte in range(0x80, 0xA0) if (char := bytes([byte]).decode("cp1252", "ignore"))
 }
 
 _FALLBACK_ERRORS = "newsreader-cp1252"
@@ -168,7 +166,13 @@ def _decode(data: bytes) -> str:
             body = data[len(bom) :]
             if encoding == "utf-8":
                 return _utf8_or_cp1252(body)
-            return _trim(body, 4 if "32" in encoding else 2).decode(encoding, "replace")
+            if encoding.startswith("utf-32"):
+                # FF FE 00 00 is also UTF-16 text starting with U+0000: UTF-32 must fit exactly.
+                try:
+                    return body.decode(encoding)
+                except UnicodeDecodeError:
+                    continue
+            return _trim(body, 2).decode(encoding, "replace")
     utf16 = _bomless_utf16(data[:SNIFF_BYTES])
     if utf16 is not None:
         return _trim(data, 2).decode(utf16, "replace")

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from frontmatter.default_handlers import SafeLoader, YAMLHandler
+from yaml.constructor import SafeConstructor
 
 from newsreader.ingest.clean import clean, html_title, text_title, to_text
 from newsreader.ingest.coerce import (
@@ -27,11 +28,15 @@ from newsreader.ingest.sanitize import clean_line, clean_text
 from newsreader.ingest.urls import canonical_url, domain_of, safe_url
 from newsreader.model import Article, Image, Problem, RelatedLink
 
-#: Front matter larger or deeper than this is refused before the YAML parser sees it: the C parser
-#: segfaults on tens of thousands of nested brackets, which no try/except can catch.
-MAX_FRONT_MATTER = 256 * 1024
+#: Front matter larger or deeper than this is refused before YAML nodes are built: PyYAML's C
+#: composer recurses once per level and segfaults at tens of thousands of levels, which no
+#: try/except can catch. 1 MiB holds thousands of related links; it parses in about 0.2 s.
+MAX_FRONT_MATTER = 1024 * 1024
 MAX_NESTING = 64
 MAX_ALIASES = 64
+#: Runs of spaces and tabs are cut to this length: no real text needs more, and some Markdown
+#: regexes take time quadratic in a run's length.
+MAX_BLANK_RUN = 100
 MAX_RELATED = 200
 MAX_IMAGES = 50
 
@@ -40,11 +45,16 @@ _HTML_START = re.compile(r"\A\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body
 _HTML_TAG = re.compile(r"<(p|div|br|a|span|h[1-6]|li|ul|table|img|article|section)\b[^>]*>", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$", re.M)
 _MD_SETEXT = re.compile(r"\A\s*([^\n]{3,200})\n(=+|-+)\s*$", re.M)
-_XML_NOT_ARTICLE = re.compile(r"\A\s*(<\?xml[^>]*>\s*)?<(urlset|sitemapindex|rss|feed|svg|plist)\b", re.I)
+_XML_NOT_ARTICLE = re.compile(
+    r"\A\s*(<\?xml[^>]*>\s*)?<(urlset|sitemapindex|rss|feed|svg|plist)\b", re.I
+)
 _CONFIG_LINE = re.compile(r"^\s*(\[[\w.\- ]+\]|[\w.\-]+\s*[=:]\s*\S.*|#.*|;.*)?\s*$")
 _DATE_KEYS = ("publishedDateTime", "datePublished", "published", "date", "pubDate", "created")
 _URL_KEYS = ("originalUrl", "url", "link", "canonical", "canonicalUrl", "webUrl")
 _AMP_KEYS = ("ampWebUrl", "cdnAmpWebUrl", "ampUrl")
+_RELATED_URL_KEYS = ("webUrl", "url", "originalUrl")
+_BLANK_RUN = re.compile(rf"[ \t]{{{MAX_BLANK_RUN + 1},}}")
+_BRACKETS = re.compile(r"[\[\]{}]")
 _KNOWN = {
     "title",
     "excerpt",
@@ -70,12 +80,22 @@ class NotAnArticle(Exception):
     """The file is readable but is not an article (JSON, a sitemap, configuration…)."""
 
 
+class BadArticle(ValueError):
+    """The file looks like an article but can't be read as one; the message says why."""
+
+
 def load_file(path: str) -> Article | Problem:
     """Read, decode, detect, parse and clean one file. Never raises."""
     try:
         data = read_capped(path, MAX_BYTES)
     except (OSError, ValueError) as error:
-        return Problem(path, f"unreadable: {error.strerror or error}" if isinstance(error, OSError) and error.strerror else f"unreadable: {error}")
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        return Problem(path, f"unreadable: {reason}")
+    return load_bytes(data, path)
+
+
+def load_bytes(data: bytes, path: str) -> Article | Problem:
+    """Decode, detect, parse and clean the bytes of a file. Never raises."""
     if not data.strip():
         return Problem(path, "empty file")
     if looks_binary(data):
@@ -84,8 +104,11 @@ def load_file(path: str) -> Article | Problem:
         return parse_text(decode(data), path)
     except NotAnArticle as error:
         return Problem(path, f"not an article: {error}")
+    except BadArticle as error:
+        return Problem(path, str(error))
     except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
-        return Problem(path, f"could not parse: {type(error).__name__}: {clean_line(str(error), 200)}")
+        reason = clean_line(str(error), 200)
+        return Problem(path, f"could not parse: {type(error).__name__}: {reason}")
 
 
 def detect_kind(text: str) -> str:
@@ -101,7 +124,8 @@ def detect_kind(text: str) -> str:
     if stripped[:1] in "{[" and _is_json(text):
         raise NotAnArticle("JSON data")
     lines = [line for line in head.splitlines() if line.strip()]
-    if len(lines) >= 3 and all(_CONFIG_LINE.match(line) for line in lines) and not _MD_HEADING.search(head):
+    config = all(_CONFIG_LINE.match(line) for line in lines)
+    if len(lines) >= 3 and config and not _MD_HEADING.search(head):
         raise NotAnArticle("configuration or key-value data")
     if _MD_HEADING.search(head) or _MD_SETEXT.match(head):
         return "markdown"
@@ -109,8 +133,11 @@ def detect_kind(text: str) -> str:
 
 
 def parse_text(text: str, path: str) -> Article:
-    """Parse decoded text of any kind into an Article."""
-    text = clean_text(text)
+    """Parse decoded text of any kind into an Article.
+
+    Raises NotAnArticle for data that is no article, BadArticle for a broken one.
+    """
+    text = _BLANK_RUN.sub(" " * MAX_BLANK_RUN, clean_text(text))
     kind = detect_kind(text)
     if kind == "frontmatter":
         return _from_front_matter(text, path)
@@ -128,14 +155,16 @@ def parse_text(text: str, path: str) -> Article:
 def _is_json(text: str) -> bool:
     try:
         json.loads(text[:MAX_BYTES])
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
 
 def _markdown_title(text: str) -> str:
     match = _MD_HEADING.search(text) or _MD_SETEXT.match(text)
-    return clean_line(match.group(2) if match and match.re is _MD_HEADING else match.group(1)) if match else ""
+    if match is None:
+        return ""
+    return clean_line(match.group(2) if match.re is _MD_HEADING else match.group(1))
 
 
 def _finish(
@@ -148,14 +177,15 @@ def _finish(
 ) -> Article:
     """Fill what is missing (title, excerpt, id) and build the Article."""
     fields = fields or {}
-    excerpt = fields.pop("excerpt", "") or _first_paragraph(body)
+    text = to_text(body)
+    excerpt = fields.pop("excerpt", "") or _first_paragraph(text)
     if not title:
         title = clean_line(excerpt, 120) or clean_line(os.path.splitext(os.path.basename(path))[0])
     url_keys = [key for key in dict.fromkeys(fields.pop("url_keys", [])) if key]
     if url_keys:
         identity = "url:" + url_keys[0]
     else:
-        normal = " ".join((title + "\n" + to_text(body)).lower().split())
+        normal = " ".join((title + "\n" + text).lower().split())
         identity = "text:" + normal
     article_id = hashlib.blake2b(identity.encode(), digest_size=8).hexdigest()
     return Article(
@@ -170,8 +200,8 @@ def _finish(
     )
 
 
-def _first_paragraph(body: str, limit: int = 300) -> str:
-    for block in to_text(body).split("\n\n"):
+def _first_paragraph(text: str, limit: int = 300) -> str:
+    for block in text.split("\n\n"):
         line = clean_line(block, limit)
         if len(line) > 40:
             return line
@@ -188,14 +218,15 @@ def _from_front_matter(text: str, path: str) -> Article:
     try:
         _, raw_fm, content = handler.FM_BOUNDARY.split(text[match.start() :].lstrip(), 2)
     except ValueError:
-        raise ValueError("unterminated front matter (no closing ---)") from None
+        raise BadArticle("unterminated front matter (no closing ---)") from None
     meta = _load_yaml(raw_fm)
     content = content.strip()
     fields = _fields(meta)
     title = fields.pop("title")
     body = ""
     if content:
-        inner = "html" if _HTML_START.match(content) or _HTML_TAG.search(content[:4096]) else "markdown"
+        is_html = _HTML_START.match(content) or _HTML_TAG.search(content[:4096])
+        inner = "html" if is_html else "markdown"
         body = clean(content, inner, title=title, excerpt=fields.get("excerpt", ""))
     if not title and body:
         title = _markdown_title(body)
@@ -203,57 +234,116 @@ def _from_front_matter(text: str, path: str) -> Article:
 
 
 def _load_yaml(raw: str) -> dict[str, Any]:
-    """Parse front matter with the C safe loader, after bounding what it can be made to do."""
+    """Parse front matter with the C safe loader, after bounding what it can be made to do.
+
+    Size and nesting are first measured on the text, then exactly on libyaml's event stream
+    (its parser keeps its own stack, so it is safe at any depth); only then are nodes built.
+    """
     if len(raw) > MAX_FRONT_MATTER:
-        raise ValueError(f"front matter too large ({len(raw)} bytes)")
-    if _nesting(raw) > MAX_NESTING:
-        raise ValueError("front matter nested too deeply")
-    if raw.count("*") > MAX_ALIASES and len(re.findall(r"(?<![\w*])\*[\w-]+", raw)) > MAX_ALIASES:
-        raise ValueError("front matter uses too many YAML aliases")
+        raise BadArticle(f"front matter too large ({len(raw)} characters)")
+    if _text_nesting(raw) > MAX_NESTING:
+        raise BadArticle("front matter nested too deeply")
     try:
-        meta = yaml.load(raw, Loader=SafeLoader)  # noqa: S506 - SafeLoader (CSafeLoader when built)
+        _check_events(raw)
+        meta = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader (C-accelerated)
     except yaml.YAMLError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        message = str(error).strip()
+        first = message.splitlines()[0] if message else type(error).__name__
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
-        raise ValueError(f"invalid YAML front matter{where}: {clean_line(first, 120)}") from None
+        raise BadArticle(f"invalid YAML front matter{where}: {clean_line(first, 120)}") from None
     if meta is None:
         return {}
     if not isinstance(meta, dict):
-        raise ValueError(f"front matter is a {type(meta).__name__}, not a mapping")
+        raise BadArticle(f"front matter is a {type(meta).__name__}, not a mapping")
     return meta
 
 
-def _nesting(raw: str) -> int:
-    """The deepest flow-bracket or indentation nesting, measured without parsing."""
+def _text_nesting(raw: str) -> int:
+    """The deepest flow-bracket or block nesting, estimated from the text without parsing.
+
+    Block nesting is the run of indentation and indicators (``-``, ``?``, ``:``) that starts a
+    line: ``- - - x`` and ``? ? ? x`` nest as deeply as indentation does.
+    """
     depth = deepest = 0
-    for char in raw:
-        if char in "[{":
+    for match in _BRACKETS.finditer(raw):
+        if match.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        else:
             depth = max(0, depth - 1)
-    indent = max((len(line) - len(line.lstrip(" -")) for line in raw.splitlines()), default=0)
-    return max(deepest, indent // 2)
+    lead = max((len(line) - len(line.lstrip(" -?:")) for line in raw.splitlines()), default=0)
+    return max(deepest, lead // 2)
+
+
+def _check_events(raw: str) -> None:
+    """Refuse documents nested deeper than MAX_NESTING or with more than MAX_ALIASES aliases."""
+    depth = aliases = 0
+    for event in yaml.parse(raw, Loader=SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise BadArticle("front matter nested too deeply")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise BadArticle("front matter uses too many YAML aliases")
+
+
+class _Loader(SafeLoader):  # type: ignore[misc,valid-type]  # CSafeLoader or SafeLoader
+    """The safe loader, made forgiving: one odd value must not cost the whole article.
+
+    An impossible date (``2021-02-30``) or an integer too long for 64 bits stays a string;
+    unknown tags (``!custom``, ``!!python/...``) are read as the plain data they tag, so
+    nothing is ever constructed from a tag.
+    """
+
+
+def _timestamp(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+def _int(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        number = loader.construct_yaml_int(node)
+    except ValueError:  # more than 4300 digits
+        return loader.construct_scalar(node)
+    return number if abs(number) < 2**63 else loader.construct_scalar(node)
+
+
+def _untagged(loader: SafeConstructor, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+_Loader.add_constructor(None, _untagged)
 
 
 def _fields(meta: dict[str, Any]) -> dict[str, Any]:
     """Coerce the known front-matter fields; keep the rest as extras."""
-    meta = {str(key) if not isinstance(key, str) else key: value for key, value in meta.items()}
-    provider = meta.get("provider", meta.get("source"))
-    if isinstance(provider, dict):
-        provider_name, provider_domain = as_str(provider.get("name"), 120), as_str(provider.get("domain"), 120)
-    else:
-        provider_name, provider_domain = as_str(provider, 120), ""
+    # Keys may be numbers, dates, booleans or null (``2021-01-01: x``): name them as written.
+    meta = {as_str(k if isinstance(k, str) else str(k), 100): v for k, v in meta.items()}
+    provider_name, provider_domain = _provider(meta.get("provider", meta.get("source")))
     urls = [safe_url(meta.get(key)) for key in _URL_KEYS]
     url = next((u for u in urls if u), "")
     web_url = safe_url(meta.get("webUrl")) or url
     if not provider_domain:
         provider_domain = domain_of(url or web_url)
     keys = [canonical_url(u) for u in [url, web_url, *(meta.get(k) for k in _AMP_KEYS)]]
-    published = next(
-        (d for d in (as_datetime(meta.get(key)) for key in _DATE_KEYS) if d is not None), None
-    )
+    dates = {key: as_datetime(meta.get(key)) for key in _DATE_KEYS}
+    published = next((d for d in dates.values() if d is not None), None)
+    # A date key that holds no date (``published: true`` in the seeds) is kept as an extra.
+    known = _KNOWN - {key for key, d in dates.items() if d is None}
     topics = as_str_list(meta.get("topics", meta.get("tags", meta.get("categories"))))
     return {
         "title": as_str(meta.get("title"), 1000),
@@ -267,9 +357,16 @@ def _fields(meta: dict[str, Any]) -> dict[str, Any]:
         "images": _images(meta.get("images", meta.get("image"))),
         "related": _related(meta.get("related")),
         "type": as_str(meta.get("type"), 40) or "article",
-        "extras": {key: jsonable(value) for key, value in meta.items() if key not in _KNOWN},
+        "extras": jsonable({key: value for key, value in meta.items() if key not in known}),
         "url_keys": keys,
     }
+
+
+def _provider(value: Any) -> tuple[str, str]:
+    """(name, domain) from a provider given as a name or as ``{name, domain}``."""
+    if isinstance(value, dict):
+        return as_str(value.get("name"), 120), as_str(value.get("domain"), 120)
+    return as_str(value, 120), ""
 
 
 def _images(value: Any) -> list[Image]:
@@ -291,12 +388,10 @@ def _related(value: Any) -> list[RelatedLink]:
     for item in value[:MAX_RELATED]:
         if not isinstance(item, dict):
             continue
-        url = safe_url(item.get("webUrl")) or safe_url(item.get("url")) or safe_url(item.get("originalUrl"))
+        url = next(filter(None, (safe_url(item.get(key)) for key in _RELATED_URL_KEYS)), None)
         if not url:
             continue
-        provider = item.get("provider")
-        name = as_str(provider.get("name"), 120) if isinstance(provider, dict) else as_str(provider, 120)
-        domain = as_str(provider.get("domain"), 120) if isinstance(provider, dict) else ""
+        name, domain = _provider(item.get("provider"))
         links.append(
             RelatedLink(
                 title=as_str(item.get("title"), 300) or url,
@@ -323,15 +418,18 @@ def _html_meta(html: str) -> dict[str, str]:
     head = html[:200_000]
     found: dict[str, str] = {}
     for tag in _META.findall(head):
-        attrs = {m.group(1).lower(): m.group(3) or m.group(4) or m.group(5) or "" for m in _ATTR.finditer(tag)}
+        attrs = _attrs(tag)
         key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
         if key and "content" in attrs and key not in found:
             found[key] = attrs["content"]
     link = _CANONICAL.search(head)
     if link:
-        href = {m.group(1).lower(): m.group(3) or m.group(4) or m.group(5) or "" for m in _ATTR.finditer(link.group(0))}
-        found.setdefault("canonical", href.get("href", ""))
+        found.setdefault("canonical", _attrs(link.group(0)).get("href", ""))
     return found
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {m[1].lower(): m[3] or m[4] or m[5] or "" for m in _ATTR.finditer(tag)}
 
 
 def _from_html(html: str, path: str) -> Article:

@@ -18,10 +18,10 @@ import re
 #: itself is removed below anyway.
 _SEQUENCE = re.compile(
     r"""
-      (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)  # terminated string
-    | \x1b[\]PX^_] [^\x07\x1b\x9c\n]*                    # unterminated string
-    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]                # CSI: cursor, colour, erase ...
-    | \x1b [ -/]* [0-~]                                  # any other ESC sequence (ESC c, ESC ( B ...)
+      (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)  # string
+    | \x1b[\]PX^_] [^\x07\x1b\x9c\n]*           # unterminated string
+    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]       # CSI: cursor, colour, erase ...
+    | \x1b [ -/]* [0-~]                         # any other: ESC c, ESC ( B, ESC 7 ...
     """,
     re.VERBOSE,
 )

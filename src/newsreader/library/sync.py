@@ -1,8 +1,10 @@
 """Bring a folder's cache up to date: walk and stat, parse only what is new or changed.
 
-Parsing runs in a process pool (both cores) while this process writes. Every batch of files is
-one transaction, with the ``files`` rows written together with the articles they produced, so a
-sync killed at any point leaves a usable cache and the next one carries on from there.
+Parsing runs in a process pool (every core) while this process writes. The workers hand back
+rows ready to insert (JSON already encoded), so the writer does little more than SQLite work.
+Every batch of files is one transaction, with the ``files`` rows written together with the
+articles they produced, so a sync killed at any point leaves a usable cache and the next one
+carries on from there.
 """
 
 from __future__ import annotations
@@ -12,16 +14,24 @@ import multiprocessing
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
+from typing import Any, NamedTuple
 
 from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
 from newsreader.library.db import write
 from newsreader.model import Article, Problem
 
-BATCH = 400
+#: Files per transaction. Bigger batches commit less often; a kill loses at most one batch.
+BATCH = 1000
+#: Files per task handed to a worker: big enough to keep pickling overhead small.
+CHUNK = 48
+#: Chunks in flight per worker: bounds the memory held by results the writer has not stored.
+WINDOW = 4
 #: Below this many files a pool costs more to start than it saves.
 POOL_THRESHOLD = 64
 
@@ -35,18 +45,93 @@ class SyncReport:
     removed: int = 0
     skipped: int = 0
     unchanged: int = 0
+    #: New files holding an article another file already holds (same canonical URL or text).
+    duplicates: int = 0
     seconds: float = 0.0
     changed_ids: set[str] = field(default_factory=set)
+    #: Files parsed in this sync (new or changed).
+    parsed: int = 0
 
     def summary(self) -> str:
         """One line for people."""
+        dupes = f", {self.duplicates} duplicates" if self.duplicates else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.skipped} skipped, {self.unchanged} unchanged in {self.seconds:.2f}s"
+            f"{self.skipped} skipped{dupes}, {self.unchanged} unchanged in {self.seconds:.2f}s"
         )
 
 
 Progress = Callable[[int, int], None]
+
+
+class Prepared(NamedTuple):
+    """An article as rows ready to insert, built in a worker so the writer stays light."""
+
+    id: str
+    #: The ``articles`` columns after ``id`` and ``path``, in insert order (see ``_INSERT``).
+    values: tuple[Any, ...]
+    topics: list[str]
+    url_keys: list[str]
+    link_keys: list[str]
+
+
+Parsed = Prepared | Problem
+
+_COLUMNS = (
+    "id, path, title, kind, excerpt, body, published, url, web_url, provider, domain, topics,"
+    " type, data, words"
+)
+_INSERT = (
+    f"INSERT INTO articles(rowid, {_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT(id) DO NOTHING RETURNING rowid"
+)
+
+
+def prepare(article: Article) -> Prepared:
+    """Turn an Article into insertable rows."""
+    data = json.dumps(
+        {
+            "images": [[i.url, i.width, i.height] for i in article.images],
+            "related": [
+                [
+                    r.title, r.url, r.excerpt, r.provider, r.domain,
+                    r.published.isoformat() if r.published else None, r.key,
+                ]
+                for r in article.related
+            ],
+            "extras": article.extras,
+            "web_url": article.web_url,
+        },
+        ensure_ascii=False,
+    )
+    published = int(article.published.timestamp()) if article.published else None
+    return Prepared(
+        article.id,
+        (
+            article.title, article.kind, article.excerpt, article.body, published, article.url,
+            article.web_url, article.provider, article.domain, "\n".join(article.topics),
+            article.type, data, len(article.body.split()),
+        ),
+        list(dict.fromkeys(t for t in article.topics if t)),
+        [k for k in dict.fromkeys(article.url_keys) if k],
+        [r.key for r in article.related if r.key],
+    )
+
+
+def parse_file(path: str) -> Parsed:
+    """Load one file into insertable rows, or the Problem that stopped it. Never raises."""
+    result = load_file(path)
+    if isinstance(result, Problem):
+        return result
+    try:
+        return prepare(result)
+    except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
+        return Problem(path, f"could not store: {type(error).__name__}: {error}")
+
+
+def parse_many(paths: list[str]) -> list[Parsed]:
+    """A worker's task: a chunk of files."""
+    return [parse_file(path) for path in paths]
 
 
 def sync(
@@ -59,20 +144,23 @@ def sync(
     """Sync ``folder`` into the cache behind ``conn``. Interrupting it loses at most one batch."""
     started = time.perf_counter()
     report = SyncReport()
-    known = {
-        path: (size, mtime)
-        for path, size, mtime in conn.execute("SELECT path, size, mtime_ns FROM files")
+    known: dict[str, tuple[int, int, str | None]] = {
+        path: (size, mtime, article_id)
+        for path, size, mtime, article_id in conn.execute(
+            "SELECT path, size, mtime_ns, article_id FROM files"
+        )
     }
     todo: list[FileEntry] = []
     seen: set[str] = set()
     for entry in walk(folder):
         seen.add(entry.path)
         old = known.get(entry.path)
-        if old is None or old != (entry.size, entry.mtime_ns):
+        if old is None or old[0] != entry.size or old[1] != entry.mtime_ns:
             todo.append(entry)
         else:
             report.unchanged += 1
     gone = [path for path in known if path not in seen]
+    del seen
     if gone:
         with write(conn):
             for path in gone:
@@ -80,70 +168,130 @@ def sync(
     if todo:
         now = int(time.time())
         done = 0
-        for batch in _batches(_parse(todo, workers), BATCH):
-            with write(conn):
-                for entry, result in batch:
-                    existed = entry.path in known
-                    _store(conn, entry, result, now, report, existed)
+        batch: list[tuple[FileEntry, Parsed]] = []
+        for item in _parse(todo, workers):
+            batch.append(item)
+            if len(batch) >= BATCH:
+                _store_batch(conn, batch, known, now, report)
+                done += len(batch)
+                batch = []
+                if progress:
+                    progress(done, len(todo))
+        if batch:
+            _store_batch(conn, batch, known, now, report)
             done += len(batch)
             if progress:
                 progress(done, len(todo))
+    report.parsed = len(todo)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEntry, Article | Problem]]:
-    paths = [entry.path for entry in todo]
+def _store_batch(
+    conn: sqlite3.Connection,
+    batch: list[tuple[FileEntry, Parsed]],
+    known: dict[str, tuple[int, int, str | None]],
+    now: int,
+    report: SyncReport,
+) -> None:
+    with write(conn):
+        for entry, result in batch:
+            old = known.get(entry.path)
+            _store(conn, entry, result, now, report, old[2] if old else None, old is not None)
+
+
+def pool_context() -> BaseContext:
+    """Forkserver where there is one, else spawn; never a plain fork.
+
+    The TUI syncs from a thread, and forking a threaded process is unsafe. A forkserver is forked
+    once, early and thread-free, with the ingest modules already imported, so workers start in
+    milliseconds instead of re-importing trafilatura and lxml each.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["newsreader.library.sync"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEntry, Parsed]]:
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(todo) < POOL_THRESHOLD or workers <= 1:
-        yield from zip(todo, map(load_file, paths), strict=True)
+        for entry in todo:
+            yield entry, parse_file(entry.path)
         return
-    # spawn, not fork: the TUI calls this from a thread, and forking a threaded process is unsafe.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from zip(todo, pool.map(load_file, paths, chunksize=32), strict=True)
-
-
-def _batches(items: Iterable[tuple[FileEntry, Article | Problem]], size: int) -> Iterator[list[tuple[FileEntry, Article | Problem]]]:
-    batch: list[tuple[FileEntry, Article | Problem]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        pending: deque[tuple[list[FileEntry], Future[list[Parsed]]]] = deque()
+        next_chunk = 0
+        try:
+            while pending or next_chunk < len(chunks):
+                # Keep a bounded window of chunks in flight, and take results in order.
+                while next_chunk < len(chunks) and len(pending) < workers * WINDOW:
+                    chunk = chunks[next_chunk]
+                    pending.append((chunk, pool.submit(parse_many, [e.path for e in chunk])))
+                    next_chunk += 1
+                chunk, future = pending.popleft()
+                yield from zip(chunk, future.result(), strict=True)
+        finally:
+            for _, future in pending:
+                future.cancel()
 
 
 def _store(
     conn: sqlite3.Connection,
     entry: FileEntry,
-    result: Article | Problem,
+    result: Parsed,
     now: int,
     report: SyncReport,
+    old_id: str | None,
     existed: bool,
 ) -> None:
+    path = entry.path
+    if existed and isinstance(result, Prepared) and result.id == old_id:
+        # The same article with new content: refresh it in place, keeping its rowid.
+        conn.execute(
+            "UPDATE files SET size = ?, mtime_ns = ?, problem = NULL WHERE path = ?",
+            (entry.size, entry.mtime_ns, path),
+        )
+        row = conn.execute("SELECT rowid, path FROM articles WHERE id = ?", (result.id,)).fetchone()
+        if row is None:
+            insert_prepared(conn, result, path, now)
+        elif row[1] == path:
+            _delete_article(conn, row[0])
+            insert_prepared(conn, result, path, now, rowid=row[0])
+        report.updated += 1
+        report.changed_ids.add(result.id)
+        return
     if existed:
-        _forget_file(conn, entry.path, report, counting=False)
+        _forget_file(conn, path, report, counting=False)
     if isinstance(result, Problem):
         conn.execute(
-            "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem) VALUES (?,?,?,NULL,?)",
-            (entry.path, entry.size, entry.mtime_ns, result.reason),
+            "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem)"
+            " VALUES (?,?,?,NULL,?)",
+            (path, entry.size, entry.mtime_ns, result.reason),
         )
         report.skipped += 1
         return
     conn.execute(
-        "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem) VALUES (?,?,?,?,NULL)",
-        (entry.path, entry.size, entry.mtime_ns, result.id),
+        "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem)"
+        " VALUES (?,?,?,?,NULL)",
+        (path, entry.size, entry.mtime_ns, result.id),
     )
-    row = conn.execute("SELECT rowid, path FROM articles WHERE id = ?", (result.id,)).fetchone()
-    if row is not None and row[1] != entry.path:
-        # A copy of an article another file already holds: it only adds a path.
-        report.unchanged += 1
-        return
-    if row is not None:
-        _delete_article(conn, row[0])
-    insert_article(conn, result, now)
+    if insert_prepared(conn, result, path, now) is None:
+        row = conn.execute("SELECT rowid, path FROM articles WHERE id = ?", (result.id,)).fetchone()
+        if row[1] == path:
+            # Another sync of the same folder stored this file first: refresh it.
+            _delete_article(conn, row[0])
+            insert_prepared(conn, result, path, now, rowid=row[0])
+        else:
+            # A copy of an article another file holds: it only adds a path. The first path in
+            # sort order is the article's ``path``, whatever order the files were read in.
+            if path < row[1]:
+                conn.execute("UPDATE articles SET path = ? WHERE rowid = ?", (path, row[0]))
+            if not existed:
+                report.duplicates += 1
+                return
     report.changed_ids.add(result.id)
     if existed:
         report.updated += 1
@@ -151,51 +299,47 @@ def _store(
         report.added += 1
 
 
-def insert_article(conn: sqlite3.Connection, article: Article, now: int) -> int:
-    """Write one article and its index rows; returns its rowid."""
-    data = json.dumps(
-        {
-            "images": [[i.url, i.width, i.height] for i in article.images],
-            "related": [
-                [r.title, r.url, r.excerpt, r.provider, r.domain,
-                 r.published.isoformat() if r.published else None, r.key]
-                for r in article.related
-            ],
-            "extras": article.extras,
-            "web_url": article.web_url,
-        },
-        ensure_ascii=False,
-    )
-    published = int(article.published.timestamp()) if article.published else None
-    topics = "\n".join(article.topics)
-    cursor = conn.execute(
-        "INSERT INTO articles(id, path, title, kind, excerpt, body, published, url, web_url, provider,"
-        " domain, topics, type, data, words, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            article.id, article.path, article.title, article.kind, article.excerpt, article.body,
-            published, article.url, article.web_url, article.provider, article.domain, topics,
-            article.type, data, len(article.body.split()), now,
-        ),
-    )
-    rowid = cursor.lastrowid
-    assert rowid is not None
+def insert_prepared(
+    conn: sqlite3.Connection, item: Prepared, path: str, now: int, rowid: int | None = None
+) -> int | None:
+    """Write one article and its index rows; returns its rowid, or None if the id is taken."""
+    found = conn.execute(_INSERT, (rowid, item.id, path, *item.values, now)).fetchone()
+    if found is None:
+        return None
+    new: int = found[0]
+    title, _, excerpt, body, *_rest = item.values
+    provider, domain, topics = item.values[7], item.values[8], item.values[9]
     conn.execute(
         "INSERT INTO fts(rowid, title, excerpt, body, provider, topics) VALUES (?,?,?,?,?,?)",
-        (rowid, article.title, article.excerpt, article.body, article.provider + " " + article.domain, topics),
+        (new, title, excerpt, body, f"{provider} {domain}", topics),
     )
-    conn.executemany("INSERT INTO topics(article, topic) VALUES (?,?)", [(rowid, t) for t in article.topics])
-    conn.executemany(
-        "INSERT INTO url_keys(key, article) VALUES (?,?)",
-        [(k, rowid) for k in dict.fromkeys(article.url_keys) if k],
-    )
-    conn.executemany(
-        "INSERT INTO links(article, position, key) VALUES (?,?,?)",
-        [(rowid, i, r.key) for i, r in enumerate(article.related) if r.key],
-    )
+    if item.topics:
+        conn.executemany(
+            "INSERT INTO topics(article, topic) VALUES (?,?)", [(new, t) for t in item.topics]
+        )
+    if item.url_keys:
+        conn.executemany(
+            "INSERT INTO url_keys(key, article) VALUES (?,?)", [(k, new) for k in item.url_keys]
+        )
+    if item.link_keys:
+        conn.executemany(
+            "INSERT INTO links(article, position, key) VALUES (?,?,?)",
+            [(new, i, k) for i, k in enumerate(item.link_keys)],
+        )
+    return new
+
+
+def insert_article(conn: sqlite3.Connection, article: Article, now: int) -> int:
+    """Write one article and its index rows; returns its rowid (raises if the id is taken)."""
+    rowid = insert_prepared(conn, prepare(article), article.path, now)
+    if rowid is None:
+        raise sqlite3.IntegrityError(f"article {article.id} is already stored")
     return rowid
 
 
-def _forget_file(conn: sqlite3.Connection, path: str, report: SyncReport, counting: bool = True) -> None:
+def _forget_file(
+    conn: sqlite3.Connection, path: str, report: SyncReport, counting: bool = True
+) -> None:
     """Drop a file; drop its article too when no other file holds it, else hand the article over."""
     row = conn.execute("SELECT article_id FROM files WHERE path = ?", (path,)).fetchone()
     conn.execute("DELETE FROM files WHERE path = ?", (path,))
@@ -218,13 +362,15 @@ def _forget_file(conn: sqlite3.Connection, path: str, report: SyncReport, counti
 
 def _delete_article(conn: sqlite3.Connection, rowid: int) -> None:
     old = conn.execute(
-        "SELECT title, excerpt, body, provider || ' ' || domain, topics FROM articles WHERE rowid = ?",
+        "SELECT title, excerpt, body, provider || ' ' || domain, topics FROM articles"
+        " WHERE rowid = ?",
         (rowid,),
     ).fetchone()
     if old is None:
         return
     conn.execute(
-        "INSERT INTO fts(fts, rowid, title, excerpt, body, provider, topics) VALUES ('delete',?,?,?,?,?,?)",
+        "INSERT INTO fts(fts, rowid, title, excerpt, body, provider, topics)"
+        " VALUES ('delete',?,?,?,?,?,?)",
         (rowid, *old),
     )
     for table in ("topics", "url_keys", "links"):

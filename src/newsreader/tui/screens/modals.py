@@ -59,7 +59,7 @@ class HelpScreen(ModalScreen[None]):
                 options.append(Option(Content.assemble((row_group, "bold $text-accent")), disabled=True))
                 group = row_group
             options.append(Option(Content.assemble((f"{key_label(keys):>14}  ", "bold $accent"),
-                                                   (label, "bold"), (f"  {help_text}", "$text-muted"))))
+                                                   (f"{label:<16}", "bold"), (f"  {help_text}", "$text-muted"))))
         listing = self.query_one("#help-list", OptionList)
         listing.clear_options()
         listing.add_options(options or [Option(Content("No key matches."), disabled=True)])

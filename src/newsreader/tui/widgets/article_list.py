@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -186,8 +187,9 @@ class ArticleList(ScrollView, can_focus=True):
         focused = self.has_focus
         theme = self.app.current_theme
         if selected:
-            bg = theme.primary if focused else (theme.panel or theme.primary)
-            style = base + Style(bgcolor=bg, color=theme.foreground, bold=focused)
+            primary = Color.parse(theme.primary)
+            bg = primary if focused else primary.blend(Color.parse(theme.background or "#000000"), 0.55)
+            style = base + Style(bgcolor=bg.rich_color, color=theme.foreground, bold=focused)
         else:
             style = base
         marker = "★" if row.starred else ("●" if not row.read else " ")

@@ -31,12 +31,28 @@ def numbered_links(article: Article) -> list[tuple[str, str]]:
 
 def highlight_terms(markdown: str, terms: list[str]) -> str:
     """Emphasise search terms in Markdown prose (not inside link targets)."""
-    words = sorted({t for t in terms if len(t) > 1}, key=len, reverse=True)[:20]
-    if not words:
+    pattern = _terms_pattern(terms)
+    if pattern is None:
         return markdown
-    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
     parts = re.split(r"(\]\([^)]*\))", markdown)
     return "".join(p if p.startswith("](") else pattern.sub(r"**\1**", p) for p in parts)
+
+
+def _terms_pattern(terms: list[str]) -> re.Pattern[str] | None:
+    words = sorted({t for t in terms if len(t) > 1}, key=len, reverse=True)[:20]
+    if not words:
+        return None
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+
+
+def _mark(content: Content, terms: list[str]) -> Content:
+    """Highlight search terms in plain Content (spans by offset: the text is never parsed)."""
+    pattern = _terms_pattern(terms)
+    if pattern is None:
+        return content
+    for match in pattern.finditer(content.plain):
+        content = content.stylize("reverse $accent", match.start(), match.end())
+    return content
 
 
 class ReaderView(VerticalScroll, can_focus=True):
@@ -78,7 +94,7 @@ class ReaderView(VerticalScroll, can_focus=True):
             links.update("")
             self.links = []
             return
-        header.update(self._header(article))
+        header.update(_mark(self._header(article), terms or []))
         self.links = numbered_links(article)
         if article.body.strip():
             text = article.body[:MAX_DISPLAY]

@@ -55,7 +55,9 @@ class RelatedLinks(OptionList):
                 options.append(None)
             options.append(Option(Content.assemble((f"{title} ({len(entries)})", "bold $text-accent")),
                                   disabled=True))
-            for entry in entries[:MAX_SHOWN]:
+            for number, entry in enumerate(entries[:MAX_SHOWN]):
+                if number:
+                    options.append(None)
                 key = f"e{len(self.targets)}"
                 if isinstance(entry, Row):
                     self.targets[key] = Target(article_id=entry.id)
@@ -71,7 +73,7 @@ class RelatedLinks(OptionList):
     def _row(self, row: Row) -> Content:
         meta = " · ".join(x for x in (row.provider, _date(row.published)) if x)
         return Content.assemble(("● in library  ", "bold $success"), (row.title, "bold"), "\n",
-                                (meta, "$text-muted"), "\n")
+                                (meta, "$text-muted"))
 
     def _link(self, link: Link) -> Content:
         item = link.link
@@ -81,7 +83,7 @@ class RelatedLinks(OptionList):
         parts: list[str | tuple[str, str] | Content] = [marker, (item.title, "bold"), "\n", (meta, "$text-muted")]
         if excerpt:
             parts += ["\n", (excerpt, "italic $text-muted")]
-        return Content.assemble(*parts, "\n")
+        return Content.assemble(*parts)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
