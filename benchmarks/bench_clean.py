@@ -56,8 +56,9 @@ def load_pages(sample: int) -> dict[str, str]:
     if sample:
         step = max(1, len(names) // sample)
         names = names[::step][:sample]
-    return {n: gzip.open(CORPUS / n / "source.html.gz").read().decode("utf-8", "replace")
-            for n in names}
+    return {
+        n: gzip.open(CORPUS / n / "source.html.gz").read().decode("utf-8", "replace") for n in names
+    }
 
 
 def run(inputs: dict[str, str], fn: Callable[[str], str]) -> tuple[dict[str, str], float]:
@@ -86,11 +87,15 @@ def main() -> None:
 
     rows: list[tuple[str, dict[str, str], Callable[[str], str]]] = []
     if args.only != "text":
-        rows += [("html2text alone (baseline)", pages, text_dump),
-                 ("HTML path", pages, lambda h: to_text(clean(h, "html")))]
+        rows += [
+            ("html2text alone (baseline)", pages, text_dump),
+            ("HTML path", pages, lambda h: to_text(clean(h, "html"))),
+        ]
     if args.only != "html":
-        rows += [("text dump uncleaned (baseline)", dumps, lambda d: d),
-                 ("text path", dumps, lambda d: to_text(clean(d, "text")))]
+        rows += [
+            ("text dump uncleaned (baseline)", dumps, lambda d: d),
+            ("text path", dumps, lambda d: to_text(clean(d, "text"))),
+        ]
     print(f"{len(pages)} pages from {CORPUS}")
     print(f"{'':32} {'P':>6} {'R':>6} {'F1':>6} {'ms/page':>8}")
     for label, inputs, fn in rows:

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="full-text search (see the README for the syntax)")
     p.add_argument("dir")
-    p.add_argument("query")
+    p.add_argument("query", nargs="*", help="words, \"a phrase\", -word, OR, topic:, source:,"
+                   " is:unread|read|starred, after:DATE, before:DATE")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("problems", help="files that were skipped, and why")
@@ -88,15 +89,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(argv: list[str]) -> int:
     parser = build_parser()
     # `newsreader DIR` (no subcommand) opens the reader.
-    first = next((a for a in argv if not a.startswith("-")), None)
+    first = _first_positional(argv)
     if first is not None and first not in COMMANDS and "-h" not in argv and "--help" not in argv:
         return _run_tui(parser, argv)
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        # `search DIR nypd -police`: a `-word` is part of the query, not an option.
+        if args.command != "search" or any(e.startswith("--") or e == "-" for e in extras):
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)}")
+        args.query = [*args.query, *extras]
+    if args.command == "search":
+        args.query = " ".join(args.query)
+        if not args.query.strip():
+            raise UsageError("search needs a query")
     if args.command is None:
         parser.print_help()
         return 2
     handler: Callable[[argparse.Namespace], int] = globals()[f"_cmd_{args.command}"]
     return handler(args)
+
+
+def _first_positional(argv: list[str]) -> str | None:
+    """The first argument that is neither an option nor an option's value."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--data-dir":
+            skip = True
+            continue
+        if arg == "--":
+            continue
+        if not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _run_tui(parser: argparse.ArgumentParser, argv: list[str]) -> int:

@@ -166,7 +166,9 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
-_MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_LINK = re.compile(
+    r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)"
+)
 _MD_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+\.\S+")
 _MD_PREFIX = re.compile(r"^[ \t]*(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])[ \t]+)+", re.M)
@@ -215,7 +217,7 @@ def html_title(html: str) -> str:
 
 
 def _drop_site_suffix(title: str) -> str:
-    """"Headline | Site" -> "Headline", if the headline keeps at least three words."""
+    """ "Headline | Site" -> "Headline", if the headline keeps at least three words."""
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) > 1:
         head = " - ".join(parts[:-1]) if len(parts) > 2 else parts[0]

@@ -34,6 +34,10 @@ from newsreader.model import Article, Image, Problem, RelatedLink
 MAX_FRONT_MATTER = 1024 * 1024
 MAX_NESTING = 64
 MAX_ALIASES = 64
+#: A page dump is cleaned from its first megabyte, and its headline looked for in the first
+#: quarter: real pages are far smaller, and the line classifier costs seconds per megabyte.
+MAX_DUMP = 1024 * 1024
+MAX_TITLE_SCAN = 256 * 1024
 #: Runs of spaces and tabs are cut to this length: no real text needs more, and some Markdown
 #: regexes take time quadratic in a run's length.
 MAX_BLANK_RUN = 100
@@ -48,7 +52,11 @@ _MD_SETEXT = re.compile(r"\A\s*([^\n]{3,200})\n(=+|-+)\s*$", re.M)
 _XML_NOT_ARTICLE = re.compile(
     r"\A\s*(<\?xml[^>]*>\s*)?<(urlset|sitemapindex|rss|feed|svg|plist)\b", re.I
 )
-_CONFIG_LINE = re.compile(r"^\s*(\[[\w.\- ]+\]|[\w.\-]+\s*[=:]\s*\S.*|#.*|;.*)?\s*$")
+#: Configuration files: ``[section]``, ``key = value`` or ``key: short value`` lines, and comments.
+_CONFIG_COMMENT = re.compile(r"\s*[#;]")
+_CONFIG_ENTRY = re.compile(
+    r"\s*(\[[\w.\- ]+\]|(export\s+)?[\w.\-]+\s*=.*|[\w.\-]+\s*:(\s+\S+){0,6})\s*"
+)
 _DATE_KEYS = ("publishedDateTime", "datePublished", "published", "date", "pubDate", "created")
 _URL_KEYS = ("originalUrl", "url", "link", "canonical", "canonicalUrl", "webUrl")
 _AMP_KEYS = ("ampWebUrl", "cdnAmpWebUrl", "ampUrl")
@@ -123,9 +131,7 @@ def detect_kind(text: str) -> str:
         return "html"
     if stripped[:1] in "{[" and _is_json(text):
         raise NotAnArticle("JSON data")
-    lines = [line for line in head.splitlines() if line.strip()]
-    config = all(_CONFIG_LINE.match(line) for line in lines)
-    if len(lines) >= 3 and config and not _MD_HEADING.search(head):
+    if _is_config(head):
         raise NotAnArticle("configuration or key-value data")
     if _MD_HEADING.search(head) or _MD_SETEXT.match(head):
         return "markdown"
@@ -148,8 +154,20 @@ def parse_text(text: str, path: str) -> Article:
         return _finish(path, kind, title, clean(text, "markdown", title=title))
     if len(text.split()) < 20:
         raise NotAnArticle("too little text")
-    title = text_title(text)
-    return _finish(path, kind, title, clean(text, "text", title=title))
+    title = text_title(text[:MAX_TITLE_SCAN])
+    return _finish(path, kind, title, clean(text[:MAX_DUMP], "text", title=title))
+
+
+def _is_config(head: str) -> bool:
+    """Every line a comment or a config entry, and at least two entries."""
+    entries = 0
+    for line in head.splitlines():
+        if not line.strip() or _CONFIG_COMMENT.match(line):
+            continue
+        if not _CONFIG_ENTRY.fullmatch(line):
+            return False
+        entries += 1
+    return entries >= 2
 
 
 def _is_json(text: str) -> bool:

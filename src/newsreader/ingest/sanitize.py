@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import re
 
-#: Escape sequences, longest forms first. ESC-introduced strings (OSC, DCS, SOS, PM, APC) run to
-#: BEL or ST; an unterminated one is dropped to the end of its line, as a terminal would swallow it.
-#: 8-bit C1 introducers are only taken with a terminator on the same line: a stray U+0090 or
-#: U+009D in real text (say, from a cp1252 file) must not eat the rest of the line, and the char
-#: itself is removed below anyway.
-_SEQUENCE = re.compile(
+#: ESC sequences. ESC-introduced strings (OSC, DCS, SOS, PM, APC) run to BEL or ST; an
+#: unterminated one is dropped to the end of its line, as a terminal would swallow it. Every
+#: branch starts with ESC, so the regex engine can skip ahead to the next ESC quickly.
+_ESCAPE = re.compile(
     r"""
-      (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)  # string
-    | \x1b[\]PX^_] [^\x07\x1b\x9c\n]*           # unterminated string
-    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]       # CSI: cursor, colour, erase ...
-    | \x1b [ -/]* [0-~]                         # any other: ESC c, ESC ( B, ESC 7 ...
+    \x1b (?: [\]PX^_] [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)?   # OSC, DCS ...: to BEL or ST
+           | \[ [0-?]* [ -/]* [@-~]                            # CSI: cursor, colour, erase ...
+           | [ -/]* [0-~] )                                    # others: ESC c, ESC ( B, ESC 7 ...
     """,
     re.VERBOSE,
 )
 
-#: Line breaks of every kind become "\n": a terminal renders U+2028/U+2029 unpredictably.
-_NEWLINE = re.compile(r"\r\n?|[\x0b\x0c\u2028\u2029]")
+#: The 8-bit C1 forms: CSI, and strings only with a terminator on the same line. A stray U+0090
+#: or U+009D in real text (say, from a cp1252 file) must not eat the rest of the line; the char
+#: itself is removed below anyway.
+_C1_SEQUENCE = re.compile(
+    r"\x9b[0-?]*[ -/]*[@-~]|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x80-\x9f\n]*(?:\x07|\x1b\\|\x9c)"
+)
+_C1 = re.compile("[\x80-\x9f]")
+
+#: Line breaks of every kind become "\n" (after CRLF): a terminal renders U+2028/U+2029
+#: unpredictably.
+_NEWLINE = re.compile("[\r\x0b\x0c\u2028\u2029]")
 
 #: Characters removed outright:
 #: C0 controls except tab and newline, DEL, C1 controls; bidi embeddings, overrides and isolates
@@ -53,8 +59,11 @@ def clean_text(s: str) -> str:
     (CRLF, CR, VT, FF, U+2028, U+2029) become ``\\n``. The result contains no ESC at all, so no
     sequence can survive or be re-formed, and ``clean_text(clean_text(s)) == clean_text(s)``.
     """
-    s = _SEQUENCE.sub("", s)
-    s = _NEWLINE.sub("\n", s)
+    if _C1.search(s):
+        # C1 strings first: one ended by ESC \ must go whole, before the ESC pass takes its ST.
+        s = _C1_SEQUENCE.sub("", s)
+    s = _ESCAPE.sub("", s)
+    s = _NEWLINE.sub("\n", s.replace("\r\n", "\n"))
     return _REMOVE.sub("", s)
 
 

@@ -39,10 +39,10 @@ _SENTENCE_END = re.compile(r"[.!?。！？…:;\"”’»)]\s*$")
 _SENTENCE_MARK = re.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net)\b|@\w")
 _PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,4}\)?[\s.-]?){2,4}\d{2,4}")
+_HTML = re.compile(r"</?(?:a|div|span|img|p|script|iframe|br|ins|table|td)\b[^<>]*>", re.I)
+_SEPARATOR = re.compile(r"\s[|•·]\s")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
-_BYLINE = re.compile(
-    r"^(?:by|von|par|por|di|door|av|autor|author|posted by|written by)\s+\S", re.I
-)
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av|autor|author|posted by|written by)\s+\S", re.I)
 _DATE = re.compile(
     r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|"
     r"sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|"
@@ -63,7 +63,8 @@ _FURNITURE = re.compile(
     r"\bstay in touch\b|\bview (?:this|it|the) (?:e-?mail|message|newsletter)|\bunsubscribe\b|"
     r"\bview (?:it )?(?:in|on) (?:your|a|the) (?:browser|web)\b|you are receiving this|"
     r"update (?:your )?(?:e-?mail )?preferences|forward (?:this|to a friend)|"
-    r"\bmanage (?:your )?subscription\b|\bshare (?:this|on) (?:article|story|post|facebook|twitter)\b",
+    r"\bmanage (?:your )?subscription\b|"
+    r"\bshare (?:this|on) (?:article|story|post|facebook|twitter)\b",
     re.I,
 )
 #: Words that mark page furniture when the line is short (menus, buttons, labels).
@@ -152,7 +153,9 @@ def _judge(raw_lines: list[str], markdown: bool) -> list[_Line]:
             lines.append(_Line(i, raw, text, _word_count(text)))
     if not lines:
         return lines
-    stop_words = _stop_words(" ".join(ln.text for ln in lines[:2000]))
+    # the language shows best in running text; a few thousand words of it are plenty
+    sample = [ln.text for ln in lines if ln.words >= GOOD_WORDS][:200]
+    stop_words = _stop_words(" ".join(sample)[:30_000])
     counts = Counter(ln.text.lower() for ln in lines)
     for ln in lines:
         ln.kind = _classify(ln, stop_words, counts[ln.text.lower()], markdown)
@@ -177,7 +180,7 @@ def _classify(ln: _Line, stop_words: frozenset[str], repeats: int, markdown: boo
     text = ln.text
     lower = text.lower()
     letters = sum(c.isalpha() for c in text)
-    if _COMMENTS_START.match(text) or _EMAIL.search(text):
+    if _COMMENTS_START.match(text) or _EMAIL.search(text) or _HTML.search(text):
         return BAD
     if ln.words <= 30 and _FURNITURE.search(text):
         return BAD
@@ -191,7 +194,8 @@ def _classify(ln: _Line, stop_words: frozenset[str], repeats: int, markdown: boo
         return JUNK
     if repeats > 1 and ln.words < GOOD_WORDS:
         return JUNK  # menu entries and labels repeated through the page
-    if " | " in text and ln.words < 3 * text.count(" | ") + 3:
+    separators = len(_SEPARATOR.findall(text))
+    if separators and ln.words < 4 * separators + 3:
         return JUNK  # "Home | News | Sport" menus
     cjk = _CJK.search(text) is not None
     sentence = _SENTENCE_MARK.search(text) is not None or _SENTENCE_END.search(text) is not None
@@ -216,7 +220,11 @@ def _article_span(lines: list[_Line], title: str, excerpt: str) -> tuple[int, in
         start = title_at + 1
     if excerpt:
         excerpt_at = _find_line(lines, excerpt[:80], len(lines), prefix=True)
-        if excerpt_at is not None and excerpt_at < start and (title_at is None or excerpt_at > title_at):
+        if (
+            excerpt_at is not None
+            and excerpt_at < start
+            and (title_at is None or excerpt_at > title_at)
+        ):
             start = excerpt_at
     first_good = next((i for i in range(start, end) if lines[i].kind == GOOD), None)
     if first_good is None:
@@ -266,7 +274,9 @@ def _find_line(lines: list[_Line], needle: str, before: int, prefix: bool = Fals
         return None
     for i in range(min(before, len(lines)) - 1, -1, -1):
         have = _norm(lines[i].text)
-        if have == want or (prefix and (have.startswith(want) or want.startswith(have) and len(have) > 40)):
+        if have == want or (
+            prefix and (have.startswith(want) or want.startswith(have) and len(have) > 40)
+        ):
             return i
     return None
 
@@ -317,8 +327,9 @@ def _stop_words(sample: str) -> frozenset[str]:
     if total < 20:
         return frozenset()
     best, best_share = frozenset[str](), 0.0
+    vocabulary = frozenset(tokens)
     for words in _stoplists().values():
-        share = sum(tokens[w] for w in tokens.keys() & words) / total
+        share = sum(tokens[w] for w in vocabulary & words) / total
         if share > best_share:
             best, best_share = words, share
     return best if best_share >= 0.15 else frozenset()

@@ -11,6 +11,7 @@ import contextlib
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,16 +190,22 @@ def open_db(
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = connect(path)
+        conn: sqlite3.Connection | None = None
         try:
+            # Connecting sets WAL, which already reads the header: damage can show up here.
+            conn = connect(path)
             check(conn, path)
             migrate(conn, migrations, target)
             return conn
         except NewerSchema as error:
-            conn.close()
-            opened.warnings.append(f"{label} {path} was {error}; it is left untouched and a temporary one is used")
+            if conn is not None:
+                conn.close()
+            opened.warnings.append(
+                f"The {label} {path} was {error}; it is left untouched and a temporary one is used."
+            )
         except sqlite3.DatabaseError as error:
-            conn.close()
+            if conn is not None:
+                conn.close()
             if isinstance(error, sqlite3.OperationalError) and _unwritable(error):
                 raise
             aside = move_aside(path, "corrupt")
@@ -208,7 +215,9 @@ def open_db(
                     "(nothing was deleted) and a new one was started."
                 )
             else:
-                opened.warnings.append(f"The {label} was damaged ({error}); it was moved aside and is rebuilt.")
+                opened.warnings.append(
+                    f"The {label} was damaged ({error}); it was moved aside to {aside} and is rebuilt."
+                )
             if on_reset:
                 on_reset()
             conn = connect(path)
@@ -216,11 +225,40 @@ def open_db(
             return conn
     except (OSError, sqlite3.OperationalError) as error:
         opened.warnings.append(
-            f"Cannot write the {label} at {path} ({error}); working from memory, changes will not be kept."
+            f"Cannot write the {label} at {path} ({error}); working from memory, "
+            "changes will not be kept."
         )
+        opened.in_memory = True
+        return _copy_to_memory(path, migrations, target)
     opened.in_memory = True
     conn = connect(":memory:")
     migrate(conn, migrations, target)
+    return conn
+
+
+def _copy_to_memory(
+    path: Path, migrations: dict[int, str], target: int
+) -> sqlite3.Connection:
+    """An in-memory database holding what ``path`` holds, if it can be read at all, else empty.
+
+    So a read-only data dir still shows the user's read marks and the cached articles.
+    """
+    conn = connect(":memory:")
+    try:
+        if path.is_file():
+            uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro&immutable=1"
+            source = sqlite3.connect(uri, uri=True)
+            try:
+                version = source.execute("PRAGMA user_version").fetchone()[0]
+                if 0 < version <= target:
+                    source.backup(conn)
+            finally:
+                source.close()
+        migrate(conn, migrations, target)
+    except (OSError, sqlite3.Error):
+        conn.close()
+        conn = connect(":memory:")
+        migrate(conn, migrations, target)
     return conn
 
 

@@ -26,6 +26,8 @@ from newsreader.model import Article, Image, Problem, RelatedLink
 #: Snippet highlight markers: control characters, which ingest strips from all file text,
 #: so they can only come from here.
 MARK_START, MARK_END = "\x02", "\x03"
+#: Search results order: bm25 weighing title 10, excerpt 4, body 1, provider 2, topics 2.
+RANK = "bm25(fts, 10.0, 4.0, 1.0, 2.0, 2.0)"
 
 
 @dataclass(frozen=True)
@@ -100,23 +102,26 @@ class Library:
         state = db.open_db(state_path, db.STATE_MIGRATIONS, db.STATE_VERSION, opened,
                            label="reading state", precious=True)
         state_in_memory = opened.in_memory
-        state.close()
         opened.in_memory = False
         cache_path = base / "cache" / f"{paths.library_key(folder)}.sqlite"
         conn = db.open_db(cache_path, db.CACHE_MIGRATIONS, db.CACHE_VERSION, opened,
                           label="cache", precious=False)
-        if opened.in_memory:
-            cache_path_used: Path | None = None
-        else:
-            cache_path_used = cache_path
+        cache_path_used = None if opened.in_memory else cache_path
         if state_in_memory:
             conn.execute("ATTACH DATABASE ':memory:' AS state")
             for statement in db.STATE_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS state.", 1))
+            # Whatever could be read of the real state (a read-only data dir) comes along.
+            for table in ("read", "starred", "saved_searches", "positions"):
+                rows = state.execute(f"SELECT * FROM {table}").fetchall()
+                if rows:
+                    marks = ",".join("?" * len(rows[0]))
+                    conn.executemany(f"INSERT OR IGNORE INTO state.{table} VALUES ({marks})", rows)
             opened.in_memory = True
         else:
             conn.execute("ATTACH DATABASE ? AS state", (str(state_path),))
+        state.close()
         return cls(folder, conn, cache_path_used, opened, None if state_in_memory else state_path)
 
     @property
@@ -200,62 +205,83 @@ class Library:
     def ids(self, view: View) -> list[int]:
         """Every rowid the view shows, in display order (newest first, or by rank for a search)."""
         joins, where, params, query = self._where(view)
-        order = "bm25(fts, 10.0, 4.0, 1.0, 2.0, 2.0)" if query.fts else "a.published DESC, a.rowid DESC"
+        order = RANK if query.fts else "a.published DESC, a.rowid DESC"
         sql = f"SELECT a.rowid FROM articles a{joins}{where} ORDER BY {order}"
         with self.lock:
             try:
                 return [r[0] for r in self.conn.execute(sql, params)]
             except sqlite3.OperationalError as error:
-                if "fts5" in str(error) or "syntax" in str(error):
+                if _fts_error(error):
                     return []  # the parser quotes everything; this is a last line of defence
                 raise
 
     def count(self, view: View) -> int:
         """How many articles the view shows."""
-        joins, where, params, _ = self._where(view)
+        joins, where, params, query = self._where(view)
+        if query.fts and where == " WHERE fts MATCH ?":
+            sql = "SELECT count(*) FROM fts WHERE fts MATCH ?"  # no join needed
+        else:
+            sql = f"SELECT count(*) FROM articles a{joins}{where}"
         with self.lock:
-            return int(self.conn.execute(f"SELECT count(*) FROM articles a{joins}{where}", params).fetchone()[0])
+            try:
+                return int(self.conn.execute(sql, params).fetchone()[0])
+            except sqlite3.OperationalError as error:
+                if _fts_error(error):
+                    return 0
+                raise
 
     def rows(self, rowids: Iterable[int], query: str = "") -> list[Row]:
         """List rows for the given rowids, in the same order; with a snippet when ``query`` searches text."""
         wanted = list(rowids)
         if not wanted:
             return []
-        marks = ",".join("?" * len(wanted))
+        found: dict[int, tuple[Any, ...]] = {}
+        snippets: dict[int, str] = {}
         fts = parse(query).fts if query else ""
-        snippet = "''"
-        joins = ""
-        params: list[Any] = []
-        if fts:
-            snippet = f"snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
-            joins = " JOIN fts ON fts.rowid = a.rowid AND fts MATCH ?"
-            params.append(fts)
-        sql = (
-            f"SELECT a.rowid, a.id, a.title, a.provider, a.published,"
-            f" r.id IS NOT NULL, s.id IS NOT NULL, {snippet}"
-            f" FROM articles a{joins}"
-            " LEFT JOIN state.read r ON r.id = a.id LEFT JOIN state.starred s ON s.id = a.id"
-            f" WHERE a.rowid IN ({marks})"
-        )
         with self.lock:
-            found = {r[0]: r for r in self.conn.execute(sql, [*params, *wanted])}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update((r[0], r) for r in self.conn.execute(
+                    "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
+                    " a.id IN (SELECT id FROM state.read), a.id IN (SELECT id FROM state.starred)"
+                    f" FROM articles a WHERE a.rowid IN ({marks})", chunk))
+                if fts:
+                    # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
+                    try:
+                        snippets.update(self.conn.execute(
+                            f"SELECT rowid, snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
+                            f" FROM fts WHERE fts MATCH ? AND rowid IN ({marks})", [fts, *chunk]))
+                    except sqlite3.OperationalError as error:
+                        if not _fts_error(error):
+                            raise
         return [
-            Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), r[7] or "")
+            Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), snippets.get(rowid, ""))
             for rowid in wanted
             if (r := found.get(rowid)) is not None
         ]
 
     def page(self, view: View, offset: int = 0, limit: int = 200) -> list[Row]:
-        """One page of the view."""
+        """One page of the view, in one query (with snippets when the view searches text)."""
         joins, where, params, query = self._where(view)
-        order = "bm25(fts, 10.0, 4.0, 1.0, 2.0, 2.0)" if query.fts else "a.published DESC, a.rowid DESC"
-        sql = f"SELECT a.rowid FROM articles a{joins}{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        snippet = "''"
+        order = "a.published DESC, a.rowid DESC"
+        if query.fts:
+            snippet = f"snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
+            order = RANK
+        sql = (
+            "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
+            f" a.id IN (SELECT id FROM state.read), a.id IN (SELECT id FROM state.starred), {snippet}"
+            f" FROM articles a{joins}{where} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
         with self.lock:
             try:
-                ids = [r[0] for r in self.conn.execute(sql, [*params, limit, offset])]
-            except sqlite3.OperationalError:
-                return []
-        return self.rows(ids, view.query)
+                found = self.conn.execute(sql, [*params, limit, max(0, offset)]).fetchall()
+            except sqlite3.OperationalError as error:
+                if _fts_error(error):
+                    return []
+                raise
+        return [Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), r[7] or "") for r in found]
 
     # -- one article ------------------------------------------------------------------------------
 
@@ -418,6 +444,11 @@ class Library:
         """How many articles arrived after ``epoch``."""
         with self.lock:
             return int(self.conn.execute("SELECT count(*) FROM articles WHERE added > ?", (epoch,)).fetchone()[0])
+
+
+def _fts_error(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "fts5" in text or "syntax" in text or "malformed match" in text
 
 
 def _like(text: str) -> str:

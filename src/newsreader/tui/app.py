@@ -7,6 +7,8 @@ small messages up. Every library call runs in a thread worker, so the UI never w
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import time
 import webbrowser
 from collections.abc import Iterable
@@ -20,11 +22,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from newsreader import config as config_module
+from newsreader.config import Config
 from newsreader.ingest.urls import safe_url
 from newsreader.library.library import Library, Row, View
 from newsreader.library.query import parse
 from newsreader.model import Article
-from newsreader.tui.commands import COMMANDS, bindings
+from newsreader.tui.commands import COMMANDS, binding_ids, bindings
 from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, ProblemsScreen, TextPrompt
 from newsreader.tui.widgets.article_list import ArticleList
 from newsreader.tui.widgets.reader import ReaderView
@@ -45,8 +49,9 @@ class NewsReaderApp(App[None]):
     BINDINGS = [*bindings(), Binding("escape", "escape", "Back", show=False, id="back")]
     COMMANDS = App.COMMANDS | {lambda: ArticleCommands}  # type: ignore[dict-item]  # noqa: RUF012
 
-    def __init__(self, library: Library, *, sync_on_start: bool = True) -> None:
+    def __init__(self, library: Library, *, sync_on_start: bool = True, config: Config | None = None) -> None:
         super().__init__()
+        self.config = config or Config()
         self.library = library
         self.sync_on_start = sync_on_start
         self.view = View()
@@ -78,7 +83,38 @@ class NewsReaderApp(App[None]):
     def reader(self) -> ReaderView:
         return self.query_one(ReaderView)
 
+    def _apply_config(self) -> None:
+        cfg = self.config
+        for problem in cfg.problems:
+            self.notify(problem, title="Config", severity="warning", timeout=15, markup=False)
+        if cfg.theme in self.available_themes:
+            self.theme = cfg.theme
+        else:
+            self.notify(f"Unknown theme '{cfg.theme}' in the config; using the default.",
+                        severity="warning", markup=False)
+        known = binding_ids()
+        unknown = sorted(set(cfg.keys) - known)
+        if unknown:
+            self.notify(f"Unknown key binding ids in the config: {', '.join(unknown)} (press ? for the ids)",
+                        severity="warning", timeout=15, markup=False)
+        keymap = {k: v for k, v in cfg.keys.items() if k in known}
+        if keymap:
+            self.set_keymap(keymap)
+        for widget in self.query("#reader > #header, #reader > Markdown, #reader > #links"):
+            widget.styles.max_width = cfg.reader_max_width
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        name = getattr(theme, "name", "")
+        if name and name != self.config.theme and self.config.path is not None:
+            self.config.theme = name
+            try:
+                config_module.save_setting(self.config.path, "theme", name)
+            except OSError as error:
+                self.notify(f"Could not save the theme: {error}", severity="warning", markup=False)
+
     def on_mount(self) -> None:
+        self._apply_config()
         self.query_one("#tree").border_title = "Library"
         self.articles.border_title = "All"
         self.reader.border_title = "Reader"
@@ -87,7 +123,8 @@ class NewsReaderApp(App[None]):
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", timeout=15, markup=False)
         article_id, _, last_visit = self.library.position()
-        self.load_view(View(), "All", keep=article_id, first=True)
+        start = View(unread=self.config.hide_read)
+        self.load_view(start, "All", keep=article_id, first=True)
         self.refresh_tree()
         self.articles.focus()
         if self.sync_on_start:
@@ -183,7 +220,7 @@ class NewsReaderApp(App[None]):
             return
         sections: list = [("Related coverage", lib.related(article)),
                           ("Referenced by", lib.referenced_by(article.id))]
-        if mark:
+        if mark and self.config.mark_read_on_open:
             lib.set_read([article.id])
         lib.save_position(article.id, self.view_name)
         self.call_from_thread(self._show_article, article, sections, mark)
@@ -200,7 +237,7 @@ class NewsReaderApp(App[None]):
         if marked:
             self.articles.refresh_rows()
             self.refresh_tree()
-        elif not self.library.is_read(article.id):
+        elif self.config.mark_read_on_open and not self.library.is_read(article.id):
             self._read_timer = self.set_timer(READ_AFTER, lambda: self._mark_read(article.id))
 
     def _mark_read(self, article_id: str) -> None:
@@ -266,7 +303,14 @@ class NewsReaderApp(App[None]):
                                   severity="warning", timeout=20, markup=False)
 
     def launch_browser(self, url: str) -> bool:
-        """Hand the URL to the browser ($BROWSER is honoured by webbrowser). Tests replace this."""
+        """Hand the URL to the browser: the config's command, else $BROWSER or the system default
+        (both through webbrowser). The URL is one argv item, never passed through a shell."""
+        if self.config.browser:
+            argv = shlex.split(self.config.browser)
+            argv = [a.replace("%s", url) for a in argv] if "%s" in self.config.browser else [*argv, url]
+            process = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, timeout=30, check=False)
+            return process.returncode == 0
         return webbrowser.open(url, new=2)
 
     # -- actions ----------------------------------------------------------------------------------
@@ -524,9 +568,10 @@ def _highlight(matcher: object, text: str, skip: int = 0) -> Content:
 
 def run(folder: str, data_dir: str | None = None) -> int:
     """Open the library for ``folder`` and run the app."""
-    library = Library.open(Path(folder), data_dir)
+    cfg = config_module.load()
+    library = Library.open(Path(folder), data_dir or cfg.data_dir or None)
     try:
-        NewsReaderApp(library).run()
+        NewsReaderApp(library, config=cfg).run()
     finally:
         library.close()
     return 0

@@ -70,3 +70,12 @@ def bindings() -> list[Binding]:
 def by_action(action: str) -> Command | None:
     """The command behind an action name."""
     return next((c for c in COMMANDS if c.action == action), None)
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the keymap may name: app commands and each widget's own bindings."""
+    from newsreader.tui.widgets.article_list import ArticleList
+
+    ids = {c.id for c in COMMANDS} | {"back"}
+    ids |= {b.id for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.id}
+    return ids

@@ -1,0 +1,276 @@
+"""Time the library on a generated folder: cold index, no-change and 1%-changed syncs, search,
+paging and peak memory, each beside the floor (a bare read-and-YAML-parse loop, one process).
+
+Run:  python benchmarks/bench_library.py [-n 100000] [--dir DIR] [--workers W]
+
+The corpus is generated once into DIR (default ``$TMPDIR/newsreader-bench-N``) and reused; the
+cache goes to a fresh temporary data dir each run. Figures go to stdout; progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_corpus  # noqa: E402
+
+from newsreader.ingest import load  # noqa: E402
+from newsreader.ingest.discover import walk  # noqa: E402
+from newsreader.library.library import Library, View  # noqa: E402
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def floor(folder: str) -> float:
+    """Read every file and parse its front matter with the C YAML loader, in one process."""
+    started = time.perf_counter()
+    for entry in walk(folder):
+        with open(entry.path, "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+        if text.startswith("---"):
+            end = text.find("\n---", 3)
+            if end > 0:
+                try:
+                    yaml.load(text[3:end], Loader=yaml.CSafeLoader)  # noqa: S506
+                except yaml.YAMLError:
+                    pass
+    return time.perf_counter() - started
+
+
+def parse_costs(folder: str, n: int, seed: int, sample: int = 1500) -> list[str]:
+    """Per-kind cost of load_file, with and without the cleaning step."""
+    corpus = gen_corpus.Corpus(n, seed)
+    rng = random.Random(7)
+    picks = rng.sample(range(n), min(sample, n))
+    lines = []
+    real_clean = load.clean
+    totals: dict[str, list[float]] = {}
+    for label, clean in (("with clean", real_clean), ("clean skipped", _no_clean)):
+        load.clean = clean  # type: ignore[assignment]
+        spent: dict[str, float] = defaultdict(float)
+        count: dict[str, int] = defaultdict(int)
+        for i in picks:
+            path = os.path.join(folder, gen_corpus.relpath(i))
+            started = time.perf_counter()
+            load.load_file(path)
+            spent[corpus.kinds[i]] += time.perf_counter() - started
+            count[corpus.kinds[i]] += 1
+        totals[label] = [sum(spent.values())]
+        lines.append(
+            f"  load_file {label:13}: "
+            + ", ".join(f"{k} {1000 * spent[k] / count[k]:.2f}" for k in sorted(spent))
+            + f"  (ms/file); mean {1000 * sum(spent.values()) / len(picks):.2f} ms/file"
+        )
+    load.clean = real_clean  # type: ignore[assignment]
+    share = 1 - totals["clean skipped"][0] / totals["with clean"][0]
+    lines.append(f"  cleaning is {100 * share:.0f}% of load_file time on this mix")
+    return lines
+
+
+def _no_clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
+    return raw
+
+
+class RssSampler:
+    """Peak RSS of this process and of its descendants (the pool's workers), sampled."""
+
+    def __init__(self) -> None:
+        self.worker_peak = 0
+        self.total_peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.1):
+            parents: dict[int, int] = {}
+            rss: dict[int, int] = {}
+            for name in os.listdir("/proc"):
+                if not name.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{name}/status") as handle:
+                        fields = dict(line.split(":", 1) for line in handle if ":" in line)
+                except OSError:
+                    continue
+                pid = int(name)
+                parents[pid] = int(fields.get("PPid", "0").strip())
+                rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+            descendants = [p for p in parents if p != me and _descends(p, me, parents)]
+            workers = [rss.get(p, 0) for p in descendants]
+            self.worker_peak = max(self.worker_peak, max(workers, default=0))
+            self.total_peak = max(self.total_peak, rss.get(me, 0) + sum(workers))
+
+
+def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+    for _ in range(10):
+        pid = parents.get(pid, 0)
+        if pid == ancestor:
+            return True
+        if pid <= 1:
+            return False
+    return False
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def queries(n: int) -> list[str]:
+    """100 queries of every shape the syntax allows, deterministic."""
+    rng = random.Random(3)
+    words = gen_corpus.WORDS
+    out: list[str] = []
+    while len(out) < n:
+        a, b, c = rng.sample(words, 3)
+        shape = len(out) % 10
+        out.append(
+            [
+                a,
+                f"{a} {b}",
+                f'"{a} {b}"',
+                f"{a} OR {b}",
+                f"{a} -{b}",
+                f"topic:{rng.choice(gen_corpus.TOPICS).split()[0]} {a}",
+                f"source:{rng.choice(gen_corpus.PROVIDERS)[1].split('.')[0]} {a}",
+                f"{a} is:unread",
+                f"{a} {b} {c} after:2020-01-01",
+                f"{a[:4]}",
+            ][shape]
+        )
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--keep-cache", action="store_true", help="leave the data dir behind")
+    args = parser.parse_args(argv)
+    folder = args.dir or Path(tempfile.gettempdir()) / f"newsreader-bench-{args.n}"
+    marker = folder / ".generated"
+    stamp = f"{args.n} {args.seed}"
+    if not marker.exists() or marker.read_text() != stamp:
+        log(f"generating {args.n} files into {folder} …")
+        shutil.rmtree(folder, ignore_errors=True)
+        seconds, _ = timed(lambda: gen_corpus.generate(folder, args.n, args.seed))
+        marker.write_text(stamp)
+        log(f"  generated in {seconds:.1f}s")
+    else:
+        # A previous run changed 1% of the files: put them back, so every run starts the same.
+        gen_corpus.generate(folder, args.n, args.seed)
+    data_dir = Path(tempfile.mkdtemp(prefix="newsreader-bench-data-"))
+    out: list[str] = [f"newsreader library benchmark: {args.n} files, {os.cpu_count()} cores"]
+
+    log("floor …")
+    floor(str(folder))  # warm the page cache, so every measure below reads from memory
+    base, _ = timed(lambda: floor(str(folder)))
+    out.append(f"floor (read + CSafeLoader, 1 process)  {base:8.2f} s   1.00x")
+
+    def line(label: str, seconds: float, target: str = "") -> str:
+        return f"{label:39} {seconds:8.2f} s   {seconds / base:.2f}x  {target}"
+
+    log("parse costs by kind …")
+    costs = parse_costs(str(folder), args.n, args.seed)
+
+    log("cold index …")
+    with RssSampler() as sampler:
+        library = Library.open(folder, data_dir)
+        cpu0 = os.times()
+        cold, report = timed(lambda: library.sync(workers=args.workers))
+        cpu1 = os.times()
+    out.append(line("cold index", cold, "(target <= 1.0x)"))
+    out.append(f"  {report.summary()}; main process CPU {cpu1.user - cpu0.user + cpu1.system - cpu0.system:.1f} s")
+
+    log("no-change sync …")
+    again, report = timed(lambda: library.sync(workers=args.workers))
+    out.append(line("no-change sync", again, "(target < 0.1x)"))
+    out.append(f"  {report.summary()}")
+
+    log("1% changed …")
+    gen_corpus.change(folder, args.n, 0.01, args.seed)
+    changed, report = timed(lambda: library.sync(workers=args.workers))
+    out.append(line("sync after 1% changed", changed, "(target < 0.2x)"))
+    out.append(f"  {report.summary()}")
+
+    log("search …")
+    latencies = []
+    hits = 0
+    for q in queries(100):
+        view = View(query=q)
+        seconds, found = timed(lambda v=view: (library.count(v), library.page(v, 0, 200)))
+        latencies.append(seconds * 1000)
+        hits += found[0]
+    out.append(
+        f"search (count + first 200 rows), 100 queries: p50 {pct(latencies, 50):.1f} ms, "
+        f"p95 {pct(latencies, 95):.1f} ms, max {max(latencies):.1f} ms (target p95 < 50 ms);"
+        f" {hits / 100:.0f} hits per query on average"
+    )
+
+    log("paging …")
+    total = library.count(View())
+    rng = random.Random(5)
+    for label, view in (("all", View()), ("unread", View(unread=True)),
+                        ("topic", View(topic="AI")), ("search", View(query="police"))):
+        n = library.count(view) or 1
+        pages = [timed(lambda v=view, o=rng.randrange(max(1, n - 200)): library.page(v, o, 200))[0] * 1000
+                 for _ in range(50)]
+        out.append(f"page of 200 rows at random offsets ({label}, {n} rows): "
+                   f"p50 {pct(pages, 50):.1f} ms, p95 {pct(pages, 95):.1f} ms")
+    seconds, _ = timed(lambda: (library.topics(), library.sources(), library.totals()))
+    out.append(f"topics + sources + totals: {seconds * 1000:.0f} ms ({total} articles)")
+
+    main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out.append(
+        f"peak RSS: main process {main_peak / 2**20:.0f} MB, largest worker "
+        f"{sampler.worker_peak / 2**20:.0f} MB, all together {sampler.total_peak / 2**20:.0f} MB"
+        " (target < 300 MB)"
+    )
+    if library.cache_path:
+        out.append(f"cache size: {library.cache_path.stat().st_size / 2**20:.0f} MB")
+    out.append("parse cost (a 1,500-file sample, one process):")
+    out += costs
+    library.close()
+    if not args.keep_cache:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

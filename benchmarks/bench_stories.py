@@ -1,0 +1,119 @@
+"""What stories cost: a cold rebuild against the cold index, a no-change and a 1% update, queries.
+
+Generates a folder with ``gen_corpus.py`` (unless ``--folder`` names one already made), indexes
+it with ``Library.sync()``, then times :func:`newsreader.library.stories.update` and the story
+queries the Stories view and the related pane use. The target is a rebuild costing at most 25% of
+the cold index and a no-change update costing nothing.
+
+Run:  python benchmarks/bench_stories.py [-n 100000] [--folder DIR] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen_corpus  # noqa: E402
+
+from newsreader.library import stories  # noqa: E402
+from newsreader.library.library import Library  # noqa: E402
+
+
+def _timed(label: str, seconds: float, extra: str = "") -> None:
+    print(f"{label:<42} {seconds * 1000:10.1f} ms  {extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--folder", type=Path, help="an already generated folder (kept)")
+    parser.add_argument("--data", type=Path, help="data dir for the cache (default: temporary)")
+    args = parser.parse_args(argv)
+    scratch = tempfile.TemporaryDirectory(prefix="bench-stories-")
+    folder = args.folder or Path(scratch.name) / "folder"
+    data = args.data or Path(scratch.name) / "data"
+    if args.folder is None:
+        started = time.perf_counter()
+        gen_corpus.generate(folder, args.n)
+        print(f"generated {args.n} files in {time.perf_counter() - started:.1f}s")
+
+    library = Library.open(folder, data)
+    conn = library.conn
+    started = time.perf_counter()
+    report = library.sync()
+    cold = time.perf_counter() - started
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    print(f"cold index: {cold:.1f}s for {articles} articles ({report.summary()})")
+
+    stats = stories.update(conn, None)
+    ratio = stats.seconds / cold
+    verdict = "OK" if ratio <= 0.25 else "OVER TARGET"
+    print(
+        f"stories rebuild: {stats.seconds:.1f}s = {ratio:.1%} of the cold index"
+        f" (target <= 25%: {verdict}); {stats.summary()}"
+    )
+    print(
+        f"  {stories.story_count(conn)} stories, "
+        f"{conn.execute('SELECT count(*) FROM stories').fetchone()[0]} articles in stories, "
+        f"{conn.execute('SELECT count(*) FROM similar').fetchone()[0] // 2} similar pairs"
+    )
+
+    started = time.perf_counter()
+    stories.update(conn, set())
+    _timed("update, nothing changed", time.perf_counter() - started)
+
+    started = time.perf_counter()
+    library.sync()
+    nochange = time.perf_counter() - started
+    _timed("no-change sync (for scale)", nochange)
+
+    changed_files = gen_corpus.change(folder, args.n, 0.01) if args.folder is None else []
+    if changed_files:
+        started = time.perf_counter()
+        report = library.sync()
+        synced = time.perf_counter() - started
+        changed = stories.changed_rowids(conn, report.changed_ids)
+        stats = stories.update(conn, changed or {-1})
+        _timed(f"sync of {len(changed_files)} edited files", synced)
+        _timed(
+            "stories update after it",
+            stats.seconds,
+            f"{stats.seconds / synced:.1%} of that sync; {stats.summary()}",
+        )
+
+    started = time.perf_counter()
+    page = stories.stories(conn, 200, 0)
+    _timed("stories() first page of 200", time.perf_counter() - started)
+    started = time.perf_counter()
+    stories.stories(conn, 200, max(0, stories.story_count(conn) - 200))
+    _timed("stories() last page of 200", time.perf_counter() - started)
+    if page:
+        started = time.perf_counter()
+        for story_id, *_ in page:
+            stories.story_members(conn, story_id)
+        _timed("story_members() x200, per call", (time.perf_counter() - started) / len(page))
+        biggest = page[0]
+        print(f"  biggest story: {biggest[1]} articles, {biggest[3]!r}")
+    sample = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY rowid LIMIT 200")]
+    started = time.perf_counter()
+    for article_id in sample:
+        stories.story_of(conn, article_id)
+        stories.similar(conn, article_id)
+        stories.inferred_topics(conn, article_id)
+    _timed(
+        "story_of+similar+inferred_topics, per article",
+        (time.perf_counter() - started) / len(sample),
+    )
+    library.close()
+    scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""User settings from ``config.toml``: read with tomllib, checked key by key, never fatal.
+
+An unknown key or a wrong type gives a message naming the key and its line, and that setting
+keeps its default; the app always starts.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from newsreader import paths
+
+SORTS = ("newest", "oldest", "title", "source")
+
+
+@dataclass
+class Config:
+    """Every setting, with its default."""
+
+    theme: str = "textual-dark"
+    #: A browser command; ``%s`` is replaced by the URL (else the URL is appended). Empty: $BROWSER
+    #: or the system default.
+    browser: str = ""
+    mark_read_on_open: bool = True
+    hide_read: bool = False
+    sort: str = "newest"
+    reader_max_width: int = 88
+    data_dir: str = ""
+    #: The command `|` pipes the current article's text to (run with no shell).
+    pipe_command: str = ""
+    #: Binding id -> keys, e.g. ``list_down = "ctrl+n,down"``. See ``?`` for the ids.
+    keys: dict[str, str] = field(default_factory=dict)
+    #: Messages about the file, for the UI and CLI to show.
+    problems: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+
+DEFAULT_TOML = """\
+# newsreader configuration. Every setting is optional; delete a line to get its default.
+
+# A Textual theme: textual-dark, textual-light, nord, gruvbox, catppuccin-latte, solarized-light…
+# Choosing one in the command palette (ctrl+p, "theme") writes it here.
+theme = "textual-dark"
+
+# The browser command for `o` and links; %s stands for the URL. Empty: $BROWSER, else the default.
+browser = ""
+
+# Opening an article marks it read.
+mark_read_on_open = true
+
+# Hide read articles from lists (u toggles this for the session).
+hide_read = false
+
+# Sort order of lists: newest, oldest, title or source.
+sort = "newest"
+
+# Maximum width of the reader's text, in columns.
+reader_max_width = 88
+
+# Where the cache and your state live (empty: the platform's user data dir).
+data_dir = ""
+
+# `|` pipes the current article's text to this command, e.g. "wc -w" or "less".
+pipe_command = ""
+
+# Remap keys by binding id (press ? to see every id and its key).
+[keys]
+# list_down = "j,down"
+# list_up = "k,up"
+"""
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
+            return number
+    return None
+
+
+def load(path: Path | None = None) -> Config:
+    """Read the config file; a missing file is the defaults, a broken one is reported."""
+    path = path or paths.config_file()
+    config = Config(path=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return config
+    except (OSError, UnicodeDecodeError) as error:
+        config.problems.append(f"{path}: cannot read it ({error}); using the defaults")
+        return config
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        config.problems.append(f"{path}: {error}; using the defaults")
+        return config
+    apply(config, data, text)
+    return config
+
+
+def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
+    """Copy checked values from parsed TOML into ``config``; report the rest."""
+    known = {f.name: f for f in fields(Config) if f.name not in ("problems", "path")}
+    defaults = Config()
+    for key, value in data.items():
+        where = f"{config.path}, line {_line_of(text, key) or '?'}"
+        if key not in known:
+            config.problems.append(f"{where}: unknown setting '{key}' (ignored)")
+            continue
+        expected = type(getattr(defaults, key))
+        if expected is dict:
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                config.problems.append(f"{where}: '{key}' must be a table of strings (ignored)")
+                continue
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            config.problems.append(
+                f"{where}: '{key}' must be {expected.__name__}, not {type(value).__name__} (default used)"
+            )
+            continue
+        if key == "sort" and value not in SORTS:
+            config.problems.append(f"{where}: 'sort' must be one of {', '.join(SORTS)} (default used)")
+            continue
+        if key == "reader_max_width" and not 30 <= value <= 400:
+            config.problems.append(f"{where}: 'reader_max_width' must be 30–400 (default used)")
+            continue
+        setattr(config, key, value)
+
+
+def init(path: Path | None = None) -> Path:
+    """Write the commented default config, unless one exists. Returns its path."""
+    path = path or paths.config_file()
+    if path.exists():
+        raise FileExistsError(f"{path} already exists")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEFAULT_TOML, encoding="utf-8")
+    return path
+
+
+def save_setting(path: Path, key: str, value: str) -> None:
+    """Set one top-level string setting in the file, keeping everything else (and comments)."""
+    line = f'{key} = "{value}"'
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
+    if pattern.search(text):
+        text = pattern.sub(line, text, count=1)
+    else:
+        # Top-level keys must come before the first table.
+        table = re.search(r"^\[", text, re.M)
+        at = table.start() if table else len(text)
+        text = text[:at] + line + "\n" + text[at:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,204 @@
+"""The library on the seeds and on files written here: sync, duplicates, links, state."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newsreader.library import db
+from newsreader.library.library import Library, View
+
+SEED_000 = "000_0e06e25c2019004f.txt"
+SEED_001 = "001_6a22c6f8e948ba59.txt"
+SEED_004 = "004_155d809fb4cb8554.txt"
+
+ARTICLE = """---
+title: "{title}"
+originalUrl: "{url}"
+ampWebUrl: "{url}amp/"
+publishedDateTime: 2022-03-0{day}T10:00:00Z
+provider:
+  name: Example News
+  domain: example.com
+topics:
+  - {topic}
+---
+
+{body}
+"""
+
+
+def write_article(folder: Path, name: str, *, n: int, body: str = "", topic: str = "AI",
+                  url: str | None = None) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ARTICLE.format(
+        title=f"Story number {n}", url=url or f"https://example.com/story-{n}/", day=1 + n % 9,
+        topic=topic, body=body or f"Body of story {n} about marmalade and more words here."))
+    return path
+
+
+def open_synced(folder: Path, data_dir: Path) -> Library:
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    return library
+
+
+def test_seeds_index_and_resync_reads_nothing(seeds_dir: Path, data_dir: Path) -> None:
+    library = Library.open(seeds_dir, data_dir)
+    first = library.sync()
+    assert (first.added, first.updated, first.removed, first.skipped) == (5, 0, 0, 0)
+    second = library.sync()
+    assert (second.added, second.updated, second.removed, second.parsed) == (0, 0, 0, 0)
+    assert second.unchanged == 5
+    assert library.count(View()) == 5
+
+
+def test_sync_adds_updates_removes(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "f"
+    for n in range(3):
+        write_article(folder, f"sub/{n}.md", n=n)
+    library = open_synced(folder, data_dir)
+    assert library.count(View()) == 3
+    rowid = library.rowid_of(library.ids_of_view(View(query="marmalade"))[0])
+    write_article(folder, "sub/3.md", n=3)
+    write_article(folder, "sub/0.md", n=0, body="Rewritten with quince instead, and a longer text.")
+    os.utime(folder / "sub/0.md", ns=(1, 10**18))
+    (folder / "sub/1.md").unlink()
+    report = library.sync(workers=1)
+    assert (report.added, report.updated, report.removed) == (1, 1, 1)
+    assert library.count(View()) == 3
+    assert [r.title for r in library.page(View(query="quince"))] == ["Story number 0"]
+    assert library.count(View(query="marmalade")) == 2
+    # An updated article keeps its rowid as well as its id.
+    assert rowid is not None and library.article(rowid) is not None
+
+
+def test_rename_keeps_id_and_state(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "f"
+    write_article(folder, "a.md", n=1)
+    library = open_synced(folder, data_dir)
+    (article_id,) = library.ids_of_view(View())
+    library.set_read([article_id])
+    library.set_starred([article_id])
+    (folder / "a.md").rename(folder / "renamed.md")
+    report = library.sync(workers=1)
+    assert report.removed == 1
+    assert library.ids_of_view(View()) == [article_id]
+    assert library.is_read(article_id) and library.is_starred(article_id)
+    article = library.article(article_id)
+    assert article is not None and article.path.endswith("renamed.md")
+
+
+def test_deleting_the_cache_keeps_state(seeds_dir: Path, data_dir: Path) -> None:
+    library = open_synced(seeds_dir, data_dir)
+    ids = library.ids_of_view(View())
+    library.set_read(ids[:2])
+    library.set_starred(ids[2:3])
+    library.save_search("clearview", "clearview is:unread")
+    library.save_position(ids[0], "AI")
+    cache = library.cache_path
+    library.close()
+    assert cache is not None
+    shutil.rmtree(cache.parent)
+    again = open_synced(seeds_dir, data_dir)
+    assert again.totals() == {"all": 5, "unread": 3, "starred": 1}
+    assert again.saved_searches() == [("clearview", "clearview is:unread")]
+    assert again.position()[:2] == (ids[0], "AI")
+
+
+def test_duplicate_urls_and_amp_variant_are_one_article(seeds_copy: Path, data_dir: Path) -> None:
+    text = (seeds_copy / SEED_000).read_text()
+    amp = "https://nypost.com/2021/04/11/internal-affairs-used-facial-recognition-against-nypd-cops-email/amp/"
+    (seeds_copy / "zz_amp.txt").write_text(text.replace(
+        'originalUrl: "https://nypost.com/2021/04/11/internal-affairs-used-facial-recognition-against-nypd-cops-email/"',
+        f'originalUrl: "{amp}"'))
+    (seeds_copy / "sub").mkdir()
+    shutil.copy(seeds_copy / SEED_000, seeds_copy / "sub" / "copy.txt")
+    library = Library.open(seeds_copy, data_dir)
+    report = library.sync(workers=1)
+    assert report.added == 5 and report.duplicates == 2
+    article = library.article(library.ids_of_view(View(query="Internal Affairs used facial"))[0])
+    assert article is not None
+    assert article.path == str(seeds_copy / SEED_000)
+    assert article.paths == [str(seeds_copy / SEED_000), str(seeds_copy / "sub" / "copy.txt"),
+                             str(seeds_copy / "zz_amp.txt")]
+    # Dropping the first file hands the article to the next one.
+    (seeds_copy / SEED_000).unlink()
+    library.sync(workers=1)
+    again = library.article(article.id)
+    assert again is not None and again.path == str(seeds_copy / "sub" / "copy.txt")
+    assert library.count(View()) == 5
+
+
+def test_same_text_in_two_files_is_one_article(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    dump = "A plain page dump\n\n" + ("Words of a plain text article about gardens. " * 20)
+    (folder / "a.txt").write_text(dump)
+    (folder / "b.txt").write_text(dump)
+    library = open_synced(folder, data_dir)
+    assert library.count(View()) == 1
+    (article_id,) = library.ids_of_view(View())
+    article = library.article(article_id)
+    assert article is not None and len(article.paths) == 2 and article.path == article.paths[0]
+
+
+def test_links_between_seeds_resolve(seeds_dir: Path, data_dir: Path) -> None:
+    library = open_synced(seeds_dir, data_dir)
+    by_path = {library.article(i).path.rsplit("/", 1)[1]: library.article(i)  # type: ignore[union-attr]
+               for i in library.ids_of_view(View())}
+    a0, a1 = by_path[SEED_000], by_path[SEED_001]
+    links = library.related(a0)
+    local = [link.local.id for link in links if link.local]
+    assert local == [a1.id]
+    assert len(links) == len(a0.related) and any(link.local is None for link in links)
+    assert library.related_local_ids(a1) == [a0.id]
+    assert {r.id for r in library.referenced_by(a1.id)} == {a0.id}
+    assert {r.id for r in library.referenced_by(a0.id)} == {a1.id}
+
+
+def test_state_marks_and_counts(seeds_dir: Path, data_dir: Path) -> None:
+    library = open_synced(seeds_dir, data_dir)
+    ids = library.ids_of_view(View(query="clearview"))
+    assert ids
+    library.set_read(library.ids_of_view(View(query="clearview")))
+    assert library.count(View(unread=True)) == 5 - len(ids)
+    library.set_read(ids[:1], read=False)
+    assert library.count(View(query="is:read")) == len(ids) - 1
+    topics = {c.name: c for c in library.topics()}
+    assert topics["AI"].total == 3
+    assert {c.name for c in library.sources()} >= {"New York Post", "WPIX"}
+    library.delete_search("nothing")
+
+
+def test_migrates_an_old_cache(seeds_dir: Path, data_dir: Path) -> None:
+    library = open_synced(seeds_dir, data_dir)
+    cache = library.cache_path
+    library.close()
+    assert cache is not None
+    conn = sqlite3.connect(cache)
+    conn.execute("DROP INDEX articles_provider")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    again = Library.open(seeds_dir, data_dir)
+    assert again.warnings == []
+    version = again.conn.execute("PRAGMA main.user_version").fetchone()[0]
+    assert version == db.CACHE_VERSION
+    names = {r[0] for r in again.conn.execute("SELECT name FROM main.sqlite_master")}
+    assert "articles_provider" in names
+    assert again.count(View()) == 5  # kept, not rebuilt
+
+
+def test_migration_is_one_transaction(tmp_path: Path) -> None:
+    conn = db.connect(tmp_path / "x.sqlite")
+    broken = {1: "CREATE TABLE a(x)", 2: "CREATE TABLE b(y); CREATE TABLE a(z)"}
+    with pytest.raises(sqlite3.OperationalError):
+        db.migrate(conn, broken, 2)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0

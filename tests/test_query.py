@@ -1,0 +1,103 @@
+"""The search syntax: parsing, escaping, and the results it gives on the seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreader.library.library import Library, View
+from newsreader.library.query import parse
+
+SEED_TITLES = {
+    "000": "Internal Affairs used facial recognition software against NYPD cops: email",
+    "001": "The NYPD used a controversial facial recognition tool. Here’s what you need to know.",
+    "004": "Investigation reveals NYPD may use more facial recognition cameras in neighborhoods of color",
+}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    lib = Library.open(seeds, tmp_path_factory.mktemp("data"))
+    lib.sync(workers=1)
+    return lib
+
+
+def titles(library: Library, query: str, **view: object) -> set[str]:
+    return {row.title for row in library.page(View(query=query, **view))}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ['"abc', "C++", "AT&T", "(", ")", "*", "OR", "AND", "NOT", "-",
+                                  '"', '""', "-word", "NEAR(a b)", "a:b", "topic:", "is:", "^x",
+                                  "title:x", "'", "\\", "a OR", "OR b", "-(", "\x00", "é" * 300])
+def test_awkward_input_never_raises(library: Library, text: str) -> None:
+    query = parse(text)
+    view = View(query=text)
+    assert library.count(view) == len(library.ids(view)) == len(library.page(view, 0, 1000))
+    assert isinstance(library.rows(library.ids(view), text), list)
+    assert query.fts.count('"') % 2 == 0
+
+
+def test_fts_terms_are_quoted() -> None:
+    assert parse("C++").fts == '"C++"'
+    assert parse('"abc').fts == '"abc"'
+    assert parse('say "hi there" OR bye').fts == '("say" AND "hi there") OR ("bye")'
+    assert parse("OR").fts == "" and parse("OR").empty
+    assert parse("*").empty and parse("(").empty
+
+
+def test_plain_words_and_phrases(library: Library) -> None:
+    assert titles(library, "neighborhoods") == {SEED_TITLES["004"]}
+    assert titles(library, '"internal affairs used facial"') == {SEED_TITLES["000"]}
+    assert SEED_TITLES["004"] in titles(library, "neighborhoods OR koala")
+    assert titles(library, "neighbourhoods") == set()
+
+
+def test_snippets_are_marked(library: Library) -> None:
+    rows = library.page(View(query="neighborhoods"))
+    assert "\x02" in rows[0].snippet and "\x03" in rows[0].snippet
+    ids = library.ids(View(query="neighborhoods"))
+    assert "\x02" in library.rows(ids, "neighborhoods")[0].snippet
+
+
+def test_negation(library: Library) -> None:
+    everything = library.count(View())
+    with_word = library.count(View(query="neighborhoods"))
+    assert library.count(View(query="-neighborhoods")) == everything - with_word
+    assert SEED_TITLES["004"] not in titles(library, "nypd -neighborhoods")
+    assert SEED_TITLES["000"] in titles(library, "nypd -neighborhoods")
+
+
+def test_filters(library: Library) -> None:
+    assert titles(library, "source:nypost") == {SEED_TITLES["000"]}
+    assert titles(library, "source:pix11.com") == {SEED_TITLES["004"]}
+    assert len(titles(library, "topic:AI")) == 3
+    assert len(titles(library, "topic:ai")) == 3  # topics match case-insensitively
+    assert titles(library, "after:2021-05-01") == {SEED_TITLES["004"]}
+    assert titles(library, "before:2021-04-10") == {SEED_TITLES["001"]}
+    assert titles(library, "after:2021-04-10 before:2021-05-01") == {SEED_TITLES["000"]}
+    assert titles(library, "after:garbage") == titles(library, "")
+
+
+def test_state_filters(library: Library) -> None:
+    (first,) = library.ids_of_view(View(query="neighborhoods"))
+    library.set_read([first])
+    library.set_starred([first])
+    try:
+        assert titles(library, "is:read") == {SEED_TITLES["004"]}
+        assert titles(library, "is:starred") == {SEED_TITLES["004"]}
+        assert SEED_TITLES["004"] not in titles(library, "is:unread")
+        assert len(titles(library, "is:unread")) == 4
+        assert titles(library, "", starred=True) == {SEED_TITLES["004"]}
+        assert library.count(View(unread=True)) == 4
+    finally:
+        library.set_read([first], read=False)
+        library.set_starred([first], starred=False)
+
+
+def test_quick_filter_and_topic_view(library: Library) -> None:
+    assert titles(library, "", quick="neighbor") == {SEED_TITLES["004"]}
+    assert titles(library, "", quick="%") == set()
+    assert len(titles(library, "", topic="Computer Vision")) == 3
+    assert titles(library, "", source="WPIX") == {SEED_TITLES["004"]}

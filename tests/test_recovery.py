@@ -1,0 +1,215 @@
+"""Recovery: damaged or newer databases, unwritable data dirs, kill -9 mid-sync, two processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from newsreader.ingest.load import load_file
+from newsreader.library.library import Library, View
+from newsreader.model import Article
+
+
+def synced(folder: Path, data_dir: Path) -> Library:
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    return library
+
+
+def prepare_damage(seeds_dir: Path, data_dir: Path) -> tuple[Path, list[str]]:
+    library = synced(seeds_dir, data_dir)
+    ids = library.ids_of_view(View())[:2]
+    library.set_read(ids)
+    cache = library.cache_path
+    library.close()
+    assert cache is not None and not Path(f"{cache}-wal").exists()
+    return cache, ids
+
+
+def asides(path: Path) -> list[Path]:
+    found = path.parent.glob(path.name + ".corrupt-*")
+    return sorted(p for p in found if not p.name.endswith(("-wal", "-shm")))
+
+
+@pytest.mark.parametrize("damage", ["junk", "truncated", "zeroed-header"])
+def test_corrupt_cache_is_moved_aside_and_rebuilt(seeds_dir: Path, data_dir: Path, damage: str) -> None:
+    cache, ids = prepare_damage(seeds_dir, data_dir)
+    data = cache.read_bytes()
+    if damage == "junk":
+        cache.write_bytes(b"this is not a database at all " * 1000)
+    elif damage == "truncated":
+        cache.write_bytes(data[: len(data) // 2])
+    else:
+        cache.write_bytes(b"\0" * 100 + data[100:])
+    library = Library.open(seeds_dir, data_dir)
+    assert any("damaged" in w for w in library.warnings), library.warnings
+    assert len(asides(cache)) == 1
+    report = library.sync(workers=1)
+    assert report.added == 5 and library.count(View()) == 5
+    assert all(library.is_read(i) for i in ids)
+    assert library.cache_path == cache  # rebuilt in place, on disk
+
+
+def test_newer_cache_is_left_untouched(seeds_dir: Path, data_dir: Path) -> None:
+    cache, ids = prepare_damage(seeds_dir, data_dir)
+    conn = sqlite3.connect(cache)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    before = cache.read_bytes()
+    library = Library.open(seeds_dir, data_dir)
+    assert any("newer" in w and "untouched" in w for w in library.warnings), library.warnings
+    library.sync(workers=1)
+    assert library.count(View()) == 5 and all(library.is_read(i) for i in ids)
+    library.close()
+    assert cache.read_bytes() == before and not asides(cache)
+
+
+def test_damaged_state_is_moved_aside_loudly(seeds_dir: Path, data_dir: Path) -> None:
+    prepare_damage(seeds_dir, data_dir)
+    state = data_dir / "state.sqlite"
+    state.write_bytes(b"garbage" * 5000)
+    library = Library.open(seeds_dir, data_dir)
+    loud = [w for w in library.warnings if w.startswith("WARNING")]
+    assert loud and "nothing was deleted" in loud[0]
+    (aside,) = asides(state)
+    assert aside.read_bytes() == b"garbage" * 5000
+    library.sync(workers=1)
+    ids = library.ids_of_view(View())
+    library.set_read(ids[:1])
+    assert library.totals()["unread"] == 4
+
+
+def test_unwritable_data_dir_works_from_memory(seeds_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    library = Library.open(seeds_dir, blocker / "data")
+    assert library.opened.in_memory and library.cache_path is None
+    assert any("working from memory" in w for w in library.warnings)
+    assert library.sync().added == 5
+    ids = library.ids_of_view(View(query="clearview"))
+    library.set_read(ids)
+    library.save_search("x", "y")
+    assert library.count(View(unread=True)) == 5 - len(ids)
+    assert library.saved_searches() == [("x", "y")]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permissions")
+def test_read_only_data_dir_keeps_what_it_has(seeds_dir: Path, data_dir: Path) -> None:
+    _, ids = prepare_damage(seeds_dir, data_dir)
+    for path in [data_dir, *data_dir.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        library = Library.open(seeds_dir, data_dir)
+        assert library.opened.in_memory
+        library.sync()
+        assert all(library.is_read(i) for i in ids)
+        library.set_read(library.ids_of_view(View()))
+        assert library.totals()["unread"] == 0
+    finally:
+        for path in [data_dir, *data_dir.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _write_corpus(folder: Path, n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        path = folder / f"d{i % 7}" / f"{i:05d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f'---\ntitle: "Generated story {i}"\noriginalUrl: "https://example.org/{i}/"\n'
+            f"publishedDateTime: 2020-01-01T00:00:00Z\ntopics: [T{i % 5}]\n---\n\n"
+            f"Paragraph {i} about things and more things, enough words to index.\n"
+        )
+        paths.append(path)
+    return paths
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from newsreader.library.library import Library
+    library = Library.open(sys.argv[1], sys.argv[2])
+    def progress(done, total):
+        print(done, total, flush=True)
+    library.sync(progress=progress)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_kill_9_mid_index_then_resync(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "corpus"
+    paths = _write_corpus(folder, 3000)
+    first = load_file(str(paths[0]))
+    last = load_file(str(paths[-1]))
+    assert isinstance(first, Article) and isinstance(last, Article)
+    state = Library.open(folder, data_dir)
+    state.set_read([first.id, last.id])
+    state.close()
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), str(data_dir)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    assert child.stdout is not None
+    line = child.stdout.readline()  # the first batch is committed
+    assert line.split()[1] == "3000", line
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait(timeout=60)
+    library = Library.open(folder, data_dir)
+    assert not library.warnings
+    stored = library.count(View())
+    assert 0 < stored < 3000
+    report = library.sync(workers=2)
+    assert report.added == 3000 - stored and report.unchanged == stored
+    assert library.count(View()) == 3000
+    assert library.is_read(first.id) and library.is_read(last.id)
+    assert library.totals()["unread"] == 2998
+
+
+MARKER = textwrap.dedent(
+    """
+    import sys
+    from newsreader.library.library import Library
+    library = Library.open(sys.argv[1], sys.argv[2])
+    prefix = sys.argv[3]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for i in range(150):
+        library.set_read([f"{prefix}-{i}"])
+        library.set_starred([f"{prefix}-{i}"], i % 2 == 0)
+    library.sync()
+    print("done", library.count(__import__("newsreader.library.library").library.library.View()))
+    """
+)
+
+
+def test_two_processes_write_at_once(seeds_dir: Path, data_dir: Path) -> None:
+    synced(seeds_dir, data_dir).close()
+    children = [
+        subprocess.Popen([sys.executable, "-c", MARKER, str(seeds_dir), str(data_dir), prefix],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+        for prefix in ("a", "b")
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    for child in children:  # release both together
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        assert "locked" not in err and out.strip() == "done 5"
+    conn = sqlite3.connect(data_dir / "state.sqlite")
+    read = {r[0] for r in conn.execute("SELECT id FROM read")}
+    starred = {r[0] for r in conn.execute("SELECT id FROM starred")}
+    assert read == {f"{p}-{i}" for p in "ab" for i in range(150)}
+    assert starred == {f"{p}-{i}" for p in "ab" for i in range(0, 150, 2)}

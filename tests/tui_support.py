@@ -1,0 +1,168 @@
+"""Helpers for the Pilot tests of the TUI: build the app on a copy of a folder, settle, read the screen.
+
+Every test gets its own folder and data dir under ``tmp_path``, so the tests run in parallel
+(pytest-xdist) without sharing anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import Static
+from textual.worker import WorkerState
+
+from newsreader.library.library import Library, View
+from newsreader.tui.app import NewsReaderApp
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SIZE = (120, 40)
+
+
+def copy_seeds(tmp_path: Path) -> Path:
+    """A private copy of ``seeds/``."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+class Recorder:
+    """Stands in for ``launch_browser``, ``copy_to_clipboard`` and ``notify``."""
+
+    def __init__(self, result: bool | Exception = True) -> None:
+        self.calls: list[str] = []
+        self.result = result
+
+    def __call__(self, url: str) -> bool:
+        self.calls.append(url)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+class Harness:
+    """The app under test with recorders for the browser, the clipboard and notifications."""
+
+    def __init__(self, folder: Path, data: Path, *, browser: bool | Exception = True) -> None:
+        self.folder = folder
+        self.data = data
+        self.lib = Library.open(folder, data)
+        self.app = NewsReaderApp(self.lib)
+        self.browser = Recorder(browser)
+        self.app.launch_browser = self.browser  # type: ignore[method-assign]
+        self.copied: list[str] = []
+        self.app.copy_to_clipboard = self.copied.append  # type: ignore[method-assign]
+        self.notes: list[str] = []
+        original = self.app.notify
+
+        def notify(message: str, *args: Any, **kwargs: Any) -> None:
+            self.notes.append(str(message))
+            original(message, *args, **kwargs)
+
+        self.app.notify = notify  # type: ignore[method-assign]
+
+    # -- library lookups -------------------------------------------------------------------------
+
+    def ids_by_seed(self) -> dict[str, str]:
+        """Article id by file name prefix (``"000"`` … ``"004"``)."""
+        out = {}
+        for row in self.lib.rows(self.lib.ids(View())):
+            article = self.lib.article(row.id)
+            assert article is not None
+            out[Path(article.path).name[:3]] = row.id
+        return out
+
+    def list_ids(self) -> list[str]:
+        """Article ids in the order the list shows them."""
+        return [r.id for r in self.lib.rows(self.app.articles.rowids)]
+
+    def current_id(self) -> str | None:
+        row = self.app.articles.current
+        return row.id if row else None
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 20) -> None:
+    """Wait until no worker is pending or running (workers start more workers), never sleeping."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if not busy:
+            await pilot.pause()
+            busy = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+            if not busy:
+                return
+        await app.workers.wait_for_complete()
+    raise AssertionError("workers did not settle")
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press keys, then settle."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def run(harness: Harness, body: Callable[[Pilot[Any]], Awaitable[None]],
+        size: tuple[int, int] = SIZE) -> None:
+    """Run the app headless, let the first sync finish, run ``body``; close the library."""
+
+    async def main() -> None:
+        async with harness.app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await body(pilot)
+
+    try:
+        asyncio.run(main())
+    finally:
+        harness.lib.close()
+
+
+def plain(widget: Static) -> str:
+    """The plain text of a Static."""
+    content = widget.visual
+    if isinstance(content, Content):
+        return content.plain
+    return str(getattr(content, "plain", content))
+
+
+def screen_lines(app: NewsReaderApp) -> list[str]:
+    """The text of every line of the current screen, as the terminal would show it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: NewsReaderApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def write_article(folder: Path, name: str, *, title: str, url: str = "", body: str = "",
+                  extra: str = "", date: str = "2022-01-01T10:00:00Z") -> Path:
+    """Write a front-matter article file (title and url are YAML double-quoted strings)."""
+    lines = ["---", f"title: {title}", f"publishedDateTime: {date}"]
+    if url:
+        lines.append(f"originalUrl: {url}")
+    if extra:
+        lines.append(extra.rstrip("\n"))
+    lines += ["---", body, ""]
+    path = folder / name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar for any text (control characters escaped)."""
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
