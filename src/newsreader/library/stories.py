@@ -52,7 +52,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsreader.library.db import write
 
@@ -83,6 +83,9 @@ IDF_MIN_DOCS = 1000
 ENTITY_BOOST = 2
 #: Keys with more articles than this are skipped in look-ups (topics, not stories).
 POSTING_CAP = 150
+#: Terms found in more than this share of the folder (counted as at least :data:`IDF_MIN_DOCS`
+#: articles) are not looked up either: a word in one article of fifty is a topic word.
+COMMON_SHARE = 0.02
 #: At most this many candidates are scored per article, the ones sharing the most keys first.
 MAX_CANDIDATES = 40
 #: Pairs at least this similar are kept for "Similar in your library" and topic inference. Below
@@ -189,6 +192,7 @@ class _Doc:
     tagged: bool
     vector: dict[str, float]
     keys: list[str]
+    searchable: set[str] = field(default_factory=set)
 
 
 # -- schema ---------------------------------------------------------------------------------------
@@ -260,9 +264,13 @@ def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
     return counts
 
 
-def _sign(counts: Counter[str], df: dict[str, int], n: int) -> tuple[dict[str, float], list[str]]:
-    """The L2-normalised top-weighted vector and its indexed terms, heaviest first."""
+def _sign(
+    counts: Counter[str], df: dict[str, int], n: int
+) -> tuple[dict[str, float], list[str], set[str]]:
+    """The L2-normalised top-weighted vector, its indexed terms (heaviest first), and those of
+    them rare enough to look up (see :data:`COMMON_SHARE`)."""
     n = max(n, IDF_MIN_DOCS)
+    common = COMMON_SHARE * n
     weights = [
         ((1.0 + math.log(tf)) * (math.log((n + 1) / (df.get(term, 0) + 1)) + 1.0), term)
         for term, tf in counts.items()
@@ -271,7 +279,8 @@ def _sign(counts: Counter[str], df: dict[str, int], n: int) -> tuple[dict[str, f
     top = weights[:VECTOR_TERMS]
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     vector = {term: round(w / norm, 4) for w, term in top}
-    return vector, [term for _, term in top[:INDEX_TERMS]]
+    keys = [term for _, term in top[:INDEX_TERMS]]
+    return vector, keys, {term for term in keys if df.get(term, 0) <= common}
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -373,8 +382,8 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     df = _document_frequencies(conn, None)
     docs: list[_Doc] = []
     for rowid, article_id, title, excerpt, body, published, topics in rows:
-        vector, keys = _sign(term_counts(title, excerpt, body), df, n)
-        docs.append(_Doc(rowid, article_id, title, published, bool(topics), vector, keys))
+        vector, keys, rare = _sign(term_counts(title, excerpt, body), df, n)
+        docs.append(_Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare))
     del rows
     stats.signed = len(docs)
     _store_docs(conn, docs)
@@ -403,7 +412,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
         return i
 
     for i, doc in enumerate(docs):
-        shared = _shared(doc.keys, lambda term: postings[term])
+        shared = _shared(doc.keys, doc.searchable, lambda term: postings[term])
         shared.pop(i, None)
         others = {j for j in _best(shared) if j > i} | links.get(i, set())
         for j in others:
@@ -484,8 +493,8 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
     df = _document_frequencies(conn, (t for _, counts in counted for t in counts))
     docs: list[_Doc] = []
     for (rowid, article_id, title, _excerpt, _body, published, topics), counts in counted:
-        vector, keys = _sign(counts, df, n)
-        docs.append(_Doc(rowid, article_id, title, published, bool(topics), vector, keys))
+        vector, keys, rare = _sign(counts, df, n)
+        docs.append(_Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare))
     _store_docs(conn, docs)
     stats.signed = len(docs)
 
@@ -493,6 +502,7 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
     for doc in docs:
         shared = _shared(
             doc.keys,
+            doc.searchable,
             lambda term: conn.execute(
                 "SELECT article, rank FROM story_keys WHERE term = ? LIMIT ?",
                 (term, POSTING_CAP + 1),
@@ -552,15 +562,19 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
 
 
 def _shared(
-    indexed: list[str], posting: Callable[[str], Sequence[tuple[int, int]]]
+    indexed: list[str],
+    searchable: set[str],
+    posting: Callable[[str], Sequence[tuple[int, int]]],
 ) -> dict[int, list[int]]:
     """For each other article, [its indexed terms among our keys, our indexed terms among its keys].
 
     ``indexed`` is this article's indexed terms, heaviest first (the first :data:`KEY_TERMS` are
-    its keys); ``posting(term)`` gives (article, rank) rows, at most ``POSTING_CAP + 1`` of them.
+    its keys), of which only the ``searchable`` ones are looked up; ``posting(term)`` gives (article, rank) rows, at most ``POSTING_CAP + 1`` of them.
     """
     shared: dict[int, list[int]] = {}
     for our_rank, term in enumerate(indexed):
+        if term not in searchable:
+            continue
         rows = posting(term)
         if len(rows) > POSTING_CAP:
             continue

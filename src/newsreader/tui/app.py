@@ -454,6 +454,54 @@ class NewsReaderApp(App[None]):
 
         self.push_screen(TextPrompt("Name for this saved search:", query), named)
 
+    def action_export(self) -> None:
+        whole_list = self.focused is self.articles or self.article is None
+        if whole_list and not self.articles.rowids:
+            return
+        name = _slug(self.view_name if whole_list else self.article.title if self.article else "article")
+        default = str(Path.cwd() / f"{name}.md")
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export(Path(path).expanduser(), whole_list)
+
+        what = f"the {len(self.articles.rowids):,} articles in this list" if whole_list else "this article"
+        self.push_screen(TextPrompt(f"Save {what} as Markdown to:", default), chosen)
+
+    @work(thread=True, group="export")
+    def _export(self, path: Path, whole_list: bool) -> None:
+        from newsreader.export import render
+
+        lib = self.library
+        if whole_list:
+            articles = [a for r in self.articles.rowids[:5000] if (a := lib.article(r)) is not None]
+        else:
+            articles = [self.article] if self.article else []
+        try:
+            path.write_text(render(articles, "markdown", self.view_name), encoding="utf-8")
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not write {path}: {error}", severity="error",
+                                  markup=False)
+            return
+        self.call_from_thread(self.notify, f"Saved {len(articles)} article(s) to {path}", markup=False)
+
+    def action_pipe(self) -> None:
+        command = self.config.pipe_command
+        if not command:
+            self.notify("Set pipe_command in the config file first (newsreader config --path).",
+                        severity="warning")
+            return
+        if self.article is None:
+            return
+        from newsreader.ingest.clean import to_text
+
+        text = f"{self.article.title}\n\n{to_text(self.article.body) or self.article.excerpt}\n"
+        try:
+            with self.suspend():
+                subprocess.run(shlex.split(command), input=text.encode(), check=False)
+        except (OSError, ValueError) as error:
+            self.notify(f"Could not run {command!r}: {error}", severity="error", markup=False)
+
     # -- search -----------------------------------------------------------------------------------
 
     def action_search(self) -> None:
@@ -564,6 +612,11 @@ def _highlight(matcher: object, text: str, skip: int = 0) -> Content:
     for offset in offsets:
         content = content.stylize(style, offset + skip, offset + skip + 1)
     return content
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in slug.split("-") if part)[:60] or "export"
 
 
 def run(folder: str, data_dir: str | None = None) -> int:

@@ -54,6 +54,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("mark_all_read", "A", "Mark all read", "Mark every article in the list read",
             "mark_all_read", "Articles"),
     Command("problems", "P", "Problems", "Files that were skipped, and why", "problems"),
+    Command("export", "e", "Export", "Save the article (or, from the list, the whole list) as Markdown",
+            "export", "Articles"),
+    Command("pipe", "vertical_line", "Pipe", "Pipe the article's text to the config's pipe_command",
+            "pipe", "Reader"),
     Command("unread_only", "u", "Unread only", "Show only unread articles (toggle)", "toggle_unread_only",
             "Articles"),
 )

@@ -16,7 +16,7 @@ from newsreader.model import Problem
 _KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Enter",
               "pagedown": "PgDn", "pageup": "PgUp", "tab": "Tab", "shift+tab": "Shift+Tab",
               "escape": "Esc", "ctrl+p": "Ctrl+P", "home": "Home", "end": "End",
-              "down": "↓", "up": "↑"}
+              "down": "↓", "up": "↑", "vertical_line": "|"}
 
 
 def key_label(keys: str) -> str:

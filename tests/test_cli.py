@@ -1,0 +1,138 @@
+"""The command line, run as a user would: JSON output, exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsreader.cli import main
+
+SEED_TITLES = [
+    "Internal Affairs used facial recognition software against NYPD cops: email",
+    "The NYPD used a controversial facial recognition tool. Here’s what you need to know.",
+    "Internal Affairs Used Clearview To Identify Two NYPD Officers Caught Drinking On The Job",
+    "NYPD Leveraged Clearview AI – a Controversial Facial Recognition Technology",
+    "Investigation reveals NYPD may use more facial recognition cameras in neighborhoods of color",
+]
+
+
+def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)}
+    result = subprocess.run([sys.executable, "-m", "newsreader", *args], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_list_json_gives_the_five_titles(seeds_dir: Path, data_dir: Path) -> None:
+    result = run("list", str(seeds_dir), "--json", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    items = lines(result.stdout)
+    assert sorted(i["title"] for i in items) == sorted(SEED_TITLES)  # type: ignore[type-var]
+    dated = [i["published"] for i in items if i["published"]]
+    assert dated == sorted(dated, reverse=True)  # newest first
+    for item in items:
+        assert {"id", "path", "paths", "title", "url", "published", "provider", "topics",
+                "related", "excerpt"} <= item.keys()
+        assert item["path"] == item["paths"][0]  # type: ignore[index]
+        assert "body" not in item
+    by_title = {i["title"]: i for i in items}
+    assert by_title[SEED_TITLES[0]]["related_local"] == [by_title[SEED_TITLES[1]]["id"]]
+
+
+def test_list_query_and_search(seeds_dir: Path, data_dir: Path) -> None:
+    result = run("list", str(seeds_dir), "--json", "--query", "neighborhoods", data_dir=data_dir)
+    assert [i["title"] for i in lines(result.stdout)] == [SEED_TITLES[4]]
+    result = run("search", str(seeds_dir), "neighborhoods", "--json", data_dir=data_dir)
+    (hit,) = lines(result.stdout)
+    assert hit["title"] == SEED_TITLES[4] and "[" in str(hit["snippet"])
+    result = run("search", str(seeds_dir), "nypd", "-neighborhoods", data_dir=data_dir)
+    assert result.returncode == 0 and "neighborhoods of color" not in result.stdout
+    assert "Internal Affairs used" in result.stdout
+    for awkward in ('"abc', "C++", "AT&T", "(", "*", "OR"):
+        result = run("search", str(seeds_dir), awkward, data_dir=data_dir)
+        assert result.returncode == 0, (awkward, result.stderr)
+
+
+def test_show_json_text(seeds_dir: Path, data_dir: Path) -> None:
+    paths = sorted(str(p) for p in seeds_dir.iterdir())
+    result = run("show", "--json", "--text", *paths, data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    items = lines(result.stdout)
+    assert [i["title"] for i in items] == SEED_TITLES
+    bodies = {i["title"]: str(i["body"]) for i in items}
+    assert "One day after the hero cop" in bodies[SEED_TITLES[2]]
+    assert "Add Your Comment" not in bodies[SEED_TITLES[2]]
+    assert "Follow us on social" not in bodies[SEED_TITLES[3]]
+    assert "](http" not in bodies[SEED_TITLES[2]] + bodies[SEED_TITLES[3]]
+    assert bodies[SEED_TITLES[0]] == ""
+
+
+def test_index_problems_and_a_bad_file(seeds_copy: Path, data_dir: Path) -> None:
+    (seeds_copy / "broken.txt").write_bytes(b"\x00\x01\x02binary\xff" * 50)
+    (seeds_copy / "data.json").write_text('{"a": 1}')
+    result = run("index", str(seeds_copy), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("5 added, 0 updated, 0 removed, 2 skipped")
+    assert "2 files skipped" in result.stdout
+    again = run("index", str(seeds_copy), data_dir=data_dir)
+    assert again.stdout.startswith("0 added, 0 updated, 0 removed, 0 skipped, 7 unchanged")
+    problems = run("problems", str(seeds_copy), data_dir=data_dir)
+    assert problems.returncode == 0
+    broken, data = problems.stdout.splitlines()
+    assert broken.startswith(f"{seeds_copy / 'broken.txt'}: ") and "binary" in broken
+    assert data.startswith(f"{seeds_copy / 'data.json'}: ") and "JSON" in data
+    listed = run("list", str(seeds_copy), data_dir=data_dir)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["list"], 2),
+        (["list", "/no/such/folder"], 2),
+        (["search", "seeds"], 2),
+        (["search", "seeds", "x", "--bogus"], 2),
+        (["show"], 2),
+        (["show", "/no/such/file.txt"], 1),
+        (["--version"], 0),
+        (["--help"], 0),
+    ],
+)
+def test_exit_codes(args: list[str], code: int, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    try:
+        result = main(args)
+    except SystemExit as exit_:
+        result = int(exit_.code or 0)
+    assert result == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if code:
+        assert err.startswith("newsreader: ") and len(err.splitlines()) <= 2
+
+
+def test_data_dir_option_before_the_command(seeds_dir: Path, tmp_path: Path, data_dir: Path) -> None:
+    other = tmp_path / "other"
+    result = run("--data-dir", str(other), "list", str(seeds_dir), data_dir=data_dir)
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 5
+    assert list((other / "cache").glob("*.sqlite")) and not list(data_dir.iterdir())
+
+
+def test_damaged_cache_via_cli(seeds_dir: Path, data_dir: Path) -> None:
+    assert run("index", str(seeds_dir), data_dir=data_dir).returncode == 0
+    (cache,) = (data_dir / "cache").glob("*.sqlite")
+    cache.write_bytes(b"junk" * 1000)
+    result = run("list", str(seeds_dir), data_dir=data_dir)
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 5
+    assert "damaged" in result.stderr

@@ -1,0 +1,123 @@
+"""Config file: defaults, checked values, clear messages with line numbers, never fatal."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tomllib
+from pathlib import Path
+
+from newsreader import config
+from newsreader.library.library import Library
+from newsreader.tui.app import NewsReaderApp
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    cfg = config.load(tmp_path / "nope.toml")
+    assert cfg.theme == "textual-dark" and cfg.mark_read_on_open and not cfg.problems
+
+
+def test_init_writes_a_commented_default_that_loads_cleanly(tmp_path: Path) -> None:
+    path = config.init(tmp_path / "c" / "config.toml")
+    text = path.read_text()
+    assert text.count("#") > 10
+    assert tomllib.loads(text)["sort"] == "newest"
+    assert config.load(path).problems == []
+
+
+def test_unknown_key_and_wrong_type_name_the_key_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "nord"\ncolour = "red"\n\nreader_max_width = "wide"\nsort = "random"\n')
+    cfg = config.load(path)
+    assert cfg.theme == "nord"
+    assert cfg.reader_max_width == 88 and cfg.sort == "newest"
+    joined = "\n".join(cfg.problems)
+    assert "'colour'" in joined and "line 2" in joined
+    assert "'reader_max_width'" in joined and "line 4" in joined
+    assert "'sort'" in joined and "line 5" in joined
+
+
+def test_broken_toml_is_reported_and_defaults_used(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("theme = \n[[[")
+    cfg = config.load(path)
+    assert cfg.problems and cfg.theme == "textual-dark"
+
+
+def test_save_setting_keeps_comments_and_tables(tmp_path: Path) -> None:
+    path = config.init(tmp_path / "config.toml")
+    config.save_setting(path, "theme", "textual-light")
+    text = path.read_text()
+    assert 'theme = "textual-light"' in text and "# newsreader configuration" in text
+    assert config.load(path).theme == "textual-light"
+    fresh = tmp_path / "fresh.toml"
+    fresh.write_text('[keys]\nlist_down = "ctrl+n"\n')
+    config.save_setting(fresh, "theme", "nord")
+    loaded = config.load(fresh)
+    assert loaded.theme == "nord" and loaded.keys == {"list_down": "ctrl+n"}
+
+
+def _app(tmp_path: Path, cfg: config.Config) -> tuple[NewsReaderApp, Library]:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    library = Library.open(folder, tmp_path / "data")
+    library.sync()
+    return NewsReaderApp(library, sync_on_start=False, config=cfg), library
+
+
+def test_remapped_keys_and_light_theme_apply(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "textual-light"\n[keys]\nlist_down = "ctrl+n"\nlist_up = "ctrl+b"\n')
+    cfg = config.load(path)
+    app, library = _app(tmp_path, cfg)
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.theme == "textual-light"
+            assert app.articles.cursor == 0
+            await pilot.press("ctrl+n", "ctrl+n")
+            assert app.articles.cursor == 2
+            await pilot.press("j")  # no longer bound
+            assert app.articles.cursor == 2
+            await pilot.press("ctrl+b")
+            assert app.articles.cursor == 1
+
+    asyncio.run(run())
+    library.close()
+
+
+def test_theme_chosen_in_the_app_persists(tmp_path: Path) -> None:
+    path = config.init(tmp_path / "config.toml")
+    app, library = _app(tmp_path, config.load(path))
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            app.theme = "nord"
+            await pilot.pause()
+            await pilot.pause()
+
+    asyncio.run(run())
+    library.close()
+    assert config.load(path).theme == "nord"
+
+
+def test_bad_config_never_stops_the_app(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "no-such-theme"\nbogus = 1\n[keys]\nnot_a_binding = "x"\n')
+    app, library = _app(tmp_path, config.load(path))
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            messages = " ".join(str(n.message) for n in app._notifications)
+            assert "bogus" in messages and "no-such-theme" in messages and "not_a_binding" in messages
+            assert len(app.articles.rowids) == 5
+
+    asyncio.run(run())
+    library.close()
