@@ -14,7 +14,6 @@ import os
 import random
 import resource
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -215,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         cold, report = timed(lambda: library.sync(workers=args.workers))
         cpu1 = os.times()
     out.append(line("cold index", cold, "(target <= 1.0x)"))
-    out.append(f"  {report.summary()}; main process CPU {cpu1.user - cpu0.user + cpu1.system - cpu0.system:.1f} s")
+    cpu = cpu1.user - cpu0.user + cpu1.system - cpu0.system
+    out.append(f"  {report.summary()}; main process CPU {cpu:.1f} s")
 
     log("no-change sync …")
     again, report = timed(lambda: library.sync(workers=args.workers))
@@ -245,13 +245,21 @@ def main(argv: list[str] | None = None) -> int:
     log("paging …")
     total = library.count(View())
     rng = random.Random(5)
-    for label, view in (("all", View()), ("unread", View(unread=True)),
-                        ("topic", View(topic="AI")), ("search", View(query="police"))):
+    for label, view in (
+        ("all", View()),
+        ("unread", View(unread=True)),
+        ("topic", View(topic="AI")),
+        ("search", View(query="police")),
+    ):
         n = library.count(view) or 1
-        pages = [timed(lambda v=view, o=rng.randrange(max(1, n - 200)): library.page(v, o, 200))[0] * 1000
-                 for _ in range(50)]
-        out.append(f"page of 200 rows at random offsets ({label}, {n} rows): "
-                   f"p50 {pct(pages, 50):.1f} ms, p95 {pct(pages, 95):.1f} ms")
+        pages = []
+        for _ in range(50):
+            offset = rng.randrange(max(1, n - 200))
+            pages.append(timed(lambda v=view, o=offset: library.page(v, o, 200))[0] * 1000)
+        out.append(
+            f"page of 200 rows at random offsets ({label}, {n} rows): "
+            f"p50 {pct(pages, 50):.1f} ms, p95 {pct(pages, 95):.1f} ms"
+        )
     seconds, _ = timed(lambda: (library.topics(), library.sources(), library.totals()))
     out.append(f"topics + sources + totals: {seconds * 1000:.0f} ms ({total} articles)")
 

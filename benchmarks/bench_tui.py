@@ -81,11 +81,14 @@ def main() -> int:
             library.close()
         small = asyncio.run(measure(seeds, base / "data-seeds"))
         big = asyncio.run(measure(folder, base / "data-big"))
-        count = Library.open(folder, base / "data-big").count(__import__("newsreader.library.library",
-                                                                         fromlist=["View"]).View())
+        count = Library.open(folder, base / "data-big").count(
+            __import__("newsreader.library.library", fromlist=["View"]).View()
+        )
         print(f"\n{'measure':<22}{'seeds (5)':>12}{f'big ({count:,})':>16}{'ratio':>8}")
         for key in small:
-            print(f"{key:<22}{small[key] * 1000:>10.1f}ms{big[key] * 1000:>14.1f}ms{big[key] / small[key]:>8.2f}")
+            print(
+                f"{key:<22}{small[key] * 1000:>10.1f}ms{big[key] * 1000:>14.1f}ms{big[key] / small[key]:>8.2f}"
+            )
     return 0
 
 

@@ -37,20 +37,50 @@ WORDS = (
     "history century memory family children parents neighbors friends volunteers charity donation"
 ).split()
 TOPICS = [
-    "AI", "Computer Vision", "Privacy", "Policing", "Politics", "Climate", "Health", "Business",
-    "Sports", "Culture", "Science", "Transport", "Housing", "Education", "Security", "Energy",
+    "AI",
+    "Computer Vision",
+    "Privacy",
+    "Policing",
+    "Politics",
+    "Climate",
+    "Health",
+    "Business",
+    "Sports",
+    "Culture",
+    "Science",
+    "Transport",
+    "Housing",
+    "Education",
+    "Security",
+    "Energy",
 ]
 PROVIDERS = [
-    ("New York Post", "nypost.com"), ("MIT Technology Review", "technologyreview.com"),
-    ("WPIX", "pix11.com"), ("Techdirt", "techdirt.com"), ("Daily Mail", "dailymail.co.uk"),
-    ("The Verge", "theverge.com"), ("Ars Technica", "arstechnica.com"), ("BBC News", "bbc.co.uk"),
-    ("Reuters", "reuters.com"), ("The Guardian", "theguardian.com"), ("Wired", "wired.com"),
-    ("News 12", "news12.com"), ("Gothamist", "gothamist.com"), ("Engadget", "engadget.com"),
+    ("New York Post", "nypost.com"),
+    ("MIT Technology Review", "technologyreview.com"),
+    ("WPIX", "pix11.com"),
+    ("Techdirt", "techdirt.com"),
+    ("Daily Mail", "dailymail.co.uk"),
+    ("The Verge", "theverge.com"),
+    ("Ars Technica", "arstechnica.com"),
+    ("BBC News", "bbc.co.uk"),
+    ("Reuters", "reuters.com"),
+    ("The Guardian", "theguardian.com"),
+    ("Wired", "wired.com"),
+    ("News 12", "news12.com"),
+    ("Gothamist", "gothamist.com"),
+    ("Engadget", "engadget.com"),
 ]
 #: Share of each kind, out of 1000 files.
 MIX = [
-    ("fm_empty", 560), ("fm_html", 150), ("fm_markdown", 80), ("dump", 80), ("markdown", 50),
-    ("html", 60), ("dup_amp", 7), ("dup_text", 7), ("junk", 6),
+    ("fm_empty", 560),
+    ("fm_html", 150),
+    ("fm_markdown", 80),
+    ("dump", 80),
+    ("markdown", 50),
+    ("html", 60),
+    ("dup_amp", 7),
+    ("dup_text", 7),
+    ("junk", 6),
 ]
 
 
@@ -164,7 +194,7 @@ def html_body(c: Corpus, rng: random.Random) -> str:
     return (
         f'<div class="nav"><ul>{nav}</ul></div>\n<article>\n{paras}\n'
         f'<p>Read more on <a href="https://example.com/{rng.randrange(1000)}">our site</a>.</p>\n'
-        "</article>\n<div class=\"share\">Share this article</div>\n"
+        '</article>\n<div class="share">Share this article</div>\n'
     )
 
 
@@ -182,10 +212,20 @@ def page_dump(c: Corpus, i: int, rng: random.Random) -> str:
     title = c.title(i, rng)
     top = ["Follow us on social", "", "Latest Posts", "", "Home  /  News  /  " + title[:40], ""]
     paras = [c.paragraph(rng) for _ in range(rng.randint(4, 9))]
-    tail = ["", "Share this:", "Twitter", "Facebook", "", "Add Your Comment", "",
-            "Subscribe to our newsletter", ""]
-    return "\n".join([*top, title, "", f"from the {rng.choice(WORDS)} dept", "",
-                      "\n\n".join(paras), *tail])
+    tail = [
+        "",
+        "Share this:",
+        "Twitter",
+        "Facebook",
+        "",
+        "Add Your Comment",
+        "",
+        "Subscribe to our newsletter",
+        "",
+    ]
+    return "\n".join(
+        [*top, title, "", f"from the {rng.choice(WORDS)} dept", "", "\n\n".join(paras), *tail]
+    )
 
 
 def html_page(c: Corpus, i: int, rng: random.Random) -> str:
@@ -291,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     generate(args.out, args.n, args.seed)
-    print(f"wrote {args.n} files to {args.out} in {time.perf_counter() - started:.1f}s",
-          file=sys.stderr)
+    print(
+        f"wrote {args.n} files to {args.out} in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -23,8 +23,13 @@ SEED_TITLES = [
 
 def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)}
-    result = subprocess.run([sys.executable, "-m", "newsreader", *args], capture_output=True,
-                            text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "newsreader", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -41,8 +46,18 @@ def test_list_json_gives_the_five_titles(seeds_dir: Path, data_dir: Path) -> Non
     dated = [i["published"] for i in items if i["published"]]
     assert dated == sorted(dated, reverse=True)  # newest first
     for item in items:
-        assert {"id", "path", "paths", "title", "url", "published", "provider", "topics",
-                "related", "excerpt"} <= item.keys()
+        assert {
+            "id",
+            "path",
+            "paths",
+            "title",
+            "url",
+            "published",
+            "provider",
+            "topics",
+            "related",
+            "excerpt",
+        } <= item.keys()
         assert item["path"] == item["paths"][0]  # type: ignore[index]
         assert "body" not in item
     by_title = {i["title"]: i for i in items}
@@ -108,8 +123,13 @@ def test_index_problems_and_a_bad_file(seeds_copy: Path, data_dir: Path) -> None
         (["--help"], 0),
     ],
 )
-def test_exit_codes(args: list[str], code: int, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_codes(
+    args: list[str],
+    code: int,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     try:
         result = main(args)
@@ -122,7 +142,9 @@ def test_exit_codes(args: list[str], code: int, data_dir: Path, monkeypatch: pyt
         assert err.startswith("newsreader: ") and len(err.splitlines()) <= 2
 
 
-def test_data_dir_option_before_the_command(seeds_dir: Path, tmp_path: Path, data_dir: Path) -> None:
+def test_data_dir_option_before_the_command(
+    seeds_dir: Path, tmp_path: Path, data_dir: Path
+) -> None:
     other = tmp_path / "other"
     result = run("--data-dir", str(other), "list", str(seeds_dir), data_dir=data_dir)
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 5

@@ -29,7 +29,9 @@ def test_init_writes_a_commented_default_that_loads_cleanly(tmp_path: Path) -> N
 
 def test_unknown_key_and_wrong_type_name_the_key_and_line(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('theme = "nord"\ncolour = "red"\n\nreader_max_width = "wide"\nsort = "random"\n')
+    path.write_text(
+        'theme = "nord"\ncolour = "red"\n\nreader_max_width = "wide"\nsort = "random"\n'
+    )
     cfg = config.load(path)
     assert cfg.theme == "nord"
     assert cfg.reader_max_width == 88 and cfg.sort == "newest"
@@ -116,7 +118,9 @@ def test_bad_config_never_stops_the_app(tmp_path: Path) -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             messages = " ".join(str(n.message) for n in app._notifications)
-            assert "bogus" in messages and "no-such-theme" in messages and "not_a_binding" in messages
+            assert (
+                "bogus" in messages and "no-such-theme" in messages and "not_a_binding" in messages
+            )
             assert len(app.articles.rowids) == 5
 
     asyncio.run(run())

@@ -32,13 +32,20 @@ topics:
 """
 
 
-def write_article(folder: Path, name: str, *, n: int, body: str = "", topic: str = "AI",
-                  url: str | None = None) -> Path:
+def write_article(
+    folder: Path, name: str, *, n: int, body: str = "", topic: str = "AI", url: str | None = None
+) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(ARTICLE.format(
-        title=f"Story number {n}", url=url or f"https://example.com/story-{n}/", day=1 + n % 9,
-        topic=topic, body=body or f"Body of story {n} about marmalade and more words here."))
+    path.write_text(
+        ARTICLE.format(
+            title=f"Story number {n}",
+            url=url or f"https://example.com/story-{n}/",
+            day=1 + n % 9,
+            topic=topic,
+            body=body or f"Body of story {n} about marmalade and more words here.",
+        )
+    )
     return path
 
 
@@ -114,9 +121,12 @@ def test_deleting_the_cache_keeps_state(seeds_dir: Path, data_dir: Path) -> None
 def test_duplicate_urls_and_amp_variant_are_one_article(seeds_copy: Path, data_dir: Path) -> None:
     text = (seeds_copy / SEED_000).read_text()
     amp = "https://nypost.com/2021/04/11/internal-affairs-used-facial-recognition-against-nypd-cops-email/amp/"
-    (seeds_copy / "zz_amp.txt").write_text(text.replace(
-        'originalUrl: "https://nypost.com/2021/04/11/internal-affairs-used-facial-recognition-against-nypd-cops-email/"',
-        f'originalUrl: "{amp}"'))
+    (seeds_copy / "zz_amp.txt").write_text(
+        text.replace(
+            'originalUrl: "https://nypost.com/2021/04/11/internal-affairs-used-facial-recognition-against-nypd-cops-email/"',
+            f'originalUrl: "{amp}"',
+        )
+    )
     (seeds_copy / "sub").mkdir()
     shutil.copy(seeds_copy / SEED_000, seeds_copy / "sub" / "copy.txt")
     library = Library.open(seeds_copy, data_dir)
@@ -125,8 +135,11 @@ def test_duplicate_urls_and_amp_variant_are_one_article(seeds_copy: Path, data_d
     article = library.article(library.ids_of_view(View(query="Internal Affairs used facial"))[0])
     assert article is not None
     assert article.path == str(seeds_copy / SEED_000)
-    assert article.paths == [str(seeds_copy / SEED_000), str(seeds_copy / "sub" / "copy.txt"),
-                             str(seeds_copy / "zz_amp.txt")]
+    assert article.paths == [
+        str(seeds_copy / SEED_000),
+        str(seeds_copy / "sub" / "copy.txt"),
+        str(seeds_copy / "zz_amp.txt"),
+    ]
     # Dropping the first file hands the article to the next one.
     (seeds_copy / SEED_000).unlink()
     library.sync(workers=1)
@@ -150,8 +163,10 @@ def test_same_text_in_two_files_is_one_article(tmp_path: Path, data_dir: Path) -
 
 def test_links_between_seeds_resolve(seeds_dir: Path, data_dir: Path) -> None:
     library = open_synced(seeds_dir, data_dir)
-    by_path = {library.article(i).path.rsplit("/", 1)[1]: library.article(i)  # type: ignore[union-attr]
-               for i in library.ids_of_view(View())}
+    by_path = {
+        library.article(i).path.rsplit("/", 1)[1]: library.article(i)  # type: ignore[union-attr]
+        for i in library.ids_of_view(View())
+    }
     a0, a1 = by_path[SEED_000], by_path[SEED_001]
     links = library.related(a0)
     local = [link.local.id for link in links if link.local]

@@ -28,9 +28,37 @@ def titles(library: Library, query: str, **view: object) -> set[str]:
     return {row.title for row in library.page(View(query=query, **view))}  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text", ['"abc', "C++", "AT&T", "(", ")", "*", "OR", "AND", "NOT", "-",
-                                  '"', '""', "-word", "NEAR(a b)", "a:b", "topic:", "is:", "^x",
-                                  "title:x", "'", "\\", "a OR", "OR b", "-(", "\x00", "é" * 300])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"abc',
+        "C++",
+        "AT&T",
+        "(",
+        ")",
+        "*",
+        "OR",
+        "AND",
+        "NOT",
+        "-",
+        '"',
+        '""',
+        "-word",
+        "NEAR(a b)",
+        "a:b",
+        "topic:",
+        "is:",
+        "^x",
+        "title:x",
+        "'",
+        "\\",
+        "a OR",
+        "OR b",
+        "-(",
+        "\x00",
+        "é" * 300,
+    ],
+)
 def test_awkward_input_never_raises(library: Library, text: str) -> None:
     query = parse(text)
     view = View(query=text)

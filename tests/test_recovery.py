@@ -39,7 +39,9 @@ def asides(path: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("damage", ["junk", "truncated", "zeroed-header"])
-def test_corrupt_cache_is_moved_aside_and_rebuilt(seeds_dir: Path, data_dir: Path, damage: str) -> None:
+def test_corrupt_cache_is_moved_aside_and_rebuilt(
+    seeds_dir: Path, data_dir: Path, damage: str
+) -> None:
     cache, ids = prepare_damage(seeds_dir, data_dir)
     data = cache.read_bytes()
     if damage == "junk":
@@ -154,9 +156,13 @@ def test_kill_9_mid_index_then_resync(tmp_path: Path, data_dir: Path) -> None:
     state = Library.open(folder, data_dir)
     state.set_read([first.id, last.id])
     state.close()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), str(data_dir)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(folder), str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert child.stdout is not None
     line = child.stdout.readline()  # the first batch is committed
     assert line.split()[1] == "3000", line
@@ -193,9 +199,13 @@ MARKER = textwrap.dedent(
 def test_two_processes_write_at_once(seeds_dir: Path, data_dir: Path) -> None:
     synced(seeds_dir, data_dir).close()
     children = [
-        subprocess.Popen([sys.executable, "-c", MARKER, str(seeds_dir), str(data_dir), prefix],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", MARKER, str(seeds_dir), str(data_dir), prefix],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for prefix in ("a", "b")
     ]
     for child in children:

@@ -23,7 +23,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise UsageError(message)
 
 
@@ -37,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"newsreader {__version__}")
-    parser.add_argument("--data-dir", help="where the cache and your state live "
-                        "(default: $NEWSREADER_DATA_DIR or the platform's user data dir)")
+    parser.add_argument(
+        "--data-dir",
+        help="where the cache and your state live "
+        "(default: $NEWSREADER_DATA_DIR or the platform's user data dir)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("list", help="list every article in a folder, newest first")
@@ -49,15 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="print files as articles")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="JSON Lines including the cleaned body")
-    p.add_argument("--text", action="store_true", help="plain-text body: no Markdown, no link targets")
+    p.add_argument(
+        "--text", action="store_true", help="plain-text body: no Markdown, no link targets"
+    )
 
     p = sub.add_parser("index", help="sync a folder into the cache")
     p.add_argument("dir")
 
     p = sub.add_parser("search", help="full-text search (see the README for the syntax)")
     p.add_argument("dir")
-    p.add_argument("query", nargs="*", help="words, \"a phrase\", -word, OR, topic:, source:,"
-                   " is:unread|read|starred, after:DATE, before:DATE")
+    p.add_argument(
+        "query",
+        nargs="*",
+        help='words, "a phrase", -word, OR, topic:, source:,'
+        " is:unread|read|starred, after:DATE, before:DATE",
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("problems", help="files that were skipped, and why")
@@ -75,7 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Try 'newsreader --help'.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("newsreader: interrupted; the next run carries on where this one stopped", file=sys.stderr)
+        print(
+            "newsreader: interrupted; the next run carries on where this one stopped",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error.
@@ -162,7 +174,9 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
 def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = int(width * done / total) if total else width
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", end="", file=sys.stderr)
+    print(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", end="", file=sys.stderr
+    )
 
 
 def _row_json(library: Any, row: Any) -> dict[str, Any]:
@@ -183,7 +197,11 @@ def _print_rows(library: Any, rows: list[Any], as_json: bool) -> None:
         else:
             date = row.published.strftime("%Y-%m-%d") if row.published else "          "
             mark = "*" if row.starred else ("N" if not row.read else " ")
-            print(f"{mark} {date}  {row.title}  ({row.provider})" if row.provider else f"{mark} {date}  {row.title}")
+            print(
+                f"{mark} {date}  {row.title}  ({row.provider})"
+                if row.provider
+                else f"{mark} {date}  {row.title}"
+            )
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -246,8 +264,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(json.dumps(data, ensure_ascii=False))
         else:
             print(f"# {result.title}\n")
-            meta = " · ".join(x for x in (result.provider, result.published.date().isoformat()
-                                         if result.published else "", result.url) if x)
+            meta = " · ".join(
+                x
+                for x in (
+                    result.provider,
+                    result.published.date().isoformat() if result.published else "",
+                    result.url,
+                )
+                if x
+            )
             if meta:
                 print(meta + "\n")
             print(body or result.excerpt)

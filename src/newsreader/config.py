@@ -121,7 +121,9 @@ def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
             )
             continue
         if key == "sort" and value not in SORTS:
-            config.problems.append(f"{where}: 'sort' must be one of {', '.join(SORTS)} (default used)")
+            config.problems.append(
+                f"{where}: 'sort' must be one of {', '.join(SORTS)} (default used)"
+            )
             continue
         if key == "reader_max_width" and not 30 <= value <= 400:
             config.problems.append(f"{where}: 'reader_max_width' must be 30–400 (default used)")

@@ -41,11 +41,13 @@ def render(articles: Iterable[Article], fmt: str, title: str = "newsreader expor
     if fmt == "markdown":
         return "\n---\n\n".join(article_markdown(a) for a in items)
     if fmt == "jsonl":
-        return "".join(json.dumps(a.to_json(with_body=True), ensure_ascii=False) + "\n" for a in items)
+        return "".join(
+            json.dumps(a.to_json(with_body=True), ensure_ascii=False) + "\n" for a in items
+        )
     if fmt == "opml":
         now = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
         outlines = "\n".join(
-            f"    <outline type=\"link\" text={quoteattr(a.title)} url={quoteattr(a.url or a.web_url)}/>"
+            f'    <outline type="link" text={quoteattr(a.title)} url={quoteattr(a.url or a.web_url)}/>'
             for a in items
             if a.url or a.web_url
         )
@@ -62,7 +64,7 @@ def render(articles: Iterable[Article], fmt: str, title: str = "newsreader expor
             if a.url or a.web_url
         )
         return (
-            f"<!doctype html>\n<meta charset=\"utf-8\">\n<title>{html.escape(title)}</title>\n"
+            f'<!doctype html>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
             f"<h1>{html.escape(title)}</h1>\n<ul>\n{rows}\n</ul>\n"
         )
     raise ValueError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")

@@ -12,7 +12,7 @@ APP = "newsreader"
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The data dir: ``--data-dir``, else ``$NEWSREADER_DATA_DIR``, else the platform's user data dir."""
+    """The data dir: ``--data-dir``, else ``$NEWSREADER_DATA_DIR``, else the user data dir."""
     chosen = override or os.environ.get("NEWSREADER_DATA_DIR") or platformdirs.user_data_dir(APP)
     return Path(chosen).expanduser()
 

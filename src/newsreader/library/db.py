@@ -54,7 +54,9 @@ CREATE INDEX IF NOT EXISTS topics_article ON topics(article);
 CREATE TABLE IF NOT EXISTS url_keys(key TEXT NOT NULL, article INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS url_keys_key ON url_keys(key);
 CREATE INDEX IF NOT EXISTS url_keys_article ON url_keys(article);
-CREATE TABLE IF NOT EXISTS links(article INTEGER NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links(
+    article INTEGER NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS links_key ON links(key);
 CREATE INDEX IF NOT EXISTS links_article ON links(article);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
@@ -73,7 +75,9 @@ CACHE_MIGRATIONS: dict[int, str] = {
 STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS read(id TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS starred(id TEXT PRIMARY KEY, at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS saved_searches(name TEXT PRIMARY KEY, query TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS saved_searches(
+    name TEXT PRIMARY KEY, query TEXT NOT NULL, created INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS positions(
     folder TEXT PRIMARY KEY, article_id TEXT, topic TEXT, last_visit INTEGER NOT NULL
 );
@@ -119,7 +123,9 @@ def migrate(conn: sqlite3.Connection, migrations: dict[int, str], target: int) -
     """Bring the database to ``target`` in one transaction; refuse a newer one."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > target:
-        raise NewerSchema(f"written by a newer newsreader (schema {version}, this one knows {target})")
+        raise NewerSchema(
+            f"written by a newer newsreader (schema {version}, this one knows {target})"
+        )
     if version == target:
         return
     with write(conn):
@@ -216,7 +222,8 @@ def open_db(
                 )
             else:
                 opened.warnings.append(
-                    f"The {label} was damaged ({error}); it was moved aside to {aside} and is rebuilt."
+                    f"The {label} was damaged ({error}); it was moved aside to {aside}"
+                    " and is rebuilt."
                 )
             if on_reset:
                 on_reset()
@@ -236,9 +243,7 @@ def open_db(
     return conn
 
 
-def _copy_to_memory(
-    path: Path, migrations: dict[int, str], target: int
-) -> sqlite3.Connection:
+def _copy_to_memory(path: Path, migrations: dict[int, str], target: int) -> sqlite3.Connection:
     """An in-memory database holding what ``path`` holds, if it can be read at all, else empty.
 
     So a read-only data dir still shows the user's read marks and the cached articles.
@@ -264,4 +269,7 @@ def _copy_to_memory(
 
 def _unwritable(error: sqlite3.OperationalError) -> bool:
     text = str(error).lower()
-    return any(word in text for word in ("readonly", "read-only", "unable to open", "disk is full", "disk i/o"))
+    return any(
+        word in text
+        for word in ("readonly", "read-only", "unable to open", "disk is full", "disk i/o")
+    )

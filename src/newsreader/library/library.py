@@ -28,6 +28,10 @@ from newsreader.model import Article, Image, Problem, RelatedLink
 MARK_START, MARK_END = "\x02", "\x03"
 #: Search results order: bm25 weighing title 10, excerpt 4, body 1, provider 2, topics 2.
 RANK = "bm25(fts, 10.0, 4.0, 1.0, 2.0, 2.0)"
+#: A highlighted excerpt of the best-matching column, for a search hit.
+SNIPPET = f"snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
+#: Whether a row (``a``) is read and starred.
+FLAGS = "a.id IN (SELECT id FROM state.read), a.id IN (SELECT id FROM state.starred)"
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,20 @@ class Library:
         base = paths.data_dir(data_dir)
         opened = db.Opened()
         state_path = base / "state.sqlite"
-        state = db.open_db(state_path, db.STATE_MIGRATIONS, db.STATE_VERSION, opened,
-                           label="reading state", precious=True)
+        state = db.open_db(
+            state_path,
+            db.STATE_MIGRATIONS,
+            db.STATE_VERSION,
+            opened,
+            label="reading state",
+            precious=True,
+        )
         state_in_memory = opened.in_memory
         opened.in_memory = False
         cache_path = base / "cache" / f"{paths.library_key(folder)}.sqlite"
-        conn = db.open_db(cache_path, db.CACHE_MIGRATIONS, db.CACHE_VERSION, opened,
-                          label="cache", precious=False)
+        conn = db.open_db(
+            cache_path, db.CACHE_MIGRATIONS, db.CACHE_VERSION, opened, label="cache", precious=False
+        )
         cache_path_used = None if opened.in_memory else cache_path
         if state_in_memory:
             conn.execute("ATTACH DATABASE ':memory:' AS state")
@@ -197,8 +208,10 @@ class Library:
             params.append(query.before)
         if view.quick:
             like = f"%{_like(view.quick)}%"
-            where.append("(a.title LIKE ? ESCAPE '\\' OR a.provider LIKE ? ESCAPE '\\'"
-                         " OR a.topics LIKE ? ESCAPE '\\')")
+            where.append(
+                "(a.title LIKE ? ESCAPE '\\' OR a.provider LIKE ? ESCAPE '\\'"
+                " OR a.topics LIKE ? ESCAPE '\\')"
+            )
             params += [like, like, like]
         return joins, (" WHERE " + " AND ".join(where)) if where else "", params, query
 
@@ -231,7 +244,7 @@ class Library:
                 raise
 
     def rows(self, rowids: Iterable[int], query: str = "") -> list[Row]:
-        """List rows for the given rowids, in the same order; with a snippet when ``query`` searches text."""
+        """Rows for the given rowids, in the same order; with a snippet when ``query`` searches text."""
         wanted = list(rowids)
         if not wanted:
             return []
@@ -242,16 +255,24 @@ class Library:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                found.update((r[0], r) for r in self.conn.execute(
-                    "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
-                    " a.id IN (SELECT id FROM state.read), a.id IN (SELECT id FROM state.starred)"
-                    f" FROM articles a WHERE a.rowid IN ({marks})", chunk))
+                found.update(
+                    (r[0], r)
+                    for r in self.conn.execute(
+                        "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
+                        f" {FLAGS} FROM articles a WHERE a.rowid IN ({marks})",
+                        chunk,
+                    )
+                )
                 if fts:
                     # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
                     try:
-                        snippets.update(self.conn.execute(
-                            f"SELECT rowid, snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
-                            f" FROM fts WHERE fts MATCH ? AND rowid IN ({marks})", [fts, *chunk]))
+                        snippets.update(
+                            self.conn.execute(
+                                f"SELECT rowid, {SNIPPET}"
+                                f" FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
+                                [fts, *chunk],
+                            )
+                        )
                     except sqlite3.OperationalError as error:
                         if not _fts_error(error):
                             raise
@@ -267,11 +288,11 @@ class Library:
         snippet = "''"
         order = "a.published DESC, a.rowid DESC"
         if query.fts:
-            snippet = f"snippet(fts, -1, '{MARK_START}', '{MARK_END}', '…', 14)"
+            snippet = SNIPPET
             order = RANK
         sql = (
             "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
-            f" a.id IN (SELECT id FROM state.read), a.id IN (SELECT id FROM state.starred), {snippet}"
+            f" {FLAGS}, {snippet}"
             f" FROM articles a{joins}{where} ORDER BY {order} LIMIT ? OFFSET ?"
         )
         with self.lock:
@@ -281,7 +302,10 @@ class Library:
                 if _fts_error(error):
                     return []
                 raise
-        return [Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), r[7] or "") for r in found]
+        return [
+            Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), r[7] or "")
+            for r in found
+        ]
 
     # -- one article ------------------------------------------------------------------------------
 
@@ -290,21 +314,39 @@ class Library:
         column = "rowid" if isinstance(key, int) else "id"
         with self.lock:
             row = self.conn.execute(
-                "SELECT id, path, title, kind, body, excerpt, published, url, web_url, provider, domain,"
+                "SELECT id, path, title, kind, body, excerpt, published, url, web_url, provider,"
+                " domain,"
                 f" topics, type, data FROM articles WHERE {column} = ?",
                 (key,),
             ).fetchone()
             if row is None:
                 return None
-            files = [p for (p,) in self.conn.execute(
-                "SELECT path FROM files WHERE article_id = ? ORDER BY path", (row[0],))]
+            files = [
+                p
+                for (p,) in self.conn.execute(
+                    "SELECT path FROM files WHERE article_id = ? ORDER BY path", (row[0],)
+                )
+            ]
         data = json.loads(row[13])
         return Article(
-            id=row[0], path=row[1], title=row[2], kind=row[3], body=row[4], excerpt=row[5],
-            published=_dt(row[6]), url=row[7], web_url=row[8], provider=row[9], domain=row[10],
-            topics=[t for t in row[11].split("\n") if t], type=row[12],
+            id=row[0],
+            path=row[1],
+            title=row[2],
+            kind=row[3],
+            body=row[4],
+            excerpt=row[5],
+            published=_dt(row[6]),
+            url=row[7],
+            web_url=row[8],
+            provider=row[9],
+            domain=row[10],
+            topics=[t for t in row[11].split("\n") if t],
+            type=row[12],
             images=[Image(*i) for i in data["images"]],
-            related=[RelatedLink(t, u, e, p, d, _iso(pub), k) for t, u, e, p, d, pub, k in data["related"]],
+            related=[
+                RelatedLink(t, u, e, p, d, _iso(pub), k)
+                for t, u, e, p, d, pub, k in data["related"]
+            ],
             extras=data["extras"],
             paths=[row[1], *[p for p in files if p != row[1]]] if files else [row[1]],
         )
@@ -312,7 +354,9 @@ class Library:
     def rowid_of(self, article_id: str) -> int | None:
         """The rowid of an article id, or None."""
         with self.lock:
-            row = self.conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = self.conn.execute(
+                "SELECT rowid FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
         return int(row[0]) if row else None
 
     def related(self, article: Article) -> list[Link]:
@@ -322,18 +366,28 @@ class Library:
         if keys:
             marks = ",".join("?" * len(keys))
             with self.lock:
-                local = dict(self.conn.execute(
-                    f"SELECT key, article FROM url_keys WHERE key IN ({marks})", keys).fetchall())
+                local = dict(
+                    self.conn.execute(
+                        f"SELECT key, article FROM url_keys WHERE key IN ({marks})", keys
+                    ).fetchall()
+                )
         rows = {r.rowid: r for r in self.rows(set(local.values()))}
-        return [Link(r, rows.get(local[r.key]) if r.key in local else None) for r in article.related]
+        return [
+            Link(r, rows.get(local[r.key]) if r.key in local else None) for r in article.related
+        ]
 
     def referenced_by(self, article_id: str) -> list[Row]:
         """Local articles whose ``related[]`` points at this one (backlinks)."""
         with self.lock:
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT DISTINCT l.article FROM links l JOIN url_keys k ON k.key = l.key"
-                " JOIN articles a ON a.rowid = k.article WHERE a.id = ? AND l.article != a.rowid",
-                (article_id,))]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT l.article FROM links l JOIN url_keys k ON k.key = l.key"
+                    " JOIN articles a ON a.rowid = k.article"
+                    " WHERE a.id = ? AND l.article != a.rowid",
+                    (article_id,),
+                )
+            ]
         return self.rows(ids)
 
     def related_local_ids(self, article: Article) -> list[str]:
@@ -353,17 +407,21 @@ class Library:
 
     def topics(self) -> list[Counts]:
         """Every topic with total and unread counts, biggest first."""
-        sql = ("SELECT t.topic, count(*), count(*) - count(r.id) FROM topics t"
-               " JOIN articles a ON a.rowid = t.article LEFT JOIN state.read r ON r.id = a.id"
-               " GROUP BY t.topic ORDER BY count(*) DESC, t.topic")
+        sql = (
+            "SELECT t.topic, count(*), count(*) - count(r.id) FROM topics t"
+            " JOIN articles a ON a.rowid = t.article LEFT JOIN state.read r ON r.id = a.id"
+            " GROUP BY t.topic ORDER BY count(*) DESC, t.topic"
+        )
         with self.lock:
             return [Counts(*r) for r in self.conn.execute(sql)]
 
     def sources(self) -> list[Counts]:
         """Every source (provider) with total and unread counts, biggest first."""
-        sql = ("SELECT a.provider, count(*), count(*) - count(r.id) FROM articles a"
-               " LEFT JOIN state.read r ON r.id = a.id WHERE a.provider != ''"
-               " GROUP BY a.provider ORDER BY count(*) DESC, a.provider")
+        sql = (
+            "SELECT a.provider, count(*), count(*) - count(r.id) FROM articles a"
+            " LEFT JOIN state.read r ON r.id = a.id WHERE a.provider != ''"
+            " GROUP BY a.provider ORDER BY count(*) DESC, a.provider"
+        )
         with self.lock:
             return [Counts(*r) for r in self.conn.execute(sql)]
 
@@ -377,7 +435,9 @@ class Library:
         """Mark articles read or unread."""
         now = int(time.time())
         if read:
-            self._state_write("INSERT OR IGNORE INTO state.read(id, at) VALUES (?, ?)", [(i, now) for i in ids])
+            self._state_write(
+                "INSERT OR IGNORE INTO state.read(id, at) VALUES (?, ?)", [(i, now) for i in ids]
+            )
         else:
             self._state_write("DELETE FROM state.read WHERE id = ?", [(i,) for i in ids])
 
@@ -385,8 +445,9 @@ class Library:
         """Star or unstar articles."""
         now = int(time.time())
         if starred:
-            self._state_write("INSERT OR IGNORE INTO state.starred(id, at) VALUES (?, ?)",
-                              [(i, now) for i in ids])
+            self._state_write(
+                "INSERT OR IGNORE INTO state.starred(id, at) VALUES (?, ?)", [(i, now) for i in ids]
+            )
         else:
             self._state_write("DELETE FROM state.starred WHERE id = ?", [(i,) for i in ids])
 
@@ -398,28 +459,45 @@ class Library:
             for start in range(0, len(rowids), 500):
                 chunk = rowids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                out += [r[0] for r in self.conn.execute(f"SELECT id FROM articles WHERE rowid IN ({marks})", chunk)]
+                out += [
+                    r[0]
+                    for r in self.conn.execute(
+                        f"SELECT id FROM articles WHERE rowid IN ({marks})", chunk
+                    )
+                ]
         return out
 
     def is_read(self, article_id: str) -> bool:
         """Whether the article is read."""
         with self.lock:
-            return self.conn.execute("SELECT 1 FROM state.read WHERE id = ?", (article_id,)).fetchone() is not None
+            return (
+                self.conn.execute("SELECT 1 FROM state.read WHERE id = ?", (article_id,)).fetchone()
+                is not None
+            )
 
     def is_starred(self, article_id: str) -> bool:
         """Whether the article is starred."""
         with self.lock:
-            return self.conn.execute("SELECT 1 FROM state.starred WHERE id = ?", (article_id,)).fetchone() is not None
+            return (
+                self.conn.execute(
+                    "SELECT 1 FROM state.starred WHERE id = ?", (article_id,)
+                ).fetchone()
+                is not None
+            )
 
     def saved_searches(self) -> list[tuple[str, str]]:
         """Saved searches as (name, query)."""
         with self.lock:
-            return list(self.conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name"))
+            return list(
+                self.conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name")
+            )
 
     def save_search(self, name: str, query: str) -> None:
         """Save (or replace) a search by name."""
-        self._state_write("INSERT OR REPLACE INTO state.saved_searches(name, query, created) VALUES (?,?,?)",
-                          [(name, query, int(time.time()))])
+        self._state_write(
+            "INSERT OR REPLACE INTO state.saved_searches(name, query, created) VALUES (?,?,?)",
+            [(name, query, int(time.time()))],
+        )
 
     def delete_search(self, name: str) -> None:
         """Forget a saved search."""
@@ -429,21 +507,27 @@ class Library:
         """(last article id, last topic, time of the last visit) for this folder."""
         with self.lock:
             row = self.conn.execute(
-                "SELECT article_id, topic, last_visit FROM state.positions WHERE folder = ?", (self.folder,)
+                "SELECT article_id, topic, last_visit FROM state.positions WHERE folder = ?",
+                (self.folder,),
             ).fetchone()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
     def save_position(self, article_id: str | None, topic: str | None = None) -> None:
         """Remember where the user is in this folder."""
         self._state_write(
-            "INSERT OR REPLACE INTO state.positions(folder, article_id, topic, last_visit) VALUES (?,?,?,?)",
+            "INSERT OR REPLACE INTO state.positions(folder, article_id, topic, last_visit)"
+            " VALUES (?,?,?,?)",
             [(self.folder, article_id, topic, int(time.time()))],
         )
 
     def new_since(self, epoch: int) -> int:
         """How many articles arrived after ``epoch``."""
         with self.lock:
-            return int(self.conn.execute("SELECT count(*) FROM articles WHERE added > ?", (epoch,)).fetchone()[0])
+            return int(
+                self.conn.execute(
+                    "SELECT count(*) FROM articles WHERE added > ?", (epoch,)
+                ).fetchone()[0]
+            )
 
 
 def _fts_error(error: sqlite3.OperationalError) -> bool:
@@ -463,8 +547,11 @@ def _iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def open_library(folder: str | Path, data_dir: str | Path | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[Library, SyncReport]:
+def open_library(
+    folder: str | Path,
+    data_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Library, SyncReport]:
     """Open and sync in one call (the CLI's usual path)."""
     library = Library.open(folder, data_dir)
     return library, library.sync(progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
 from newsreader.ingest.coerce import as_datetime
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -34,9 +35,13 @@ class Query:
     @property
     def empty(self) -> bool:
         """True when the query filters nothing."""
-        return not (
-            self.fts or self.exclude or self.topics or self.sources or self.after or self.before
-        ) and self.read is None and self.starred is None
+        return (
+            not (
+                self.fts or self.exclude or self.topics or self.sources or self.after or self.before
+            )
+            and self.read is None
+            and self.starred is None
+        )
 
 
 def _quote(text: str) -> str:

@@ -160,7 +160,8 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+")
-_SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+#: Words and sentence ends, for the name finder.
+_SCAN = re.compile(r"[^\W_]+|[.!?]")
 
 
 @dataclass
@@ -224,22 +225,35 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 # -- text -----------------------------------------------------------------------------------------
 
 
+def _fold(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def tokens(text: str) -> list[str]:
     """Content words of ``text`` as the full-text index sees them: lowercase, diacritics folded."""
-    text = text.lower()
-    if not text.isascii():
-        text = "".join(
-            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-        )
-    return [t for t in _WORD.findall(text) if len(t) > 1 and t not in STOPWORDS and not t.isdigit()]
+    return [
+        t
+        for t in _WORD.findall(_fold(text.lower()))
+        if len(t) > 1 and t not in STOPWORDS and not t.isdigit()
+    ]
 
 
-def entities(text: str) -> set[str]:
-    """Words capitalised other than at the start of a sentence, as terms: a cheap name finder."""
-    found: list[str] = []
-    for sentence in _SENTENCE.split(text):
-        found += [w for w in _WORD.findall(sentence)[1:] if w[0].isupper()]
-    return set(tokens(" ".join(found)))
+def _scan(text: str, weight: int, counts: dict[str, int], names: set[str] | None) -> None:
+    """Add ``text``'s content words to ``counts``; words capitalised other than at the start of a
+    sentence (a cheap name finder) go to ``names`` too."""
+    start = True
+    for token in _SCAN.findall(_fold(text)):
+        if token in ".!?":
+            start = True
+            continue
+        term = token.lower()
+        if len(term) > 1 and term not in STOPWORDS and not term.isdigit():
+            counts[term] = counts.get(term, 0) + weight
+            if names is not None and not start and token[0].isupper():
+                names.add(term)
+        start = False
 
 
 def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
@@ -247,21 +261,17 @@ def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
 
     Names in the excerpt and lead count :data:`ENTITY_BOOST` times.
     """
-    counts: Counter[str] = Counter()
-    for term in tokens(title):
-        counts[term] += 3
+    counts: dict[str, int] = {}
+    names: set[str] = set()
+    _scan(title, 3, counts, None)
     lead = " ".join(body.split()[:BODY_WORDS])
     probe = " ".join(excerpt.split()[:8])
-    names = entities(lead)
     if excerpt and not (probe and lead.startswith(probe)):
-        names |= entities(excerpt)
-        for term in tokens(excerpt):
-            counts[term] += 2
-    counts.update(tokens(lead))
+        _scan(excerpt, 2, counts, names)
+    _scan(lead, 1, counts, names)
     for term in names:
-        if term in counts:
-            counts[term] *= ENTITY_BOOST
-    return counts
+        counts[term] *= ENTITY_BOOST
+    return Counter(counts)
 
 
 def _sign(
@@ -569,7 +579,8 @@ def _shared(
     """For each other article, [its indexed terms among our keys, our indexed terms among its keys].
 
     ``indexed`` is this article's indexed terms, heaviest first (the first :data:`KEY_TERMS` are
-    its keys), of which only the ``searchable`` ones are looked up; ``posting(term)`` gives (article, rank) rows, at most ``POSTING_CAP + 1`` of them.
+    its keys), of which only the ``searchable`` ones are looked up; ``posting(term)`` gives
+    (article, rank) rows, at most ``POSTING_CAP + 1`` of them.
     """
     shared: dict[int, list[int]] = {}
     for our_rank, term in enumerate(indexed):

@@ -94,8 +94,13 @@ def prepare(article: Article) -> Prepared:
             "images": [[i.url, i.width, i.height] for i in article.images],
             "related": [
                 [
-                    r.title, r.url, r.excerpt, r.provider, r.domain,
-                    r.published.isoformat() if r.published else None, r.key,
+                    r.title,
+                    r.url,
+                    r.excerpt,
+                    r.provider,
+                    r.domain,
+                    r.published.isoformat() if r.published else None,
+                    r.key,
                 ]
                 for r in article.related
             ],
@@ -108,9 +113,19 @@ def prepare(article: Article) -> Prepared:
     return Prepared(
         article.id,
         (
-            article.title, article.kind, article.excerpt, article.body, published, article.url,
-            article.web_url, article.provider, article.domain, "\n".join(article.topics),
-            article.type, data, len(article.body.split()),
+            article.title,
+            article.kind,
+            article.excerpt,
+            article.body,
+            published,
+            article.url,
+            article.web_url,
+            article.provider,
+            article.domain,
+            "\n".join(article.topics),
+            article.type,
+            data,
+            len(article.body.split()),
         ),
         list(dict.fromkeys(t for t in article.topics if t)),
         [k for k in dict.fromkeys(article.url_keys) if k],

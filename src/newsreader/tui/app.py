@@ -32,8 +32,8 @@ from newsreader.tui.commands import COMMANDS, binding_ids, bindings
 from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, ProblemsScreen, TextPrompt
 from newsreader.tui.widgets.article_list import ArticleList
 from newsreader.tui.widgets.reader import ReaderView
-from newsreader.tui.widgets.related import RelatedLinks, Target
-from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
+from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
+from newsreader.tui.widgets.topic_tree import TopicTree
 
 #: Seconds an article must stay in the reader before it counts as read (so j/k through the list
 #: doesn't mark everything read); Enter marks it at once.
@@ -47,9 +47,11 @@ class NewsReaderApp(App[None]):
     CSS_PATH = "newsreader.tcss"
     TITLE = "newsreader"
     BINDINGS = [*bindings(), Binding("escape", "escape", "Back", show=False, id="back")]
-    COMMANDS = App.COMMANDS | {lambda: ArticleCommands}  # type: ignore[dict-item]  # noqa: RUF012
+    COMMANDS = App.COMMANDS | {lambda: ArticleCommands}
 
-    def __init__(self, library: Library, *, sync_on_start: bool = True, config: Config | None = None) -> None:
+    def __init__(
+        self, library: Library, *, sync_on_start: bool = True, config: Config | None = None
+    ) -> None:
         super().__init__()
         self.config = config or Config()
         self.library = library
@@ -90,13 +92,20 @@ class NewsReaderApp(App[None]):
         if cfg.theme in self.available_themes:
             self.theme = cfg.theme
         else:
-            self.notify(f"Unknown theme '{cfg.theme}' in the config; using the default.",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Unknown theme '{cfg.theme}' in the config; using the default.",
+                severity="warning",
+                markup=False,
+            )
         known = binding_ids()
         unknown = sorted(set(cfg.keys) - known)
         if unknown:
-            self.notify(f"Unknown key binding ids in the config: {', '.join(unknown)} (press ? for the ids)",
-                        severity="warning", timeout=15, markup=False)
+            self.notify(
+                f"Unknown key binding ids in the config: {', '.join(unknown)} (press ? for the ids)",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         keymap = {k: v for k, v in cfg.keys.items() if k in known}
         if keymap:
             self.set_keymap(keymap)
@@ -143,14 +152,31 @@ class NewsReaderApp(App[None]):
     # -- loading ----------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="view")
-    def load_view(self, view: View, name: str, keep: str | None = None, first: bool = False,
-                  focus_list: bool = False, open_first: bool = False) -> None:
+    def load_view(
+        self,
+        view: View,
+        name: str,
+        keep: str | None = None,
+        first: bool = False,
+        focus_list: bool = False,
+        open_first: bool = False,
+    ) -> None:
         """Query the view's rowids off the UI thread, then show them."""
         rowids = self.library.ids(view)
-        self.call_from_thread(self._show_view, view, name, rowids, keep, first, focus_list, open_first)
+        self.call_from_thread(
+            self._show_view, view, name, rowids, keep, first, focus_list, open_first
+        )
 
-    def _show_view(self, view: View, name: str, rowids: list[int], keep: str | None, first: bool,
-                   focus_list: bool, open_first: bool) -> None:
+    def _show_view(
+        self,
+        view: View,
+        name: str,
+        rowids: list[int],
+        keep: str | None,
+        first: bool,
+        focus_list: bool,
+        open_first: bool,
+    ) -> None:
         self.view, self.view_name = view, name
         current = keep if keep is not None else (self.article.id if self.article else None)
         self.articles.show(rowids, query=view.query, keep=None if open_first else current)
@@ -218,14 +244,16 @@ class NewsReaderApp(App[None]):
         article = lib.article(article_id)
         if article is None:
             return
-        sections: list = [("Related coverage", lib.related(article)),
-                          ("Referenced by", lib.referenced_by(article.id))]
+        sections: Sections = [
+            ("Related coverage", lib.related(article)),
+            ("Referenced by", lib.referenced_by(article.id)),
+        ]
         if mark and self.config.mark_read_on_open:
             lib.set_read([article.id])
         lib.save_position(article.id, self.view_name)
         self.call_from_thread(self._show_article, article, sections, mark)
 
-    def _show_article(self, article: Article, sections: list, marked: bool) -> None:
+    def _show_article(self, article: Article, sections: Sections, marked: bool) -> None:
         self.article = article
         terms = parse(self.view.query).terms if self.view.query else []
         self.reader.show(article, terms=terms)
@@ -283,8 +311,11 @@ class NewsReaderApp(App[None]):
         """Open an http(s) URL in the browser: checked and re-serialised first, launched in a worker."""
         safe = safe_url(url)
         if safe is None:
-            self.notify(f"Refused to open this link (only http and https are opened): {url[:200]!r}",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Refused to open this link (only http and https are opened): {url[:200]!r}",
+                severity="warning",
+                markup=False,
+            )
             return
         self.last_opened_url = safe
         self._launch(safe)
@@ -299,17 +330,32 @@ class NewsReaderApp(App[None]):
             self.call_from_thread(self.notify, f"Opened {url}", markup=False)
         else:
             self.call_from_thread(self.status, f"No browser could open it. The URL: {url}")
-            self.call_from_thread(self.notify, f"No browser worked. Copy the URL (y): {url}",
-                                  severity="warning", timeout=20, markup=False)
+            self.call_from_thread(
+                self.notify,
+                f"No browser worked. Copy the URL (y): {url}",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
 
     def launch_browser(self, url: str) -> bool:
         """Hand the URL to the browser: the config's command, else $BROWSER or the system default
         (both through webbrowser). The URL is one argv item, never passed through a shell."""
         if self.config.browser:
             argv = shlex.split(self.config.browser)
-            argv = [a.replace("%s", url) for a in argv] if "%s" in self.config.browser else [*argv, url]
-            process = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, timeout=30, check=False)
+            argv = (
+                [a.replace("%s", url) for a in argv]
+                if "%s" in self.config.browser
+                else [*argv, url]
+            )
+            process = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=30,
+                check=False,
+            )
             return process.returncode == 0
         return webbrowser.open(url, new=2)
 
@@ -387,11 +433,23 @@ class NewsReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="unread")
     def _find_unread(self, direction: int) -> None:
-        unread = set(self.library.ids(View(self.view.query, self.view.topic, self.view.source,
-                                           unread=True, starred=self.view.starred, quick=self.view.quick)))
+        unread = set(
+            self.library.ids(
+                View(
+                    self.view.query,
+                    self.view.topic,
+                    self.view.source,
+                    unread=True,
+                    starred=self.view.starred,
+                    quick=self.view.quick,
+                )
+            )
+        )
         rowids = self.articles.rowids
         start = self.articles.cursor
-        order: Iterable[int] = (range(start + 1, len(rowids)) if direction > 0 else range(start - 1, -1, -1))
+        order: Iterable[int] = (
+            range(start + 1, len(rowids)) if direction > 0 else range(start - 1, -1, -1)
+        )
         for index in order:
             if rowids[index] in unread:
                 self.call_from_thread(self._go_to, index)
@@ -415,12 +473,27 @@ class NewsReaderApp(App[None]):
     def action_help(self) -> None:
         keymap = getattr(self, "_keymap", {}) or {}
         rows = [(c.group, keymap.get(c.id, c.keys), c.label, c.help) for c in COMMANDS]
-        rows += [(b.id and "Article list" or "Article list", keymap.get(b.id or "", b.key), b.description, "")
-                 for b in ArticleList.BINDINGS if isinstance(b, Binding)]
-        rows += [("Anywhere", "tab", "Next pane", "Move focus to the next pane"),
-                 ("Anywhere", "shift+tab", "Previous pane", "Move focus to the previous pane"),
-                 ("Anywhere", "ctrl+p", "Commands", "Jump to an article, topic or source; run any command"),
-                 ("Anywhere", "escape", "Back", "Leave the search and return to where you were")]
+        rows += [
+            (
+                b.id and "Article list" or "Article list",
+                keymap.get(b.id or "", b.key),
+                b.description,
+                "",
+            )
+            for b in ArticleList.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        rows += [
+            ("Anywhere", "tab", "Next pane", "Move focus to the next pane"),
+            ("Anywhere", "shift+tab", "Previous pane", "Move focus to the previous pane"),
+            (
+                "Anywhere",
+                "ctrl+p",
+                "Commands",
+                "Jump to an article, topic or source; run any command",
+            ),
+            ("Anywhere", "escape", "Back", "Leave the search and return to where you were"),
+        ]
         order = {"Anywhere": 0, "Article list": 1, "Articles": 2, "Reader": 3}
         rows.sort(key=lambda r: order.get(r[0], 9))
         self.push_screen(HelpScreen(rows))
@@ -431,8 +504,14 @@ class NewsReaderApp(App[None]):
         self.call_from_thread(self.push_screen, ProblemsScreen(problems))
 
     def action_toggle_unread_only(self) -> None:
-        view = View(self.view.query, self.view.topic, self.view.source, not self.view.unread,
-                    self.view.starred, self.view.quick)
+        view = View(
+            self.view.query,
+            self.view.topic,
+            self.view.source,
+            not self.view.unread,
+            self.view.starred,
+            self.view.quick,
+        )
         self.load_view(view, self.view_name)
 
     @work(thread=True, group="state")
@@ -458,14 +537,20 @@ class NewsReaderApp(App[None]):
         whole_list = self.focused is self.articles or self.article is None
         if whole_list and not self.articles.rowids:
             return
-        name = _slug(self.view_name if whole_list else self.article.title if self.article else "article")
+        name = _slug(
+            self.view_name if whole_list else self.article.title if self.article else "article"
+        )
         default = str(Path.cwd() / f"{name}.md")
 
         def chosen(path: str | None) -> None:
             if path:
                 self._export(Path(path).expanduser(), whole_list)
 
-        what = f"the {len(self.articles.rowids):,} articles in this list" if whole_list else "this article"
+        what = (
+            f"the {len(self.articles.rowids):,} articles in this list"
+            if whole_list
+            else "this article"
+        )
         self.push_screen(TextPrompt(f"Save {what} as Markdown to:", default), chosen)
 
     @work(thread=True, group="export")
@@ -480,16 +565,21 @@ class NewsReaderApp(App[None]):
         try:
             path.write_text(render(articles, "markdown", self.view_name), encoding="utf-8")
         except OSError as error:
-            self.call_from_thread(self.notify, f"Could not write {path}: {error}", severity="error",
-                                  markup=False)
+            self.call_from_thread(
+                self.notify, f"Could not write {path}: {error}", severity="error", markup=False
+            )
             return
-        self.call_from_thread(self.notify, f"Saved {len(articles)} article(s) to {path}", markup=False)
+        self.call_from_thread(
+            self.notify, f"Saved {len(articles)} article(s) to {path}", markup=False
+        )
 
     def action_pipe(self) -> None:
         command = self.config.pipe_command
         if not command:
-            self.notify("Set pipe_command in the config file first (newsreader config --path).",
-                        severity="warning")
+            self.notify(
+                "Set pipe_command in the config file first (newsreader config --path).",
+                severity="warning",
+            )
             return
         if self.article is None:
             return
@@ -517,7 +607,9 @@ class NewsReaderApp(App[None]):
         if self._before_search is None:
             return
         base = self._before_search[0]
-        view = View(base.query, base.topic, base.source, base.unread, base.starred, quick=event.value)
+        view = View(
+            base.query, base.topic, base.source, base.unread, base.starred, quick=event.value
+        )
         self.load_view(view, self._before_search[1])
 
     @on(Input.Submitted, "#search")
@@ -557,8 +649,11 @@ class ArticleCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, str]]:
         app = self.news
-        return [(c.label, c.help, c.action) for c in COMMANDS
-                if c.palette and app.check_action(c.action, ()) is not False]
+        return [
+            (c.label, c.help, c.action)
+            for c in COMMANDS
+            if c.palette and app.check_action(c.action, ()) is not False
+        ]
 
     async def discover(self) -> Hits:
         for label, help_text, action in self._commands():
@@ -569,28 +664,48 @@ class ArticleCommands(Provider):
         for label, help_text, action in self._commands():
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, _highlight(matcher, label), self._runner(action), text=label, help=help_text)
+                yield Hit(
+                    score,
+                    _highlight(matcher, label),
+                    self._runner(action),
+                    text=label,
+                    help=help_text,
+                )
         lib = self.news.library
         for counts in lib.topics()[:500]:
             score = matcher.match(counts.name)
             if score > 0:
-                yield Hit(score * 0.9, _highlight(matcher, f"Topic: {counts.name}", 7),
-                          self._view(View(topic=counts.name), f"Topic: {counts.name}"),
-                          text=f"Topic: {counts.name}", help=f"{counts.unread} unread of {counts.total}")
+                yield Hit(
+                    score * 0.9,
+                    _highlight(matcher, f"Topic: {counts.name}", 7),
+                    self._view(View(topic=counts.name), f"Topic: {counts.name}"),
+                    text=f"Topic: {counts.name}",
+                    help=f"{counts.unread} unread of {counts.total}",
+                )
         for counts in lib.sources()[:500]:
             score = matcher.match(counts.name)
             if score > 0:
-                yield Hit(score * 0.9, _highlight(matcher, f"Source: {counts.name}", 8),
-                          self._view(View(source=counts.name), f"Source: {counts.name}"),
-                          text=f"Source: {counts.name}", help=f"{counts.unread} unread of {counts.total}")
+                yield Hit(
+                    score * 0.9,
+                    _highlight(matcher, f"Source: {counts.name}", 8),
+                    self._view(View(source=counts.name), f"Source: {counts.name}"),
+                    text=f"Source: {counts.name}",
+                    help=f"{counts.unread} unread of {counts.total}",
+                )
         if len(query) >= 2:
             for row in lib.page(View(quick=query), 0, 20):
-                yield Hit(0.5 + matcher.match(row.title) / 2, _highlight(matcher, row.title),
-                          self._article(row), text=row.title, help=row.provider)
+                yield Hit(
+                    0.5 + matcher.match(row.title) / 2,
+                    _highlight(matcher, row.title),
+                    self._article(row),
+                    text=row.title,
+                    help=row.provider,
+                )
 
     def _runner(self, action: str):  # type: ignore[no-untyped-def]
         async def run() -> None:
             await self.news.run_action(action)
+
         return run
 
     def _view(self, view: View, name: str):  # type: ignore[no-untyped-def]

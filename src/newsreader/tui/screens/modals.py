@@ -13,10 +13,23 @@ from textual.widgets.option_list import Option
 from newsreader.model import Problem
 
 #: Keys Textual spells out, shown the way people type them.
-_KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Enter",
-              "pagedown": "PgDn", "pageup": "PgUp", "tab": "Tab", "shift+tab": "Shift+Tab",
-              "escape": "Esc", "ctrl+p": "Ctrl+P", "home": "Home", "end": "End",
-              "down": "↓", "up": "↑", "vertical_line": "|"}
+_KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "space": "Space",
+    "enter": "Enter",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "escape": "Esc",
+    "ctrl+p": "Ctrl+P",
+    "home": "Home",
+    "end": "End",
+    "down": "↓",
+    "up": "↑",
+    "vertical_line": "|",
+}
 
 
 def key_label(keys: str) -> str:
@@ -36,7 +49,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Static(Content.assemble(("Keys", "bold"), ("  type to search · Esc closes", "$text-muted")))
+            yield Static(
+                Content.assemble(("Keys", "bold"), ("  type to search · Esc closes", "$text-muted"))
+            )
             yield Input(placeholder="search keys and commands", id="help-filter")
             yield OptionList(id="help-list")
 
@@ -56,10 +71,19 @@ class HelpScreen(ModalScreen[None]):
             if row_group != group:
                 if options:
                     options.append(None)
-                options.append(Option(Content.assemble((row_group, "bold $text-accent")), disabled=True))
+                options.append(
+                    Option(Content.assemble((row_group, "bold $text-accent")), disabled=True)
+                )
                 group = row_group
-            options.append(Option(Content.assemble((f"{key_label(keys):>14}  ", "bold $accent"),
-                                                   (f"{label:<16}", "bold"), (f"  {help_text}", "$text-muted"))))
+            options.append(
+                Option(
+                    Content.assemble(
+                        (f"{key_label(keys):>14}  ", "bold $accent"),
+                        (f"{label:<16}", "bold"),
+                        (f"  {help_text}", "$text-muted"),
+                    )
+                )
+            )
         listing = self.query_one("#help-list", OptionList)
         listing.clear_options()
         listing.add_options(options or [Option(Content("No key matches."), disabled=True)])
@@ -76,14 +100,25 @@ class ProblemsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="problems-box"):
-            yield Static(Content.assemble((f"Skipped files ({len(self.problems)})", "bold"),
-                                          ("  Esc closes", "$text-muted")))
+            yield Static(
+                Content.assemble(
+                    (f"Skipped files ({len(self.problems)})", "bold"),
+                    ("  Esc closes", "$text-muted"),
+                )
+            )
             listing = OptionList(id="problems-list")
             for problem in self.problems[:5000]:
-                listing.add_option(Option(Content.assemble((problem.path, "bold"), "\n",
-                                                           (problem.reason, "$text-warning"))))
+                listing.add_option(
+                    Option(
+                        Content.assemble(
+                            (problem.path, "bold"), "\n", (problem.reason, "$text-warning")
+                        )
+                    )
+                )
             if not self.problems:
-                listing.add_option(Option(Content("No problems: every file was read."), disabled=True))
+                listing.add_option(
+                    Option(Content("No problems: every file was read."), disabled=True)
+                )
             yield listing
 
 

@@ -61,7 +61,7 @@ class ArticleList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._fetch = fetch
         self.rowids: list[int] = []
-        self.query = ""
+        self.search = ""
         self._pages: dict[int, list[Row]] = {}
         self.empty_message = "No articles"
 
@@ -70,7 +70,7 @@ class ArticleList(ScrollView, can_focus=True):
     def show(self, rowids: list[int], *, query: str = "", keep: str | None = None) -> None:
         """Replace the list; keep the cursor on article id ``keep`` if it is still there."""
         self.rowids = rowids
-        self.query = query
+        self.search = query
         self._pages.clear()
         self.virtual_size = Size(self.size.width, len(rowids))
         target = 0
@@ -188,7 +188,11 @@ class ArticleList(ScrollView, can_focus=True):
         theme = self.app.current_theme
         if selected:
             primary = Color.parse(theme.primary)
-            bg = primary if focused else primary.blend(Color.parse(theme.background or "#000000"), 0.55)
+            bg = (
+                primary
+                if focused
+                else primary.blend(Color.parse(theme.background or "#000000"), 0.55)
+            )
             style = base + Style(bgcolor=bg.rich_color, color=theme.foreground, bold=focused)
         else:
             style = base

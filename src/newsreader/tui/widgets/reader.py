@@ -81,7 +81,9 @@ class ReaderView(VerticalScroll, can_focus=True):
         yield Markdown("", open_links=False, id="body")
         yield Static("", id="links")
 
-    def show(self, article: Article | None, *, terms: list[str] | None = None, read_hint: str = "") -> None:
+    def show(
+        self, article: Article | None, *, terms: list[str] | None = None, read_hint: str = ""
+    ) -> None:
         """Display an article (or nothing)."""
         self.article = article
         header = self.query_one("#header", Static)
@@ -124,19 +126,35 @@ class ReaderView(VerticalScroll, can_focus=True):
         if url:
             parts += ["\n", (url, "underline $text-muted")]
         if len(article.paths) > 1:
-            parts += ["\n", (f"{len(article.paths)} copies: " + ", ".join(article.paths[:3]), "$text-muted")]
+            parts += [
+                "\n",
+                (f"{len(article.paths)} copies: " + ", ".join(article.paths[:3]), "$text-muted"),
+            ]
         if not article.body.strip():
             if article.excerpt:
                 parts += ["\n\n", (article.excerpt, "italic")]
-            parts += ["\n\n", ("The full text is not in this file. Press o to open the original.", "bold $warning")]
+            parts += [
+                "\n\n",
+                (
+                    "The full text is not in this file. Press o to open the original.",
+                    "bold $warning",
+                ),
+            ]
         return Content.assemble(*parts)
 
     def _links_block(self, article: Article) -> Content:
         if not self.links:
             return Content("")
-        lines: list[Content | tuple[str, str] | str] = [("Links (press f, then the number)", "bold")]
+        lines: list[Content | tuple[str, str] | str] = [
+            ("Links (press f, then the number)", "bold")
+        ]
         for number, (label, url) in enumerate(self.links, 1):
-            lines += ["\n", (f"[{number}] ", "bold $accent"), label[:80], (f"  {url[:100]}", "$text-muted")]
+            lines += [
+                "\n",
+                (f"[{number}] ", "bold $accent"),
+                label[:80],
+                (f"  {url[:100]}", "$text-muted"),
+            ]
         return Content.assemble(*lines)
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:

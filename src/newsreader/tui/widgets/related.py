@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -12,6 +13,8 @@ from textual.widgets.option_list import Option
 from newsreader.library.library import Link, Row
 
 MAX_SHOWN = 300
+#: Titled sections of entries: related links, or local articles.
+Sections = list[tuple[str, Sequence[Link | Row]]]
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class RelatedLinks(OptionList):
         super().__init__(id=id)
         self.targets: dict[str, Target] = {}
 
-    def show(self, sections: list[tuple[str, list[Link] | list[Row]]]) -> None:
+    def show(self, sections: Sections) -> None:
         """Fill the pane with titled sections of links or local rows."""
         self.clear_options()
         self.targets = {}
@@ -53,8 +56,12 @@ class RelatedLinks(OptionList):
                 continue
             if options:
                 options.append(None)
-            options.append(Option(Content.assemble((f"{title} ({len(entries)})", "bold $text-accent")),
-                                  disabled=True))
+            options.append(
+                Option(
+                    Content.assemble((f"{title} ({len(entries)})", "bold $text-accent")),
+                    disabled=True,
+                )
+            )
             for number, entry in enumerate(entries[:MAX_SHOWN]):
                 if number:
                     options.append(None)
@@ -63,24 +70,36 @@ class RelatedLinks(OptionList):
                     self.targets[key] = Target(article_id=entry.id)
                     options.append(Option(self._row(entry), id=key))
                 else:
-                    target = Target(article_id=entry.local.id) if entry.local else Target(url=entry.link.url)
+                    target = (
+                        Target(article_id=entry.local.id)
+                        if entry.local
+                        else Target(url=entry.link.url)
+                    )
                     self.targets[key] = target
                     options.append(Option(self._link(entry), id=key))
         if not options:
-            options.append(Option(Content.assemble(("No related links.", "$text-muted")), disabled=True))
+            options.append(
+                Option(Content.assemble(("No related links.", "$text-muted")), disabled=True)
+            )
         self.add_options(options)
 
     def _row(self, row: Row) -> Content:
         meta = " · ".join(x for x in (row.provider, _date(row.published)) if x)
-        return Content.assemble(("● in library  ", "bold $success"), (row.title, "bold"), "\n",
-                                (meta, "$text-muted"))
+        return Content.assemble(
+            ("● in library  ", "bold $success"), (row.title, "bold"), "\n", (meta, "$text-muted")
+        )
 
     def _link(self, link: Link) -> Content:
         item = link.link
         marker = ("● in library  ", "bold $success") if link.local else ("↗ web  ", "$text-muted")
         meta = " · ".join(x for x in (item.provider or item.domain, _date(item.published)) if x)
         excerpt = item.excerpt if len(item.excerpt) <= 160 else item.excerpt[:159] + "…"
-        parts: list[str | tuple[str, str] | Content] = [marker, (item.title, "bold"), "\n", (meta, "$text-muted")]
+        parts: list[str | tuple[str, str] | Content] = [
+            marker,
+            (item.title, "bold"),
+            "\n",
+            (meta, "$text-muted"),
+        ]
         if excerpt:
             parts += ["\n", (excerpt, "italic $text-muted")]
         return Content.assemble(*parts)

@@ -37,7 +37,7 @@ class TopicTree(Tree[TreeData]):
         self.show_root = False
         self.guide_depth = 2
 
-    def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
+    def process_label(self, label: str | Text) -> Text:
         text = Text(label) if isinstance(label, str) else label
         return text.split()[0] if text.plain else text
 
@@ -51,27 +51,57 @@ class TopicTree(Tree[TreeData]):
     ) -> None:
         """Rebuild the tree, keeping the expanded branches and the cursor where they were."""
         expanded = {str(n.label) for n in self._tree_nodes.values() if n.is_expanded}
-        selected = self.cursor_node.data.name if self.cursor_node and self.cursor_node.data else "All"
+        selected = (
+            self.cursor_node.data.name if self.cursor_node and self.cursor_node.data else "All"
+        )
         self.clear()
         root = self.root
         root.add_leaf(self._label("All", totals["all"], totals["unread"]), TreeData(View(), "All"))
-        root.add_leaf(self._label("Unread", totals["unread"]), TreeData(View(unread=True), "Unread"))
-        root.add_leaf(self._label("Starred", totals["starred"]), TreeData(View(starred=True), "Starred"))
+        root.add_leaf(
+            self._label("Unread", totals["unread"]), TreeData(View(unread=True), "Unread")
+        )
+        root.add_leaf(
+            self._label("Starred", totals["starred"]), TreeData(View(starred=True), "Starred")
+        )
         groups: list[tuple[str, list[tuple[str, TreeData]]]] = [
-            ("Topics", [(self._label(c.name, c.total, c.unread),
-                         TreeData(View(topic=c.name), f"Topic: {c.name}")) for c in topics[:MAX_NODES]]),
-            ("Sources", [(self._label(c.name, c.total, c.unread),
-                          TreeData(View(source=c.name), f"Source: {c.name}")) for c in sources[:MAX_NODES]]),
-            ("Saved searches", [(self._label(name), TreeData(View(query=query), f"Search: {name}", saved=name))
-                                for name, query in saved]),
+            (
+                "Topics",
+                [
+                    (
+                        self._label(c.name, c.total, c.unread),
+                        TreeData(View(topic=c.name), f"Topic: {c.name}"),
+                    )
+                    for c in topics[:MAX_NODES]
+                ],
+            ),
+            (
+                "Sources",
+                [
+                    (
+                        self._label(c.name, c.total, c.unread),
+                        TreeData(View(source=c.name), f"Source: {c.name}"),
+                    )
+                    for c in sources[:MAX_NODES]
+                ],
+            ),
+            (
+                "Saved searches",
+                [
+                    (self._label(name), TreeData(View(query=query), f"Search: {name}", saved=name))
+                    for name, query in saved
+                ],
+            ),
             *(extra or []),
         ]
         for title, entries in groups:
             if not entries:
                 continue
-            branch = root.add(Text(f"{title} ({len(entries)})"), None,
-                              expand=title in {"Topics", "Saved searches"} or any(
-                                  label.startswith(title) for label in expanded))
+            branch = root.add(
+                Text(f"{title} ({len(entries)})"),
+                None,
+                expand=title in {"Topics", "Saved searches"}
+                or any(label.startswith(title) for label in expanded),
+            )
             for label, data in entries:
                 branch.add_leaf(label, data)
         for node in self._tree_nodes.values():
