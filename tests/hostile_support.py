@@ -68,7 +68,9 @@ def strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [s for field in dataclasses.fields(value) for s in strings(getattr(value, field.name))]
+        return [
+            s for field in dataclasses.fields(value) for s in strings(getattr(value, field.name))
+        ]
     if isinstance(value, dict):
         return [s for key, item in value.items() for s in strings(key) + strings(item)]
     if isinstance(value, list | tuple):

@@ -6,8 +6,8 @@ import codecs
 from pathlib import Path
 
 import pytest
-from hostile_support import load, write
 
+from hostile_support import load, write
 from newsreader.model import Article
 
 FRONT = (
@@ -72,7 +72,9 @@ def test_cp1252_text_dump(tmp_path: Path) -> None:
 
 
 def test_invalid_bytes_never_fail(tmp_path: Path) -> None:
-    data = b"---\ntitle: bad \xff\xfe\xc3 bytes \xed\xa0\x80 here\n---\nbody \x80\x81\x8d\x9d text\n"
+    data = (
+        b"---\ntitle: bad \xff\xfe\xc3 bytes \xed\xa0\x80 here\n---\nbody \x80\x81\x8d\x9d text\n"
+    )
     a = article(write(tmp_path, "invalid.md", data))
     # Not UTF-8, so read as cp1252 (its undefined bytes as Latin-1, then stripped as C1).
     assert a.title.startswith("bad ÿþÃ bytes") and a.title.endswith("here")

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_support import load, load_isolated, write
 
+from hostile_support import load, load_isolated, write
 from newsreader.ingest import decode
 from newsreader.ingest.discover import walk
 from newsreader.ingest.load import load_file
@@ -94,7 +94,7 @@ def test_read_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         sizes.append(len(chunk))
         return chunk
 
-    monkeypatch.setattr(decode.os, "read", counting_read)
+    monkeypatch.setattr(os, "read", counting_read)
     path = write(tmp_path, "big.txt", b"x" * (5 * decode.MAX_BYTES))
     assert isinstance(load_file(str(path)), Problem)  # one 4 MB word is no article
     assert sum(sizes) <= decode.MAX_BYTES
@@ -175,7 +175,7 @@ def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, flags, *args)
 
-    monkeypatch.setattr(decode.os, "open", denied)
+    monkeypatch.setattr(os, "open", denied)
     problem(path, "unreadable", "Permission denied")
 
 
@@ -185,7 +185,7 @@ def test_read_error_midway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     def failing_read(fd: int, n: int) -> bytes:
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(decode.os, "read", failing_read)
+    monkeypatch.setattr(os, "read", failing_read)
     problem(path, "unreadable")
 
 
@@ -223,6 +223,13 @@ def test_hostile_folder_loads_completely(tmp_path: Path) -> None:
         os.mkfifo(tmp_path / "fifo.md")
         (tmp_path / "loop").symlink_to(tmp_path)
     results = {Path(e.path).name: load_file(e.path) for e in walk(str(tmp_path))}
-    assert set(results) == {"good.md", "binary.md", "empty.md", "bad-yaml.md", "deep.md", "html.txt"}
+    assert set(results) == {
+        "good.md",
+        "binary.md",
+        "empty.md",
+        "bad-yaml.md",
+        "deep.md",
+        "html.txt",
+    }
     articles = {name for name, r in results.items() if isinstance(r, Article)}
     assert articles == {"good.md", "html.txt"}

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hostile_support import load, write
 
+from hostile_support import load, write
 from newsreader.ingest.load import MAX_IMAGES, MAX_RELATED
 from newsreader.model import Article
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from hostile_support import load, load_isolated, write
 
+from hostile_support import load, load_isolated, write
 from newsreader.ingest import load as load_module
 from newsreader.model import Article, Problem
 
@@ -88,8 +88,14 @@ def test_empty_front_matter(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("- a\n- b", "list"), ("just a string", "str"), ("42", "int"), ("[1, 2]", "list"),
-     ("true", "bool"), ("2021-01-01", "date")],
+    [
+        ("- a\n- b", "list"),
+        ("just a string", "str"),
+        ("42", "int"),
+        ("[1, 2]", "list"),
+        ("true", "bool"),
+        ("2021-01-01", "date"),
+    ],
 )
 def test_front_matter_not_a_mapping(text: str, kind: str, tmp_path: Path) -> None:
     problem(front(tmp_path, text), f"front matter is a {kind}, not a mapping")
@@ -232,8 +238,8 @@ def test_deep_nesting_is_refused_before_the_parser_sees_it(
 
         return called
 
-    monkeypatch.setattr(load_module.yaml, "parse", spy("parse"))
-    monkeypatch.setattr(load_module.yaml, "load", spy("load"))
+    monkeypatch.setattr(yaml, "parse", spy("parse"))
+    monkeypatch.setattr(yaml, "load", spy("load"))
     problem(front(tmp_path, DEEP_DOCUMENTS[name]), "nested too deeply")
     assert calls == []
 
@@ -272,13 +278,46 @@ def test_front_matter_too_large(tmp_path: Path) -> None:
 # -- wrong types ----------------------------------------------------------------------------------
 
 KNOWN_KEYS = [
-    "title", "excerpt", "description", "summary", "provider", "source", "topics", "tags",
-    "categories", "images", "image", "related", "type", "webUrl", "url", "originalUrl", "link",
-    "canonical", "ampWebUrl", "cdnAmpWebUrl", "publishedDateTime", "published", "date", "pubDate",
+    "title",
+    "excerpt",
+    "description",
+    "summary",
+    "provider",
+    "source",
+    "topics",
+    "tags",
+    "categories",
+    "images",
+    "image",
+    "related",
+    "type",
+    "webUrl",
+    "url",
+    "originalUrl",
+    "link",
+    "canonical",
+    "ampWebUrl",
+    "cdnAmpWebUrl",
+    "publishedDateTime",
+    "published",
+    "date",
+    "pubDate",
 ]
 WRONG_VALUES = [
-    "null", "true", "-1", "1.0e+999", ".nan", "[]", "{}", "[[[]]]", "{a: {b: {c: d}}}",
-    "[null, 1, {}]", "!!binary aGVsbG8=", "2021-02-30", "'\\x1b[31m'", "0x" + "f" * 100,
+    "null",
+    "true",
+    "-1",
+    "1.0e+999",
+    ".nan",
+    "[]",
+    "{}",
+    "[[[]]]",
+    "{a: {b: {c: d}}}",
+    "[null, 1, {}]",
+    "!!binary aGVsbG8=",
+    "2021-02-30",
+    "'\\x1b[31m'",
+    "0x" + "f" * 100,
 ]
 
 
@@ -292,6 +331,8 @@ def test_wrong_value_types_everywhere(key: str, tmp_path: Path) -> None:
 
 def test_related_entries_of_wrong_types(tmp_path: Path) -> None:
     entries = [f"  - {value}" for value in WRONG_VALUES]
-    entries += [f"  - {{title: {v}, webUrl: {v}, provider: {v}, published: {v}}}" for v in WRONG_VALUES]
+    entries += [
+        f"  - {{title: {v}, webUrl: {v}, provider: {v}, published: {v}}}" for v in WRONG_VALUES
+    ]
     a = article(front(tmp_path, "title: t\nrelated:\n" + "\n".join(entries)))
     assert a.related == []

@@ -217,3 +217,35 @@ def test_migration_is_one_transaction(tmp_path: Path) -> None:
         db.migrate(conn, broken, 2)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def test_pool_and_serial_agree(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "f"
+    for n in range(150):
+        write_article(folder, f"d{n % 4}/{n}.md", n=n, topic=f"T{n % 3}")
+    pooled = Library.open(folder, data_dir / "a")
+    assert pooled.sync(workers=2).added == 150
+    serial = Library.open(folder, data_dir / "b")
+    assert serial.sync(workers=1).added == 150
+    assert [r.id for r in pooled.page(View(), 0, 500)] == [
+        r.id for r in serial.page(View(), 0, 500)
+    ]
+    assert [(c.name, c.total) for c in pooled.topics()] == [
+        (c.name, c.total) for c in serial.topics()
+    ]
+
+
+def test_sync_falls_back_when_the_pool_fails(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader.library import sync as sync_module
+
+    def no_pool() -> object:
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(sync_module, "pool_context", no_pool)
+    folder = tmp_path / "f"
+    for n in range(100):
+        write_article(folder, f"{n}.md", n=n)
+    library = Library.open(folder, data_dir)
+    assert library.sync(workers=2).added == 100

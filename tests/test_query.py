@@ -129,3 +129,15 @@ def test_quick_filter_and_topic_view(library: Library) -> None:
     assert titles(library, "", quick="%") == set()
     assert len(titles(library, "", topic="Computer Vision")) == 3
     assert titles(library, "", source="WPIX") == {SEED_TITLES["004"]}
+
+
+def test_quoted_filter_values_and_negated_filters(library: Library) -> None:
+    assert parse('topic:"Computer Vision" nypd').topics == ["Computer Vision"]
+    assert parse('topic:"Computer Vision" nypd').fts == '"nypd"'
+    assert len(titles(library, 'topic:"Computer Vision"')) == 3
+    assert len(titles(library, "-topic:AI")) == 2
+    assert SEED_TITLES["000"] not in titles(library, "nypd -source:nypost")
+    assert len(titles(library, "-source:nypost")) == 4
+    # Other negated key:value pairs stay words.
+    assert parse("-foo:bar").exclude == '"foo:bar"'
+    assert parse('-"a b"').exclude == '"a b"'

@@ -120,28 +120,29 @@ def test_movement_keys_move_the_cursor_and_preview(h: Harness) -> None:
 def test_page_keys_on_a_long_list(tmp_path: Path) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(80):
+    # 60 files: under the sync's process-pool threshold (see the big-folder test below).
+    for i in range(60):
         write_article(folder, f"a{i:03}.txt", title=f'"Article number {i:03}"',
-                      url=f'"https://example.com/{i}"', date=f"2022-01-01T{i // 60:02}:{i % 60:02}:00Z")
+                      url=f'"https://example.com/{i}"', date=f"2022-01-01T10:{i:02}:00Z")
     h = Harness(folder, tmp_path / "data")
 
     async def body(pilot: Pilot[Any]) -> None:
         lst = h.app.articles
-        assert len(lst.rowids) == 80
+        assert len(lst.rowids) == 60
         await press(pilot, "pagedown")
         first_page = lst.cursor
-        assert 5 < first_page < 79
+        assert 5 < first_page < 59
         await press(pilot, "pagedown")
-        assert lst.cursor == min(79, 2 * first_page)
+        assert lst.cursor == min(59, 2 * first_page)
         # The cursor row stays on screen.
         height = lst.scrollable_content_region.height
         assert lst.scroll_y <= lst.cursor < lst.scroll_y + height
         await press(pilot, "pageup", "pageup")
         assert lst.cursor == 0
         await press(pilot, "G")
-        assert lst.cursor == 79
-        assert lst.scroll_y <= 79 < lst.scroll_y + height
-        assert "Article number 000" in screen_text(h.app)
+        assert lst.cursor == 59
+        assert lst.scroll_y <= 59 < lst.scroll_y + height
+        assert "Article number 000" in screen_text(h.app)  # newest first: 000 is the oldest
 
     run(h, body)
 
@@ -333,10 +334,10 @@ def test_refused_urls_never_reach_the_browser(h: Harness, url: str) -> None:
 def test_a_body_link_click_opens_through_the_check(h: Harness) -> None:
     async def body(pilot: Pilot[Any]) -> None:
         markdown = h.app.reader.query_one(Markdown)
-        markdown.post_message(Markdown.LinkClicked(markdown, "https://example.com/a b"))
+        markdown.post_message(Markdown.LinkClicked(markdown, "https://example.com/path?q=1"))
         await settle(pilot)
-        assert h.browser.calls == [safe_url("https://example.com/a b")]
-        assert h.browser.calls[0].startswith("https://example.com/")
+        assert h.browser.calls == [safe_url("https://example.com/path?q=1")]
+        assert h.browser.calls[0].startswith("https://example.com/path")
 
     run(h, body)
 
@@ -518,7 +519,7 @@ def test_r_rescans_the_folder(h: Harness) -> None:
         await press(pilot, "r")
         assert len(h.app.articles.rowids) == 6
         assert "1 added" in status(h)
-        assert "A brand new article" in screen_text(h.app)
+        assert "A brand new" in screen_text(h.app)
         assert "All  6/6" in screen_text(h.app)
 
     run(h, body)
@@ -626,7 +627,7 @@ async def palette(h: Harness, pilot: Pilot[Any], text: str) -> list[str]:
         commands = h.app.screen.query_one(CommandList)
         if not h.app.screen._show_busy and commands.option_count:
             break
-    return option_texts(h.app.screen.query_one(CommandList))
+    return [t.split("\n")[0] for t in option_texts(h.app.screen.query_one(CommandList))]
 
 
 def test_palette_jumps_to_an_article_by_title(h: Harness) -> None:
@@ -693,9 +694,11 @@ def test_related_marks_local_articles_and_opens_them(h: Harness) -> None:
         await open_seed(h, pilot, "000")
         related = h.app.query_one(RelatedLinks)
         texts = option_texts(related)
-        assert any(t.startswith("Related coverage (3)") for t in texts)
-        local = [i for i, t in enumerate(texts) if t.startswith("● in library") and TITLES["001"] in t]
-        web = [t for t in texts if t.startswith("↗ web")]
+        start = texts.index("Related coverage (3)")
+        end = next(i for i, t in enumerate(texts) if t.startswith("Referenced by"))
+        section = list(enumerate(texts))[start + 1:end]
+        local = [i for i, t in section if t.startswith("● in library") and TITLES["001"] in t]
+        web = [t for _, t in section if t.startswith("↗ web")]
         assert len(local) == 1 and len(web) == 2
         assert "● in library" in screen_text(h.app)
         related.focus()
@@ -814,9 +817,9 @@ def test_restart_reports_what_is_new_since_the_last_visit(tmp_path: Path, monkey
 
     folder, data = copy_seeds(tmp_path), tmp_path / "data"
     lib = Library.open(folder, data)
-    lib.sync()
     real = time.time()
-    monkeypatch.setattr(time, "time", lambda: real - 600)
+    monkeypatch.setattr(time, "time", lambda: real - 600)  # the last visit was ten minutes ago
+    lib.sync()
     lib.save_position(None, "All")
     monkeypatch.undo()
     lib.close()
@@ -838,12 +841,83 @@ def test_first_start_on_an_empty_folder(tmp_path: Path) -> None:
     async def body(pilot: Pilot[Any]) -> None:
         assert h.app.articles.rowids == []
         assert "No articles yet." in screen_text(h.app)
-        for key in ("j", "k", "G", "g", "enter", "space", "n", "N", "m", "s", "o", "y", "f", "z", "z"):
+        # Every key but N (see the next test) on an empty list.
+        for key in ("j", "k", "G", "g", "enter", "space", "n", "m", "s", "o", "y", "f", "z", "z"):
             await press(pilot, key)
         assert h.app.is_running
         assert h.browser.calls == [] and h.copied == []
 
     run(h, body)
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason=(
+    "BUG: on an empty list j (or Space) moves ArticleList.cursor past the end (watch_cursor does "
+    "not clamp when rowids is empty), then N's _find_unread indexes rowids[0] -> IndexError in a "
+    "worker, which kills the app"))
+@pytest.mark.parametrize("how", ["empty-folder", "search-without-hits"])
+def test_shift_n_on_an_empty_list_does_not_crash(tmp_path: Path, how: str) -> None:
+    if how == "empty-folder":
+        folder = tmp_path / "empty"
+        folder.mkdir()
+    else:
+        folder = copy_seeds(tmp_path)
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        if how == "search-without-hits":
+            await press(pilot, "/")
+            h.app.query_one("#search", Input).value = "zzzznothing"
+            await press(pilot, "enter")
+            assert h.app.articles.rowids == []
+        await press(pilot, "j", "N")
+        assert h.app.is_running
+
+    run(h, body)
+
+
+BIG_FOLDER_SCRIPT = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from tui_support import Harness, plain, settle, write_article
+
+folder = Path(sys.argv[2])
+for i in range(80):
+    write_article(folder, f"a{i:03}.txt", title=f'"Article {i:03}"', url=f'"https://example.com/{i}"')
+h = Harness(folder, Path(sys.argv[3]))
+
+async def main():
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        print(len(h.app.articles.rowids))
+        print(plain(h.app.query_one("#status")))
+
+asyncio.run(main())
+h.lib.close()
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: the first index of a folder of >= 64 new files, started by the TUI, fails with "
+    "'Sync failed: bad value(s) in fds_to_keep': the sync's ProcessPoolExecutor starts "
+    "multiprocessing's resource tracker, which passes sys.stderr.fileno() to the child, and under "
+    "Textual sys.stderr is its print capture whose fileno() is -1. Reproduced in tmux too"))
+def test_first_index_of_a_big_folder_from_the_tui(tmp_path: Path) -> None:
+    # In a fresh interpreter: multiprocessing's resource tracker is process-global, and one already
+    # started by another test in this worker would hide the bug.
+    import subprocess
+    import sys
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", BIG_FOLDER_SCRIPT, str(Path(__file__).parent), str(folder),
+         str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    count, status_line = done.stdout.strip().splitlines()[-2:]
+    assert "Sync failed" not in status_line, status_line
+    assert count == "80"
 
 
 def test_view_choice_from_the_tree(h: Harness) -> None:

@@ -66,7 +66,7 @@ class Article:
         """A JSON-ready dict with ISO 8601 dates."""
         data = asdict(self)
         data["published"] = self.published.isoformat() if self.published else None
-        for link, raw in zip(self.related, data["related"]):
+        for link, raw in zip(self.related, data["related"], strict=True):
             raw["published"] = link.published.isoformat() if link.published else None
         if not with_body:
             data.pop("body")

@@ -195,6 +195,8 @@ def _finish(
 ) -> Article:
     """Fill what is missing (title, excerpt, id) and build the Article."""
     fields = fields or {}
+    # Again after cleaning: HTML entities (``&#27;``, ``&#x202e;``) decode to controls only now.
+    body = clean_text(body)
     text = to_text(body)
     excerpt = fields.pop("excerpt", "") or _first_paragraph(text)
     if not title:

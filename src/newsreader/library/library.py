@@ -189,6 +189,12 @@ class Library:
         for source in query.sources:
             where.append("(a.provider LIKE ? ESCAPE '\\' OR a.domain LIKE ? ESCAPE '\\')")
             params += [f"%{_like(source)}%"] * 2
+        for topic in query.not_topics:
+            where.append("a.rowid NOT IN (SELECT article FROM topics WHERE topic = ?)")
+            params.append(topic)
+        for source in query.not_sources:
+            where.append("NOT (a.provider LIKE ? ESCAPE '\\' OR a.domain LIKE ? ESCAPE '\\')")
+            params += [f"%{_like(source)}%"] * 2
         if view.source:
             where.append("a.provider = ?")
             params.append(view.source)

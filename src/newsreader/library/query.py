@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from newsreader.ingest.coerce import as_datetime
 
-_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+#: A quoted phrase (optionally negated, optionally a filter's value: ``topic:"Computer Vision"``),
+#: or a bare word.
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -26,6 +28,8 @@ class Query:
     exclude: str = ""
     topics: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    not_topics: list[str] = field(default_factory=list)
+    not_sources: list[str] = field(default_factory=list)
     read: bool | None = None
     starred: bool | None = None
     after: int | None = None
@@ -37,7 +41,14 @@ class Query:
         """True when the query filters nothing."""
         return (
             not (
-                self.fts or self.exclude or self.topics or self.sources or self.after or self.before
+                self.fts
+                or self.exclude
+                or self.topics
+                or self.sources
+                or self.not_topics
+                or self.not_sources
+                or self.after
+                or self.before
             )
             and self.read is None
             and self.starred is None
@@ -60,7 +71,11 @@ def parse(text: str) -> Query:
     negatives: list[str] = []
     pending_or = False
     for match in _TOKEN.finditer(text[:1000]):
-        neg, phrase, bare = match.group(1), match.group(2), match.group(3)
+        neg, key, phrase, bare = match.groups()
+        if key is not None and phrase is not None:
+            if _apply_filter(query, key.lower(), phrase, negated=bool(neg)):
+                continue
+            phrase = f"{key}:{phrase}"
         if bare is not None:
             neg, word = ("-", bare[1:]) if bare.startswith("-") and len(bare) > 1 else ("", bare)
             if word == "OR" and not neg:
@@ -68,7 +83,7 @@ def parse(text: str) -> Query:
                 continue
             key, _, value = word.partition(":")
             key = key.lower()
-            if value and not neg and _apply_filter(query, key, value):
+            if value and _apply_filter(query, key, value, negated=bool(neg)):
                 continue
             phrase = word
         if phrase is None or not _WORD.search(phrase):
@@ -95,8 +110,17 @@ def parse(text: str) -> Query:
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
-def _apply_filter(query: Query, key: str, value: str) -> bool:
+def _apply_filter(query: Query, key: str, value: str, *, negated: bool = False) -> bool:
     value = value.strip('"')
+    if negated:
+        # ``-topic:AI`` and ``-source:nypost`` exclude; other negated filters are words.
+        if key in ("topic", "tag") and value:
+            query.not_topics.append(value)
+        elif key in ("source", "site", "provider") and value:
+            query.not_sources.append(value)
+        else:
+            return False
+        return True
     if key in ("topic", "tag"):
         query.topics.append(value)
     elif key in ("source", "site", "provider"):

@@ -44,6 +44,7 @@ returns at once.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import math
 import re
@@ -160,8 +161,8 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+")
-#: Words and sentence ends, for the name finder.
-_SCAN = re.compile(r"[^\W_]+|[.!?]")
+#: A word after a space that follows a word character or a comma (the name finder).
+_NAME = re.compile(r"(?<=[\w,;]) ([^\W\d_][^\W_]*)")
 
 
 @dataclass
@@ -240,20 +241,9 @@ def tokens(text: str) -> list[str]:
     ]
 
 
-def _scan(text: str, weight: int, counts: dict[str, int], names: set[str] | None) -> None:
-    """Add ``text``'s content words to ``counts``; words capitalised other than at the start of a
-    sentence (a cheap name finder) go to ``names`` too."""
-    start = True
-    for token in _SCAN.findall(_fold(text)):
-        if token in ".!?":
-            start = True
-            continue
-        term = token.lower()
-        if len(term) > 1 and term not in STOPWORDS and not term.isdigit():
-            counts[term] = counts.get(term, 0) + weight
-            if names is not None and not start and token[0].isupper():
-                names.add(term)
-        start = False
+def _names(text: str) -> set[str]:
+    """Words capitalised after a word or a comma (so not at a sentence start): a name finder."""
+    return set(tokens(" ".join(w for w in _NAME.findall(text) if w[0].isupper())))
 
 
 def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
@@ -261,36 +251,47 @@ def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
 
     Names in the excerpt and lead count :data:`ENTITY_BOOST` times.
     """
-    counts: dict[str, int] = {}
-    names: set[str] = set()
-    _scan(title, 3, counts, None)
-    lead = " ".join(body.split()[:BODY_WORDS])
+    lead = " ".join(body.split(maxsplit=BODY_WORDS)[:BODY_WORDS])
+    counts: Counter[str] = Counter(tokens(lead))
+    names = _names(lead)
     probe = " ".join(excerpt.split()[:8])
     if excerpt and not (probe and lead.startswith(probe)):
-        _scan(excerpt, 2, counts, names)
-    _scan(lead, 1, counts, names)
+        names |= _names(excerpt)
+        for term in tokens(excerpt):
+            counts[term] += 2
+    for term in tokens(title):
+        counts[term] += 3
     for term in names:
-        counts[term] *= ENTITY_BOOST
-    return Counter(counts)
+        if term in counts:
+            counts[term] *= ENTITY_BOOST
+    return counts
+
+
+def _idf(df: dict[str, int], n: int) -> tuple[dict[str, float], float, float]:
+    """idf of each term of ``df``, the idf of an unseen term, and the lowest idf still looked up.
+
+    ``n`` is floored at :data:`IDF_MIN_DOCS`; terms above :data:`COMMON_SHARE` of it are common.
+    """
+    n = max(n, IDF_MIN_DOCS)
+    top = math.log(n + 1)
+    idf = {term: top - math.log(count + 1) + 1.0 for term, count in df.items()}
+    return idf, top + 1.0, top - math.log(COMMON_SHARE * n + 1) + 1.0
 
 
 def _sign(
-    counts: Counter[str], df: dict[str, int], n: int
+    counts: Counter[str], idf: tuple[dict[str, float], float, float]
 ) -> tuple[dict[str, float], list[str], set[str]]:
     """The L2-normalised top-weighted vector, its indexed terms (heaviest first), and those of
     them rare enough to look up (see :data:`COMMON_SHARE`)."""
-    n = max(n, IDF_MIN_DOCS)
-    common = COMMON_SHARE * n
-    weights = [
-        ((1.0 + math.log(tf)) * (math.log((n + 1) / (df.get(term, 0) + 1)) + 1.0), term)
-        for term, tf in counts.items()
-    ]
-    weights.sort(reverse=True)
-    top = weights[:VECTOR_TERMS]
-    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    vector = {term: round(w / norm, 4) for w, term in top}
-    keys = [term for _, term in top[:INDEX_TERMS]]
-    return vector, keys, {term for term in keys if df.get(term, 0) <= common}
+    known, unseen, common = idf
+    weights = heapq.nlargest(
+        VECTOR_TERMS,
+        (((1.0 + math.log(tf)) * known.get(term, unseen), term) for term, tf in counts.items()),
+    )
+    norm = math.sqrt(sum(w * w for w, _ in weights)) or 1.0
+    vector = {term: round(w / norm, 4) for w, term in weights}
+    keys = [term for _, term in weights[:INDEX_TERMS]]
+    return vector, keys, {term for term in keys if known.get(term, unseen) >= common}
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -389,10 +390,10 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
         conn.execute(f"DELETE FROM {table}")
     rows = _load(conn, "", ())
     n = len(rows)
-    df = _document_frequencies(conn, None)
+    idf = _idf(_document_frequencies(conn, None), n)
     docs: list[_Doc] = []
     for rowid, article_id, title, excerpt, body, published, topics in rows:
-        vector, keys, rare = _sign(term_counts(title, excerpt, body), df, n)
+        vector, keys, rare = _sign(term_counts(title, excerpt, body), idf)
         docs.append(_Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare))
     del rows
     stats.signed = len(docs)
@@ -500,10 +501,10 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
         rows += _load(conn, f" WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
     n = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     counted = [(row, term_counts(row[2], row[3], row[4])) for row in rows]
-    df = _document_frequencies(conn, (t for _, counts in counted for t in counts))
+    idf = _idf(_document_frequencies(conn, (t for _, counts in counted for t in counts)), n)
     docs: list[_Doc] = []
     for (rowid, article_id, title, _excerpt, _body, published, topics), counts in counted:
-        vector, keys, rare = _sign(counts, df, n)
+        vector, keys, rare = _sign(counts, idf)
         docs.append(_Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare))
     _store_docs(conn, docs)
     stats.signed = len(docs)

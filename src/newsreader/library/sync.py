@@ -10,6 +10,7 @@ carries on from there.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -17,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any, NamedTuple
@@ -25,6 +27,8 @@ from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
 from newsreader.library.db import write
 from newsreader.model import Article, Problem
+
+log = logging.getLogger(__name__)
 
 #: Files per transaction. Bigger batches commit less often; a kill loses at most one batch.
 BATCH = 1000
@@ -236,21 +240,29 @@ def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEnt
             yield entry, parse_file(entry.path)
         return
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-        pending: deque[tuple[list[FileEntry], Future[list[Parsed]]]] = deque()
-        next_chunk = 0
-        try:
-            while pending or next_chunk < len(chunks):
-                # Keep a bounded window of chunks in flight, and take results in order.
-                while next_chunk < len(chunks) and len(pending) < workers * WINDOW:
-                    chunk = chunks[next_chunk]
-                    pending.append((chunk, pool.submit(parse_many, [e.path for e in chunk])))
-                    next_chunk += 1
-                chunk, future = pending.popleft()
-                yield from zip(chunk, future.result(), strict=True)
-        finally:
-            for _, future in pending:
-                future.cancel()
+    given = 0  # chunks handed to the caller so far
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            pending: deque[Future[list[Parsed]]] = deque()
+            try:
+                while given < len(chunks):
+                    # Keep a bounded window of chunks in flight, and take results in order.
+                    while given + len(pending) < len(chunks) and len(pending) < workers * WINDOW:
+                        chunk = chunks[given + len(pending)]
+                        pending.append(pool.submit(parse_many, [e.path for e in chunk]))
+                    results = pending.popleft().result()
+                    yield from zip(chunks[given], results, strict=True)
+                    given += 1
+            finally:
+                for future in pending:
+                    future.cancel()
+    except (OSError, BrokenProcessPool) as error:
+        # No pool here (a sandbox without semaphores, a worker killed by the OOM killer…):
+        # finish in this process rather than fail the sync.
+        log.warning("parsing in one process: the worker pool failed (%s)", error)
+    for chunk in chunks[given:]:
+        for entry in chunk:
+            yield entry, parse_file(entry.path)
 
 
 def _store(
