@@ -28,6 +28,7 @@ from tui_support import (
     run,
     screen_text,
     settle,
+    wait_until,
     write_article,
 )
 
@@ -593,7 +594,7 @@ def test_problems_lists_skipped_files(h: Harness) -> None:
         assert isinstance(screen, ProblemsScreen)
         texts = option_texts(screen.query_one("#problems-list", OptionList))
         assert any("binary.txt" in t for t in texts)
-        assert "binary.txt" in screen_text(h.app)
+        assert await wait_until(pilot, lambda: "binary.txt" in screen_text(h.app))
         await press(pilot, "escape")
         assert not isinstance(h.app.screen, ProblemsScreen)
 

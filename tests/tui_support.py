@@ -101,6 +101,17 @@ async def settle(pilot: Pilot[Any], rounds: int = 20) -> None:
     raise AssertionError("workers did not settle")
 
 
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int = 100) -> bool:
+    """Let the app process messages and redraw until ``predicate()`` holds (a pushed screen
+    mounts and lays out a few message loops after the worker that pushed it ended)."""
+    for _ in range(rounds):
+        if predicate():
+            return True
+        await pilot.pause()
+        pilot.app.screen._refresh_layout()
+    return predicate()
+
+
 async def press(pilot: Pilot[Any], *keys: str) -> None:
     """Press keys, then settle."""
     await pilot.press(*keys)
@@ -108,11 +119,15 @@ async def press(pilot: Pilot[Any], *keys: str) -> None:
 
 
 def run(harness: Harness, body: Callable[[Pilot[Any]], Awaitable[None]],
-        size: tuple[int, int] = SIZE) -> None:
-    """Run the app headless, let the first sync finish, run ``body``; close the library."""
+        size: tuple[int, int] = SIZE, notifications: bool = False) -> None:
+    """Run the app headless, let the first sync finish, run ``body``; close the library.
+
+    ``notifications=True`` draws toasts (Textual's test mode hides them by default); the
+    ``Harness`` records every message either way.
+    """
 
     async def main() -> None:
-        async with harness.app.run_test(size=size) as pilot:
+        async with harness.app.run_test(size=size, notifications=notifications) as pilot:
             await settle(pilot)
             await body(pilot)
 
@@ -133,6 +148,13 @@ def plain(widget: Static) -> str:
 def screen_lines(app: NewsReaderApp) -> list[str]:
     """The text of every line of the current screen, as the terminal would show it."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def region_text(app: NewsReaderApp, widget: Any) -> str:
+    """What a widget shows, its wrapped lines joined (no borders, no line breaks)."""
+    region = widget.content_region
+    lines = screen_lines(app)[region.y : region.bottom]
+    return "".join(line[region.x : region.right].strip() for line in lines)
 
 
 def screen_text(app: NewsReaderApp) -> str:

@@ -52,7 +52,7 @@ def safe_url(url: object) -> str | None:
 
     The result has the scheme and host lower-cased, the host IDNA-encoded to ASCII, the default
     port dropped, an empty path written as ``/``, and path, query and fragment percent-encoded
-    for anything outside a small safe set (spaces, quotes, ``; | ` $ ( ) < > { } [ ] \\ ^``,
+    for anything outside a small safe set (quotes, ``; | ` $ ( ) < > { } [ ] \\ ^``, a lone ``%``,
     non-ASCII). Existing ``%XX`` escapes are kept (upper-cased); escaped unreserved characters
     are decoded. The result contains only printable ASCII.
     """
