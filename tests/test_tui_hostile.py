@@ -15,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+import newsreader.tui.app as tui_app
 from newsreader.tui.widgets.related import RelatedLinks
 from newsreader.tui.widgets.topic_tree import TopicTree
 from tui_support import (
@@ -38,8 +39,18 @@ OSC_LINK = "\x1b]8;;https://evil.example/\x1b\\innocent\x1b]8;;\x1b\\"
 OSC_CLIP = "\x1b]52;c;cm0gLXJmIH4=\x07"
 OSC_TITLE = "\x1b]0;pwned\x07"
 C1_CSI = "\x9b2J"
-CONTROL = set(chr(c) for c in range(0x20) if chr(c) not in "\n\t") | {"\x7f"} | set(
-    chr(c) for c in range(0x80, 0xA0))
+CONTROL = (
+    set(chr(c) for c in range(0x20) if chr(c) not in "\n\t")
+    | {"\x7f"}
+    | set(chr(c) for c in range(0x80, 0xA0))
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_read_on_dwell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Previewing an article marks it read after READ_AFTER seconds; a slow CI run would cross
+    that line at random, so tests switch it off (one test below checks it on purpose)."""
+    monkeypatch.setattr(tui_app, "READ_AFTER", 3600.0)
 
 
 def hostile_folder(tmp_path: Path) -> Path:
@@ -57,15 +68,36 @@ def hostile_folder(tmp_path: Path) -> Path:
     webUrl: "javascript:alert(1)"
 """
     files = {
-        "h1.txt": dict(title=CLICK, provider="[@click=app.quit]Source[/]", topics=[CLICK, "[red]t[/]"],
-                       excerpt=f"{CLICK} {OSC_LINK}", body="", extra=related),
-        "h2.txt": dict(title=BOLD, provider="[b]P[/b]", topics=[CLOSE],
-                       excerpt="", body=f"{CLICK}\n\n{BOLD} {CLOSE} {ESC_RED}\n\n{OSC_LINK}\n{OSC_CLIP}\n"
-                                        f"[link](javascript:alert(1)) [ok](https://example.com/ok)\n"),
-        "h3.txt": dict(title=f"{CLOSE} and {ESC_RED}{OSC_TITLE}", provider="Esc\x1b[2JCorp",
-                       topics=["[@click=app.bell]"], excerpt=f"{OSC_CLIP}{C1_CSI}", body=""),
-        "h4.txt": dict(title=f"Title {OSC_LINK} {C1_CSI} end", provider="P", topics=[],
-                       excerpt="", body=f"Body with raw escapes {ESC_RED} {OSC_TITLE} {OSC_CLIP} \x07 bell"),
+        "h1.txt": dict(
+            title=CLICK,
+            provider="[@click=app.quit]Source[/]",
+            topics=[CLICK, "[red]t[/]"],
+            excerpt=f"{CLICK} {OSC_LINK}",
+            body="",
+            extra=related,
+        ),
+        "h2.txt": dict(
+            title=BOLD,
+            provider="[b]P[/b]",
+            topics=[CLOSE],
+            excerpt="",
+            body=f"{CLICK}\n\n{BOLD} {CLOSE} {ESC_RED}\n\n{OSC_LINK}\n{OSC_CLIP}\n"
+            f"[link](javascript:alert(1)) [ok](https://example.com/ok)\n",
+        ),
+        "h3.txt": dict(
+            title=f"{CLOSE} and {ESC_RED}{OSC_TITLE}",
+            provider="Esc\x1b[2JCorp",
+            topics=["[@click=app.bell]"],
+            excerpt=f"{OSC_CLIP}{C1_CSI}",
+            body="",
+        ),
+        "h4.txt": dict(
+            title=f"Title {OSC_LINK} {C1_CSI} end",
+            provider="P",
+            topics=[],
+            excerpt="",
+            body=f"Body with raw escapes {ESC_RED} {OSC_TITLE} {OSC_CLIP} \x07 bell",
+        ),
     }
     for index, (name, spec) in enumerate(files.items()):
         topics = "".join(f"\n  - {yaml_str(t)}" for t in spec["topics"])
@@ -82,11 +114,14 @@ def hostile_folder(tmp_path: Path) -> Path:
             spec["body"],
         ]
         # The body is not YAML: raw escape bytes go straight into the file.
-        (folder / name).write_text("\n".join(line for line in lines if line != "") + "\n", encoding="utf-8")
+        (folder / name).write_text(
+            "\n".join(line for line in lines if line != "") + "\n", encoding="utf-8"
+        )
     # A plain-text file: first line is the title.
     prose = " ".join(["This plain text article has enough words to count as an article."] * 12)
-    (folder / "h5.txt").write_text(f"{CLICK} plain {ESC_RED}\n\n{prose}\n\nBody {BOLD} {OSC_CLIP} "
-                                   f"{prose}\n", encoding="utf-8")
+    (folder / "h5.txt").write_text(
+        f"{CLICK} plain {ESC_RED}\n\n{prose}\n\nBody {BOLD} {OSC_CLIP} {prose}\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -208,10 +243,14 @@ def test_opening_and_copying_hostile_articles(h: Harness) -> None:
             app.articles.cursor = index
             await settle(pilot)
             await press(pilot, "o", "y")
-        assert h.browser.calls and all(u.startswith("https://example.com/") for u in h.browser.calls)
+        assert h.browser.calls and all(
+            u.startswith("https://example.com/") for u in h.browser.calls
+        )
         assert all(not CONTROL & set(u) for u in h.browser.calls + h.copied)
         # The related pane's javascript: link never reaches the browser.
-        app.articles.cursor = next(i for i, r in enumerate(h.lib.rows(app.articles.rowids)) if r.title == CLICK)
+        app.articles.cursor = next(
+            i for i, r in enumerate(h.lib.rows(app.articles.rowids)) if r.title == CLICK
+        )
         await settle(pilot)
         related = app.query_one(RelatedLinks)
         before = list(h.browser.calls)
@@ -220,7 +259,7 @@ def test_opening_and_copying_hostile_articles(h: Harness) -> None:
             if not option.disabled:
                 related.highlighted = index
                 await press(pilot, "enter")
-        assert all(u.startswith("https://") for u in h.browser.calls[len(before):])
+        assert all(u.startswith("https://") for u in h.browser.calls[len(before) :])
         assert app.is_running
         assert_screen_clean(h)
 
@@ -240,7 +279,10 @@ def test_palette_shows_hostile_titles_literally(h: Harness) -> None:
             await pilot.pause(0.02)
             if not app.screen._show_busy and app.screen.query_one(CommandList).option_count:
                 break
-        hits = [getattr(o.prompt, "plain", str(o.prompt)) for o in app.screen.query_one(CommandList).options]
+        hits = [
+            getattr(o.prompt, "plain", str(o.prompt))
+            for o in app.screen.query_one(CommandList).options
+        ]
         assert any(CLICK in t for t in hits), hits
         assert await wait_until(pilot, lambda: "[@click=app.quit]" in screen_text(app))
         assert_screen_clean(h)
@@ -261,7 +303,8 @@ def test_help_and_problems_with_a_hostile_file_name(tmp_path: Path) -> None:
         texts = [getattr(o.prompt, "plain", "") for o in listing.options]
         assert any("[@click=app.quit]bad[b].txt" in t for t in texts)
         assert await wait_until(
-            pilot, lambda: "[@click=app.quit]bad[b].txt" in region_text(h.app, listing))
+            pilot, lambda: "[@click=app.quit]bad[b].txt" in region_text(h.app, listing)
+        )
         assert_screen_clean(h)
         await press(pilot, "escape", "question_mark")
         await pilot.press(*"[b]")

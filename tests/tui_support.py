@@ -118,8 +118,12 @@ async def press(pilot: Pilot[Any], *keys: str) -> None:
     await settle(pilot)
 
 
-def run(harness: Harness, body: Callable[[Pilot[Any]], Awaitable[None]],
-        size: tuple[int, int] = SIZE, notifications: bool = False) -> None:
+def run(
+    harness: Harness,
+    body: Callable[[Pilot[Any]], Awaitable[None]],
+    size: tuple[int, int] = SIZE,
+    notifications: bool = False,
+) -> None:
     """Run the app headless, let the first sync finish, run ``body``; close the library.
 
     ``notifications=True`` draws toasts (Textual's test mode hides them by default); the
@@ -161,8 +165,16 @@ def screen_text(app: NewsReaderApp) -> str:
     return "\n".join(screen_lines(app))
 
 
-def write_article(folder: Path, name: str, *, title: str, url: str = "", body: str = "",
-                  extra: str = "", date: str = "2022-01-01T10:00:00Z") -> Path:
+def write_article(
+    folder: Path,
+    name: str,
+    *,
+    title: str,
+    url: str = "",
+    body: str = "",
+    extra: str = "",
+    date: str = "2022-01-01T10:00:00Z",
+) -> Path:
     """Write a front-matter article file (title and url are YAML double-quoted strings)."""
     lines = ["---", f"title: {title}", f"publishedDateTime: {date}"]
     if url:

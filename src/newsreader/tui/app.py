@@ -62,6 +62,9 @@ class NewsReaderApp(App[None]):
         self._before_search: tuple[View, str, str | None] | None = None
         self._read_timer: object | None = None
         self.last_opened_url: str | None = None
+        #: The query whose terms are highlighted in the reader.
+        self._shown_query = ""
+        start_process_helpers()
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -185,6 +188,7 @@ class NewsReaderApp(App[None]):
         self.articles.empty_message = "No articles match." if view != View() else "No articles yet."
         if focus_list:
             self.articles.focus()
+        self.refresh_bindings()
         if open_first and rowids:
             self.articles.cursor = 0
 
@@ -230,15 +234,27 @@ class NewsReaderApp(App[None]):
 
     @on(ArticleList.Highlighted)
     def _preview(self, event: ArticleList.Highlighted) -> None:
-        self.load_article(event.row.id, mark=False)
+        shown = self.article is not None and self.article.id == event.row.id
+        if not shown or self._shown_query != self.view.query:
+            self.load_article(event.row.id)
 
     @on(ArticleList.Opened)
     def _open(self, event: ArticleList.Opened) -> None:
-        self.load_article(event.row.id, mark=True)
+        self.open_article(event.row.id)
         self.reader.focus()
 
+    def open_article(self, article_id: str) -> None:
+        """Open for reading: show it and mark it read at once (a preview only marks it later).
+
+        The mark goes through the state worker group, so a preview load that replaces this one in
+        the exclusive reader group can never cancel it.
+        """
+        if self.config.mark_read_on_open:
+            self.set_read([article_id], True)
+        self.load_article(article_id)
+
     @work(thread=True, exclusive=True, group="reader")
-    def load_article(self, article_id: str, mark: bool = False) -> None:
+    def load_article(self, article_id: str) -> None:
         """Fetch an article with its links and backlinks, then show it."""
         lib = self.library
         article = lib.article(article_id)
@@ -248,24 +264,22 @@ class NewsReaderApp(App[None]):
             ("Related coverage", lib.related(article)),
             ("Referenced by", lib.referenced_by(article.id)),
         ]
-        if mark and self.config.mark_read_on_open:
-            lib.set_read([article.id])
         lib.save_position(article.id, self.view_name)
-        self.call_from_thread(self._show_article, article, sections, mark)
+        read = lib.is_read(article.id)
+        self.call_from_thread(self._show_article, article, sections, read)
 
-    def _show_article(self, article: Article, sections: Sections, marked: bool) -> None:
+    def _show_article(self, article: Article, sections: Sections, read: bool) -> None:
         self.article = article
+        self._shown_query = self.view.query
         terms = parse(self.view.query).terms if self.view.query else []
         self.reader.show(article, terms=terms)
         self.reader.border_title = article.provider or "Reader"
         self.query_one(RelatedLinks).show(sections)
+        self.refresh_bindings()
         if self._read_timer is not None:
             self._read_timer.stop()  # type: ignore[attr-defined]
             self._read_timer = None
-        if marked:
-            self.articles.refresh_rows()
-            self.refresh_tree()
-        elif self.config.mark_read_on_open and not self.library.is_read(article.id):
+        if self.config.mark_read_on_open and not read:
             self._read_timer = self.set_timer(READ_AFTER, lambda: self._mark_read(article.id))
 
     def _mark_read(self, article_id: str) -> None:
@@ -296,7 +310,7 @@ class NewsReaderApp(App[None]):
             index = self.articles.index_of(target.article_id)
             if index is not None:
                 self.articles.cursor = index
-            self.load_article(target.article_id, mark=True)
+            self.open_article(target.article_id)
             self.reader.focus()
         elif target.url:
             self.open_url(target.url)
@@ -421,7 +435,7 @@ class NewsReaderApp(App[None]):
             self.articles.cursor += 1
             row = self.articles.current
             if row:
-                self.load_article(row.id, mark=True)
+                self.open_article(row.id)
         else:
             self.reader.scroll_page_down(animate=False)
 
@@ -446,7 +460,10 @@ class NewsReaderApp(App[None]):
             )
         )
         rowids = self.articles.rowids
-        start = self.articles.cursor
+        if not rowids:
+            self.call_from_thread(self.notify, "No more unread articles here.", timeout=3)
+            return
+        start = min(self.articles.cursor, len(rowids) - 1)
         order: Iterable[int] = (
             range(start + 1, len(rowids)) if direction > 0 else range(start - 1, -1, -1)
         )
@@ -460,7 +477,7 @@ class NewsReaderApp(App[None]):
         self.articles.cursor = index
         row = self.articles.current
         if row:
-            self.load_article(row.id, mark=True)
+            self.open_article(row.id)
 
     def action_zoom(self) -> None:
         self.screen.toggle_class("-zoom")
@@ -732,6 +749,25 @@ def _highlight(matcher: object, text: str, skip: int = 0) -> Content:
 def _slug(text: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in text.lower())
     return "-".join(part for part in slug.split("-") if part)[:60] or "export"
+
+
+def start_process_helpers() -> None:
+    """Start multiprocessing's resource tracker (and forkserver) before Textual takes stderr.
+
+    They are otherwise started lazily by the first sync's process pool, from a worker thread, and
+    hand ``sys.stderr.fileno()`` to their child: under Textual that is its capture object (-1),
+    and the pool fails with "bad value(s) in fds_to_keep".
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    from newsreader.library.sync import pool_context
+
+    try:
+        resource_tracker.ensure_running()
+        if pool_context().get_start_method() == "forkserver":
+            forkserver.ensure_running()
+    except (OSError, ValueError):
+        pass  # the sync then falls back to parsing in this process
 
 
 def run(folder: str, data_dir: str | None = None) -> int:

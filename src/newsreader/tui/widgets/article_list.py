@@ -122,6 +122,8 @@ class ArticleList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         if not self.rowids:
+            if new != 0:
+                self.cursor = 0
             return
         clamped = max(0, min(new, len(self.rowids) - 1))
         if clamped != new:
