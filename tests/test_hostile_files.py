@@ -77,11 +77,11 @@ def test_30_mb_file_is_capped_and_fast(suffix: str, tmp_path: Path) -> None:
     data = (head + unit * (30_000_000 // len(unit))).encode()
     assert len(data) > 29_000_000
     path = write(tmp_path, f"big.{suffix}", data)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: parallel workers don't slow it
     result = load(path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert isinstance(result, Article), result
-    assert elapsed < 15, f"{elapsed:.1f} s"
+    assert elapsed < 10, f"{elapsed:.1f} s"
     assert len(result.body) <= 1_000_000
 
 

@@ -26,10 +26,11 @@ PARAGRAPH = (
 
 @contextmanager
 def within(seconds: float) -> Iterator[None]:
-    started = time.perf_counter()
+    """CPU time, not wall time: parallel test workers on a small machine don't make it flaky."""
+    started = time.process_time()
     yield
-    elapsed = time.perf_counter() - started
-    assert elapsed < seconds, f"took {elapsed:.2f} s, allowed {seconds} s"
+    elapsed = time.process_time() - started
+    assert elapsed < seconds, f"took {elapsed:.2f} s of CPU, allowed {seconds} s"
 
 
 def article(path: Path) -> Article:
@@ -142,7 +143,7 @@ def test_long_runs_of_blanks(kind: str, tmp_path: Path) -> None:
 
 def test_many_short_lines(tmp_path: Path) -> None:
     text = "Many lines\n\n" + "word\n" * 500_000
-    with within(15):
+    with within(10):
         load(write(tmp_path, "lines.txt", text))
 
 

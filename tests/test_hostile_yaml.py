@@ -156,16 +156,16 @@ def billion_laughs(levels: int = 9, width: int = 9) -> str:
 
 
 def test_billion_laughs_is_refused(tmp_path: Path) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     problem(front(tmp_path, billion_laughs()), "aliases")
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_alias_bomb_under_the_alias_limit_stays_bounded(tmp_path: Path) -> None:
     # 8 levels of 8 aliases: 64 aliases, 8**8 leaves when walked naively.
-    started = time.perf_counter()
+    started = time.process_time()
     a = article(front(tmp_path, billion_laughs(levels=8, width=8)))
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert len(json.dumps(a.extras)) < 500_000
 
 
@@ -194,9 +194,9 @@ def test_aliases_in_known_fields(tmp_path: Path) -> None:
     ],
 )
 def test_self_referencing_aliases(text: str, tmp_path: Path) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = load(front(tmp_path, text))
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     if isinstance(result, Article):
         json.dumps(result.to_json())
 

@@ -191,23 +191,40 @@ def test_state_marks_and_counts(seeds_dir: Path, data_dir: Path) -> None:
     library.delete_search("nothing")
 
 
-def test_migrates_an_old_cache(seeds_dir: Path, data_dir: Path) -> None:
+def test_migrates_a_version_1_cache(seeds_dir: Path, data_dir: Path) -> None:
     library = open_synced(seeds_dir, data_dir)
     cache = library.cache_path
+    ids = library.ids_of_view(View())
+    library.set_read(ids[:2])
     library.close()
     assert cache is not None
-    conn = sqlite3.connect(cache)
-    conn.execute("DROP INDEX articles_provider")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+    cache.unlink()
+    # A cache exactly as version 1 made it, holding a file row.
+    old = sqlite3.connect(cache)
+    old.executescript(db.CACHE_SCHEMA_V1)
+    old.execute("INSERT INTO files VALUES ('/x', 1, 1, NULL, 'old problem')")
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
     again = Library.open(seeds_dir, data_dir)
     assert again.warnings == []
-    version = again.conn.execute("PRAGMA main.user_version").fetchone()[0]
-    assert version == db.CACHE_VERSION
-    names = {r[0] for r in again.conn.execute("SELECT name FROM main.sqlite_master")}
-    assert "articles_provider" in names
-    assert again.count(View()) == 5  # kept, not rebuilt
+    assert again.conn.execute("PRAGMA main.user_version").fetchone()[0] == db.CACHE_VERSION
+    columns = [r[1] for r in again.conn.execute("PRAGMA main.table_info(articles)")]
+    assert columns[-2:] == ["body", "data"]
+    topic_columns = [r[1] for r in again.conn.execute("PRAGMA main.table_info(topics)")]
+    assert "published" in topic_columns
+    assert again.problems() == []  # the layout changed: the cache starts again
+    assert again.sync(workers=1).added == 5
+    assert again.totals() == {"all": 5, "unread": 3, "starred": 0}
+
+
+def test_migrates_a_version_2_cache_step_by_step(tmp_path: Path) -> None:
+    conn = db.connect(tmp_path / "c.sqlite")
+    db.migrate(conn, db.CACHE_MIGRATIONS, 2)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.migrate(conn, db.CACHE_MIGRATIONS, db.CACHE_VERSION)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CACHE_VERSION
+    db.migrate(conn, db.CACHE_MIGRATIONS, db.CACHE_VERSION)  # idempotent
 
 
 def test_migration_is_one_transaction(tmp_path: Path) -> None:
@@ -249,3 +266,47 @@ def test_sync_falls_back_when_the_pool_fails(
         write_article(folder, f"{n}.md", n=n)
     library = Library.open(folder, data_dir)
     assert library.sync(workers=2).added == 100
+
+
+def test_big_result_sets_rank_title_matches_first(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader.library import library as library_module
+
+    folder = tmp_path / "f"
+    for n in range(12):
+        write_article(folder, f"{n}.md", n=n, body=f"Body {n} mentions walrus once.")
+    (folder / "t.md").write_text(
+        ARTICLE.format(
+            title="Walrus spotted",
+            url="https://example.com/w/",
+            day=1,
+            topic="AI",
+            body="No more to say.",
+        )
+    )
+    library = open_synced(folder, data_dir)
+    exact = [r.title for r in library.page(View(query="walrus"))]
+    monkeypatch.setattr(library_module, "RANK_ALL", 5)
+    tiered = [r.title for r in library.page(View(query="walrus"))]
+    assert exact[0] == tiered[0] == "Walrus spotted"
+    assert sorted(exact) == sorted(tiered) and len(tiered) == 13
+    assert library.ids(View(query="walrus")) == [
+        r.rowid for r in library.page(View(query="walrus"))
+    ]
+    assert library.count(View(query="walrus -spotted")) == 12
+    assert len(library.page(View(query="walrus -spotted"))) == 12
+
+
+def test_topic_counts_fold_case_and_track_reads(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "f"
+    write_article(folder, "a.md", n=1, topic="AI")
+    write_article(folder, "b.md", n=2, topic="ai")
+    write_article(folder, "c.md", n=3, topic="Other")
+    library = open_synced(folder, data_dir)
+    library.set_read(library.ids_of_view(View(topic="AI"))[:1])
+    counts = {c.name.casefold(): (c.total, c.unread) for c in library.topics()}
+    assert counts == {"ai": (2, 1), "other": (1, 1)}
+    assert [r.title for r in library.page(View(topic="ai"))] == ["Story number 2", "Story number 1"]
+    assert library.count(View(topic="AI", unread=True)) == 1
+    assert {(c.name, c.total, c.unread) for c in library.sources()} == {("Example News", 3, 2)}
