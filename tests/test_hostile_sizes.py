@@ -162,12 +162,6 @@ to_text(" " * 40_000 + "x")
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clean.to_text: _MD_RULE's '^[ \\t]*\\|?[ \\t:|-]*-{3,}' (and the table-border "
-    "regex) backtrack quadratically on a long run of blanks: 40,000 spaces take ~12 s. load.py "
-    "cuts blank runs to MAX_BLANK_RUN, but `newsreader show --text` and others call to_text.",
-)
 def test_clean_to_text_is_linear_on_blank_runs() -> None:
     try:
         subprocess.run([sys.executable, "-c", _TO_TEXT_ON_A_BLANK_RUN], timeout=2, check=True)

@@ -184,7 +184,12 @@ def to_text(markdown: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_LINK.sub(r"\1", text)  # a link inside an image link
     text = _URL.sub("", text)
-    text = _MD_RULE.sub("", text)
+    # Collapse blank runs and test rules line by line: both rule patterns backtrack
+    # quadratically on one very long line of spaces or dashes.
+    text = re.sub(r"[ \t]+", " ", text)
+    text = "\n".join(
+        "" if len(line) <= 400 and _MD_RULE.fullmatch(line) else line for line in text.split("\n")
+    )
     text = _MD_PREFIX.sub("", text)
     text = text.replace("```", "")
     text = _MD_EMPHASIS.sub(r"\2", text)
