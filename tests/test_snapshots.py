@@ -1,0 +1,84 @@
+"""Snapshot tests of the main screens (pytest-textual-snapshot; Textual is pinned exactly).
+
+Review the report before updating: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsreader.library.library import Library
+from newsreader.tui import app as app_module
+from newsreader.tui.app import NewsReaderApp
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[NewsReaderApp]:
+    # A preview never turns read during a snapshot, whatever the machine's speed.
+    monkeypatch.setattr(app_module, "READ_AFTER", 3600)
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    library = Library.open(folder, tmp_path / "data")
+    library.sync()
+    yield NewsReaderApp(library, sync_on_start=False)
+    library.close()
+
+
+async def _settle(pilot: Any) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_main_screen_120x40(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        for key in ("j", "j", "j"):
+            await pilot.press(key)
+            await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_main_screen_80x24(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("j", "j", "j")
+        await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(80, 24), run_before=before)
+
+
+def test_front_matter_only_article(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("g", "j")
+        await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_search_results(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("slash", *"clearview", "enter")
+        await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_help_screen(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
