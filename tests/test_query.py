@@ -141,3 +141,36 @@ def test_quoted_filter_values_and_negated_filters(library: Library) -> None:
     # Other negated key:value pairs stay words.
     assert parse("-foo:bar").exclude == '"foo:bar"'
     assert parse('-"a b"').exclude == '"a b"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nypd source:nypost",
+        "nypd -source:nypost",
+        "facial topic:AI",
+        "facial -topic:AI",
+        "nypd is:unread",
+        "nypd is:read",
+        "nypd is:starred",
+        "nypd -is:starred",
+        "facial after:2021-04-10",
+        "facial before:2021-04-10",
+        "nypd -clearview topic:AI after:2021-01-01",
+    ],
+)
+def test_text_with_filters_agrees_with_the_general_path(
+    library: Library, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (first,) = library.ids_of_view(View(query="neighborhoods"))
+    library.set_read([first])
+    library.set_starred([first])
+    try:
+        fast = (library.count(View(query=text)), library.ids(View(query=text)))
+        monkeypatch.setattr(Library, "_text_only", staticmethod(lambda view, query: None))
+        slow = (library.count(View(query=text)), library.ids(View(query=text)))
+        assert fast == slow
+        assert sorted(fast[1]) == sorted(library.ids(View(query=text, source=None)))
+    finally:
+        library.set_read([first], read=False)
+        library.set_starred([first], starred=False)

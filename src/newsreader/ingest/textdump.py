@@ -21,6 +21,7 @@ import justext  # type: ignore[import-untyped]  # a trafilatura dependency; has 
 #: Line kinds: body text; unsure; short (headings, labels, menu entries); page furniture that
 #: is dropped only outside the article (menus, code-like lines); clear boilerplate, always dropped.
 GOOD, NEUTRAL, SHORT, JUNK, BAD = "good", "neutral", "short", "junk", "bad"
+CODE, REPEAT, MARKER = "code", "repeat", "marker"
 
 #: Lines that read like sentences carry this many words at least.
 GOOD_WORDS = 10
@@ -30,6 +31,14 @@ STOP_DENSITY = 0.20
 BAD_WEIGHT = 6.0
 SHORT_WEIGHT = 1.5
 NEUTRAL_WEIGHT = 0.5
+CODE_WEIGHT = 0.5
+REPEAT_WEIGHT = 6.0
+LISTRUN_MIN = 99
+GAP_GROWTH = 0.0
+GAP_CAP = 99.0
+END_WEIGHT = 6.0
+END_MIN = 60.0
+END_WINDOW = 12
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -40,6 +49,8 @@ _SENTENCE_MARK = re.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net)\b|@\w")
 _PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,4}\)?[\s.-]?){2,4}\d{2,4}")
 _HTML = re.compile(r"</?(?:a|div|span|img|p|script|iframe|br|ins|table|td)\b[^<>]*>", re.I)
+_PRE = re.compile(r"^(?: {4}|\t)(?!\s*(?:[-*+•]|\d{1,3}[.)])\s)")
+_TABLE_RULE = re.compile(r"^[>\s]*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _SEPARATOR = re.compile(r"\s[|•·]\s")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av|autor|author|posted by|written by)\s+\S", re.I)
@@ -79,10 +90,29 @@ _FURNITURE_WORDS = re.compile(
 )
 #: A short line starting the comment section: the article has ended.
 _COMMENTS_START = re.compile(
-    r"^(?:\d+\s+)?(?:comments?|responses?|replies|discussion|reader comments|"
+    r"^(?:\d+\s+(?:comments?|responses?|replies)|comments?|reader comments|"
     r"comments on\b.*|\d+\s+thoughts on\b.*|join the (?:conversation|discussion)|"
     r"leave a (?:comment|reply)|add (?:your|a) comment|post a comment|"
     r"kommentare?|commentaires?|comentarios?)\s*:?$",
+    re.I,
+)
+
+#: A short line opening what follows an article: related stories, tags, share bars, comments.
+_END_MARKER = re.compile(
+    r"^(?:related(?: articles| stories| posts| content| news| coverage)?|see also|"
+    r"read (?:more|next|also)|more (?:from|on|in|about|stories|news)\b.*|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
+    r"recommended(?: for you| reading| stories| articles)?|most (?:popular|read|viewed|shared)|"
+    r"popular (?:posts|stories|articles)|trending(?: now| stories)?|around the web|"
+    r"share this(?: article| story| post| page)?|tags|topics|filed under\b.*|"
+    r"latest (?:news|stories|posts|articles)|also on\b.*|"
+    r"there (?:are|is) \d+ (?:comments?|responses?|replies)|comments? \(\d+\)|"
+    r"(?:show|view|read|load) (?:all )?comments?(?: \(\d+\))?|"
+    r"sur le même sujet|(?:à )?lire aussi|articles? (?:liés|similaires)|"
+    r"mehr zum thema\b.*|weitere artikel|das könnte sie auch interessieren|"
+    r"kommentare (?:lesen|anzeigen)\b.*|leia (?:mais|também)|veja também|lee también|"
+    r"noticias relacionadas|artículos relacionados|te puede interesar|leggi anche|"
+    r"responses?|replies|discussion)\s*[:.…]?$",
     re.I,
 )
 
@@ -111,7 +141,7 @@ def extract(text: str, *, title: str = "", excerpt: str = "", markdown: bool = F
     start, end = _article_span(lines, title, excerpt)
     kept = [ln for ln in lines[start:end] if ln.kind != BAD]
     if not any(ln.kind == GOOD for ln in kept):
-        kept = [ln for ln in kept if ln.kind != JUNK]
+        kept = [ln for ln in kept if ln.kind not in (JUNK, CODE, REPEAT, MARKER)]
     return _join(kept)
 
 
@@ -158,8 +188,26 @@ def _judge(raw_lines: list[str], markdown: bool) -> list[_Line]:
     stop_words = _stop_words(" ".join(sample)[:30_000])
     counts = Counter(ln.text.lower() for ln in lines)
     for ln in lines:
-        ln.kind = _classify(ln, stop_words, counts[ln.text.lower()], markdown)
+        if _PRE.match(ln.raw):
+            ln.kind = CODE  # preformatted text (html2text indents <pre> by four spaces)
+        else:
+            ln.kind = _classify(ln, stop_words, counts[ln.text.lower()], markdown)
+    _mark_tables(raw_lines, lines)
     return lines
+
+
+def _mark_tables(raw_lines: list[str], lines: list[_Line]) -> None:
+    """Rows of Markdown tables (html2text's "a | b" lines around a "---|---" rule) are content
+    like preformatted text: neither body nor boilerplate on their own."""
+    by_index = {ln.index: ln for ln in lines}
+    for ln in lines:
+        if ln.kind != CODE or not _TABLE_RULE.match(ln.raw):
+            continue
+        for step in (-1, 1):
+            i = ln.index + step
+            while i in by_index and "|" in raw_lines[i] and not _TABLE_RULE.match(raw_lines[i]):
+                by_index[i].kind = CODE
+                i += step
 
 
 def _plain(raw: str) -> str:
@@ -180,20 +228,24 @@ def _classify(ln: _Line, stop_words: frozenset[str], repeats: int, markdown: boo
     text = ln.text
     lower = text.lower()
     letters = sum(c.isalpha() for c in text)
-    if _COMMENTS_START.match(text) or _EMAIL.search(text) or _HTML.search(text):
+    if _COMMENTS_START.match(text) or _EMAIL.search(text):
         return BAD
+    if sum(len(tag) for tag in _HTML.findall(text)) >= 0.2 * len(text):
+        return BAD
+    if ln.words <= 8 and _END_MARKER.match(text):
+        return MARKER
     if ln.words <= 30 and _FURNITURE.search(text):
         return BAD
     if ln.words < 8 and (_URL.search(lower) or _PHONE.search(text)):
         return BAD
     if letters < 0.5 * len(text):
-        return JUNK  # numbers, prices, separators, code
+        return CODE  # numbers, prices, separators, code
     if ln.words < 10 and (_FURNITURE_WORDS.search(text) or _BYLINE.match(text)):
         return JUNK
     if ln.words < 8 and _DATE.search(text):
         return JUNK
     if repeats > 1 and ln.words < GOOD_WORDS:
-        return JUNK  # menu entries and labels repeated through the page
+        return REPEAT  # menu entries and labels repeated through the page
     separators = len(_SEPARATOR.findall(text))
     if separators and ln.words < 4 * separators + 3:
         return JUNK  # "Home | News | Sport" menus
@@ -237,6 +289,9 @@ def _article_span(lines: list[_Line], title: str, excerpt: str) -> tuple[int, in
         if _COMMENTS_START.match(lines[i].text) and above >= max(60, total - above):
             end = i
             break
+        if lines[i].kind == MARKER and above >= END_MIN and not _body_follows(lines, i + 1):
+            end = i
+            break
         if lines[i].kind == GOOD:
             above += lines[i].words
     while end > start and lines[end - 1].kind != GOOD:
@@ -244,14 +299,28 @@ def _article_span(lines: list[_Line], title: str, excerpt: str) -> tuple[int, in
     return start, end
 
 
+def _body_follows(lines: list[_Line], at: int) -> bool:
+    """Whether running text goes on soon after ``at``: two body paragraphs in a row, as an
+    article has and lists of teasers, bylines and comments do not."""
+    window = lines[at : at + END_WINDOW]
+    return any(a.kind == GOOD and b.kind == GOOD for a, b in zip(window, window[1:]))
+
+
 def _best_run(lines: list[_Line]) -> tuple[int, int]:
     """The run of lines with the largest sum of body weight (Kadane's maximum subarray)."""
     best, best_span = 0.0, (0, len(lines))
     total, run_start = 0.0, 0
+    gap = 0
     for i, ln in enumerate(lines):
         if total <= 0:
             total, run_start = 0.0, i
-        total += _weight(ln)
+        w = _weight(ln)
+        if ln.kind == GOOD:
+            gap = 0
+        elif ln.kind != CODE:
+            w *= min(GAP_CAP, 1 + GAP_GROWTH * gap)
+            gap += 1
+        total += w
         if total > best:
             best, best_span = total, (run_start, i + 1)
     return best_span
@@ -262,6 +331,12 @@ def _weight(ln: _Line) -> float:
         return ln.words
     if ln.kind in (BAD, JUNK):
         return -BAD_WEIGHT
+    if ln.kind == CODE:
+        return -CODE_WEIGHT
+    if ln.kind == REPEAT:
+        return -REPEAT_WEIGHT
+    if ln.kind == MARKER:
+        return -END_WEIGHT
     if ln.kind == SHORT:
         return -SHORT_WEIGHT
     return -NEUTRAL_WEIGHT
@@ -300,7 +375,7 @@ def _title_index(lines: list[_Line], start: int) -> int | None:
 
 def _title_score(ln: _Line) -> float:
     text = ln.text
-    if ln.kind in (BAD, JUNK) or not 3 <= ln.words <= 30 or len(text) > 250:
+    if ln.kind in (BAD, JUNK, CODE, REPEAT, MARKER) or not 3 <= ln.words <= 30 or len(text) > 250:
         return 0.0
     if text.endswith((".", ",", ";")) or " / " in text or "›" in text or "»" in text:
         return 0.0

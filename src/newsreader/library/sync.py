@@ -131,10 +131,21 @@ def prepare(article: Article) -> Prepared:
             data,
             len(article.body.split()),
         ),
-        list(dict.fromkeys(t for t in article.topics if t)),
+        # One row per topic, case-insensitively (the column collates NOCASE).
+        _unique_topics(article.topics),
         [k for k in dict.fromkeys(article.url_keys) if k],
         [r.key for r in article.related if r.key],
     )
+
+
+def _unique_topics(topics: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for topic in topics:
+        if topic and topic.casefold() not in seen:
+            seen.add(topic.casefold())
+            out.append(topic)
+    return out
 
 
 def parse_file(path: str) -> Parsed:
@@ -335,14 +346,20 @@ def insert_prepared(
         return None
     new: int = found[0]
     title, _, excerpt, body, *_rest = item.values
-    provider, domain, topics = item.values[7], item.values[8], item.values[9]
+    published, provider, domain, topics = (
+        item.values[4],
+        item.values[7],
+        item.values[8],
+        item.values[9],
+    )
     conn.execute(
         "INSERT INTO fts(rowid, title, excerpt, body, provider, topics) VALUES (?,?,?,?,?,?)",
         (new, title, excerpt, body, f"{provider} {domain}", topics),
     )
     if item.topics:
         conn.executemany(
-            "INSERT INTO topics(article, topic) VALUES (?,?)", [(new, t) for t in item.topics]
+            "INSERT INTO topics(article, topic, published) VALUES (?,?,?)",
+            [(new, t, published) for t in item.topics],
         )
     if item.url_keys:
         conn.executemany(
