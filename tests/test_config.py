@@ -125,3 +125,11 @@ def test_bad_config_never_stops_the_app(tmp_path: Path) -> None:
 
     asyncio.run(run())
     library.close()
+
+
+def test_a_bad_key_entry_is_named_and_the_good_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nlist_down = "ctrl+n"\nbogus = 1\n')
+    cfg = config.load(path)
+    assert cfg.keys == {"list_down": "ctrl+n"}
+    assert any("'keys.bogus'" in p and "line 3" in p for p in cfg.problems)

@@ -723,11 +723,6 @@ def test_palette_jumps_to_an_article_by_title(h: Harness) -> None:
     run(h, body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: palette article hits come from a LIKE substring "
-    "prefilter (View(quick=query)), so a fuzzy title query finds no article",
-)
 def test_palette_finds_an_article_by_fuzzy_title(h: Harness) -> None:
     async def body(pilot: Pilot[Any]) -> None:
         hits = await palette(h, pilot, "nypd leveraged ai")

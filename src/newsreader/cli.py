@@ -15,7 +15,7 @@ from typing import Any
 
 from newsreader import __version__
 
-COMMANDS = ("list", "show", "index", "search", "problems")
+COMMANDS = ("list", "show", "index", "search", "problems", "stories", "export", "config")
 
 
 class UsageError(Exception):
@@ -71,6 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("problems", help="files that were skipped, and why")
     p.add_argument("dir")
+
+    p = sub.add_parser("stories", help="stories: reports of the same event, with their articles")
+    p.add_argument("dir")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one object per story")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many stories")
+
+    p = sub.add_parser("export", help="write articles as Markdown, JSON Lines, OPML or HTML")
+    p.add_argument("dir")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--query", "-q", default="", help="the articles a search finds")
+    which.add_argument("--story", help="the articles of one story (ids from 'stories')")
+    which.add_argument("--id", dest="article_ids", action="append", help="one article (repeatable)")
+    p.add_argument(
+        "--format", "-f", default="markdown", choices=["markdown", "jsonl", "opml", "html"]
+    )
+    p.add_argument("--output", "-o", help="a file to write (default: stdout)")
+
+    p = sub.add_parser("config", help="the config file: where it is, or write a default one")
+    action = p.add_mutually_exclusive_group(required=True)
+    action.add_argument("--path", action="store_true", help="print where the config file is")
+    action.add_argument("--init", action="store_true", help="write a commented default config")
+    action.add_argument("--check", action="store_true", help="report problems in the config file")
     return parser
 
 
@@ -159,9 +181,10 @@ def _folder(path: str) -> Path:
 
 
 def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
+    from newsreader import config
     from newsreader.library.library import Library
 
-    library = Library.open(_folder(args.dir), args.data_dir)
+    library = Library.open(_folder(args.dir), args.data_dir or config.load().data_dir or None)
     for warning in library.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
     progress = None if quiet or not sys.stderr.isatty() else _progress_bar
@@ -185,6 +208,9 @@ def _row_json(library: Any, row: Any) -> dict[str, Any]:
     data["url"] = article.url or article.web_url
     data["read"], data["starred"] = row.read, row.starred
     data["related_local"] = library.related_local_ids(article)
+    data["story"] = library.story_of(article.id)
+    data["similar"] = library.similar_ids(article.id)
+    data["inferred_topics"] = library.inferred_topics(article.id)
     if row.snippet:
         data["snippet"] = row.snippet.replace("\x02", "[").replace("\x03", "]")
     return dict(data)
@@ -278,3 +304,87 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(body or result.excerpt)
             print()
     return 1 if failures else 0
+
+
+def _cmd_stories(args: argparse.Namespace) -> int:
+    library, _ = _open(args)
+    for story in library.stories(limit=max(1, args.limit)):
+        rows = library.story_rows(story.id)
+        if args.json:
+            data = {
+                "story": story.id,
+                "size": story.size,
+                "newest": story.newest.isoformat() if story.newest else None,
+                "title": story.title,
+                "articles": [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "provider": r.provider,
+                        "published": r.published.isoformat() if r.published else None,
+                    }
+                    for r in rows
+                ],
+            }
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print(f"{story.id}  {story.size} reports  {story.title}")
+            for row in rows:
+                date = row.published.strftime("%Y-%m-%d") if row.published else "          "
+                source = f"  ({row.provider})" if row.provider else ""
+                print(f"    {date}  {row.title}{source}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from newsreader.export import render
+    from newsreader.library.library import View
+
+    library, _ = _open(args)
+    if args.article_ids:
+        articles = [library.article(i) for i in args.article_ids]
+        missing = [i for i, a in zip(args.article_ids, articles, strict=True) if a is None]
+        if missing:
+            raise UsageError(f"no such article id: {', '.join(missing)}")
+        title = "newsreader export"
+    elif args.story:
+        rowids = [r.rowid for r in library.story_rows(args.story)]
+        if not rowids:
+            raise UsageError(f"no such story: {args.story}")
+        articles = [library.article(r) for r in rowids]
+        title = f"Story: {articles[0].title}" if articles and articles[0] else "Story"
+    else:
+        articles = [library.article(r) for r in library.ids(View(query=args.query))]
+        title = f"Search: {args.query}" if args.query else "All articles"
+    text = render([a for a in articles if a is not None], args.format, title)
+    if args.output:
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+        print(f"wrote {len(articles)} articles to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from newsreader import config, paths
+
+    path = paths.config_file()
+    if args.path:
+        print(path)
+        return 0
+    if args.init:
+        try:
+            config.init(path)
+        except FileExistsError:
+            print(f"newsreader: {path} already exists; not overwritten", file=sys.stderr)
+            return 1
+        print(f"wrote {path}")
+        return 0
+    problems = config.load(path).problems
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(
+            f"{path}: no problems" if path.exists() else f"{path} does not exist: defaults are used"
+        )
+    return 1 if problems else 0

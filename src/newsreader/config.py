@@ -112,9 +112,16 @@ def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
             continue
         expected = type(getattr(defaults, key))
         if expected is dict:
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                config.problems.append(f"{where}: '{key}' must be a table of strings (ignored)")
+            if not isinstance(value, dict):
+                config.problems.append(f"{where}: '{key}' must be a table (ignored)")
                 continue
+            good = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
+            for bad in sorted(set(value) - set(good)):
+                line = _line_of(text, bad) or "?"
+                config.problems.append(
+                    f"{config.path}, line {line}: '{key}.{bad}' must be a key string like \"ctrl+n\" (ignored)"
+                )
+            value = good
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             config.problems.append(
                 f"{where}: '{key}' must be {expected.__name__}, not {type(value).__name__} (default used)"

@@ -19,6 +19,7 @@ from typing import Any
 
 from newsreader import paths
 from newsreader.library import db
+from newsreader.library import stories as storylib
 from newsreader.library.query import Query, parse
 from newsreader.library.sync import Progress, SyncReport, sync
 from newsreader.model import Article, Image, Problem, RelatedLink
@@ -47,6 +48,8 @@ class View:
     starred: bool = False
     #: Substring filter as you type (title, source, topic).
     quick: str = ""
+    #: Only the reports of one story.
+    story: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,16 @@ class Link:
 
     link: RelatedLink
     local: Row | None = None
+
+
+@dataclass
+class Story:
+    """A story: reports of the same event, grouped by similarity, links and dates."""
+
+    id: str
+    size: int
+    newest: datetime | None
+    title: str
 
 
 @dataclass
@@ -135,6 +148,10 @@ class Library:
         else:
             conn.execute("ATTACH DATABASE ? AS state", (str(state_path),))
         state.close()
+        try:
+            storylib.ensure_schema(conn)
+        except sqlite3.OperationalError as error:  # e.g. held by another writer for too long
+            opened.warnings.append(f"Stories are unavailable this time: {error}")
         return cls(folder, conn, cache_path_used, opened, None if state_in_memory else state_path)
 
     @property
@@ -155,12 +172,24 @@ class Library:
         """Bring the cache up to date with the folder."""
         if self.cache_path is None:
             with self.lock:
-                return sync(self.conn, self.folder, progress=progress, workers=workers)
+                report = sync(self.conn, self.folder, progress=progress, workers=workers)
+                self._update_stories(self.conn, report)
+                return report
         writer = db.connect(self.cache_path, cache_mb=2)
         try:
-            return sync(writer, self.folder, progress=progress, workers=workers)
+            report = sync(writer, self.folder, progress=progress, workers=workers)
+            self._update_stories(writer, report)
+            return report
         finally:
             writer.close()
+
+    def _update_stories(self, conn: sqlite3.Connection, report: SyncReport) -> None:
+        """Regroup stories for what this sync changed (nothing to do after a no-change sync)."""
+        started = time.perf_counter()
+        rowids = storylib.changed_rowids(conn, report.changed_ids)
+        # {-1}: only deletions happened; update() finds the vanished articles itself.
+        storylib.update(conn, rowids or ({-1} if report.changed_ids else set()))
+        report.story_seconds = time.perf_counter() - started
 
     def problems(self) -> list[Problem]:
         """Files skipped by the last sync, with their reasons."""
@@ -219,13 +248,17 @@ class Library:
         if query.before is not None:
             where.append("a.published < ?")
             params.append(query.before)
-        if view.quick:
-            like = f"%{_like(view.quick)}%"
+        # Every word typed must appear (in any order) in the title, source or topics.
+        for word in view.quick.split()[:8]:
+            like = f"%{_like(word)}%"
             where.append(
                 "(a.title LIKE ? ESCAPE '\\' OR a.provider LIKE ? ESCAPE '\\'"
                 " OR a.topics LIKE ? ESCAPE '\\')"
             )
             params += [like, like, like]
+        if view.story:
+            where.append("a.rowid IN (SELECT s.article FROM stories s WHERE s.story = ?)")
+            params.append(view.story)
         return joins, (" WHERE " + " AND ".join(where)) if where else "", params, query
 
     def _order(self, joins: str, query: Query, rowid: str = "a.rowid") -> tuple[str, list[Any]]:
@@ -485,6 +518,47 @@ class Library:
     def related_local_ids(self, article: Article) -> list[str]:
         """Ids of local articles this article's ``related[]`` resolves to."""
         return [link.local.id for link in self.related(article) if link.local]
+
+    # -- stories --------------------------------------------------------------------------------
+
+    def story_of(self, article_id: str) -> str | None:
+        """The story an article belongs to, or None when it stands alone."""
+        with self.lock:
+            return storylib.story_of(self.conn, article_id)
+
+    def story_rows(self, story_id: str) -> list[Row]:
+        """The reports of a story, newest first."""
+        with self.lock:
+            rowids = storylib.story_members(self.conn, story_id)
+        return self.rows(rowids)
+
+    def stories(self, limit: int = 200, offset: int = 0) -> list[Story]:
+        """Stories of two or more reports, biggest and newest first."""
+        with self.lock:
+            found = storylib.stories(self.conn, limit, offset)
+        return [Story(sid, size, _dt(newest), title) for sid, size, newest, title in found]
+
+    def story_count(self) -> int:
+        """How many stories there are."""
+        with self.lock:
+            return storylib.story_count(self.conn)
+
+    def similar(self, article_id: str, n: int = 5) -> list[Row]:
+        """The nearest articles that are not the same story."""
+        with self.lock:
+            found = storylib.similar(self.conn, article_id, n)
+            rowids = [r for (i, _) in found if (r := self.rowid_of(i)) is not None]
+        return self.rows(rowids)
+
+    def similar_ids(self, article_id: str, n: int = 5) -> list[str]:
+        """Ids of the nearest articles that are not the same story."""
+        with self.lock:
+            return [i for i, _ in storylib.similar(self.conn, article_id, n)]
+
+    def inferred_topics(self, article_id: str) -> list[str]:
+        """Topics suggested for an untagged article from the folder's own vocabulary."""
+        with self.lock:
+            return storylib.inferred_topics(self.conn, article_id)
 
     # -- tree counts ------------------------------------------------------------------------------
 

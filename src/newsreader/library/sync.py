@@ -55,6 +55,8 @@ class SyncReport:
     changed_ids: set[str] = field(default_factory=set)
     #: Files parsed in this sync (new or changed).
     parsed: int = 0
+    #: Seconds spent regrouping stories after the files were stored.
+    story_seconds: float = 0.0
 
     def summary(self) -> str:
         """One line for people."""

@@ -33,7 +33,7 @@ from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, ProblemsScre
 from newsreader.tui.widgets.article_list import ArticleList
 from newsreader.tui.widgets.reader import ReaderView
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
-from newsreader.tui.widgets.topic_tree import TopicTree
+from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
 
 #: Seconds an article must stay in the reader before it counts as read (so j/k through the list
 #: doesn't mark everything read); Enter marks it at once.
@@ -196,7 +196,16 @@ class NewsReaderApp(App[None]):
     def refresh_tree(self) -> None:
         """Recount topics and sources off the UI thread."""
         lib = self.library
-        data = (lib.totals(), lib.topics(), lib.sources(), lib.saved_searches())
+        stories = [
+            (
+                f"{story.size} · {story.title}",
+                TreeData(View(story=story.id), f"Story: {story.title}"),
+            )
+            for story in lib.stories(limit=200)
+        ]
+        count = lib.story_count()
+        title = f"Stories, {count:,} in all" if count > len(stories) else "Stories"
+        data = (lib.totals(), lib.topics(), lib.sources(), lib.saved_searches(), [(title, stories)])
         self.call_from_thread(self.query_one(TopicTree).fill, *data)
 
     @work(thread=True, exclusive=True, group="sync")
@@ -260,19 +269,26 @@ class NewsReaderApp(App[None]):
         article = lib.article(article_id)
         if article is None:
             return
+        story = lib.story_of(article.id)
+        same = [r for r in lib.story_rows(story) if r.id != article.id] if story else []
         sections: Sections = [
+            ("Same story", same),
             ("Related coverage", lib.related(article)),
+            ("Similar in your library", lib.similar(article.id)),
             ("Referenced by", lib.referenced_by(article.id)),
         ]
+        inferred = [] if article.topics else lib.inferred_topics(article.id)
         lib.save_position(article.id, self.view_name)
         read = lib.is_read(article.id)
-        self.call_from_thread(self._show_article, article, sections, read)
+        self.call_from_thread(self._show_article, article, sections, read, inferred)
 
-    def _show_article(self, article: Article, sections: Sections, read: bool) -> None:
+    def _show_article(
+        self, article: Article, sections: Sections, read: bool, inferred: list[str]
+    ) -> None:
         self.article = article
         self._shown_query = self.view.query
         terms = parse(self.view.query).terms if self.view.query else []
-        self.reader.show(article, terms=terms)
+        self.reader.show(article, terms=terms, inferred=inferred)
         self.reader.border_title = article.provider or "Reader"
         self.query_one(RelatedLinks).show(sections)
         self.refresh_bindings()

@@ -82,7 +82,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         yield Static("", id="links")
 
     def show(
-        self, article: Article | None, *, terms: list[str] | None = None, read_hint: str = ""
+        self,
+        article: Article | None,
+        *,
+        terms: list[str] | None = None,
+        inferred: list[str] | None = None,
     ) -> None:
         """Display an article (or nothing)."""
         self.article = article
@@ -96,7 +100,7 @@ class ReaderView(VerticalScroll, can_focus=True):
             links.update("")
             self.links = []
             return
-        header.update(_mark(self._header(article), terms or []))
+        header.update(_mark(self._header(article, inferred or []), terms or []))
         self.links = numbered_links(article)
         if article.body.strip():
             text = article.body[:MAX_DISPLAY]
@@ -108,7 +112,7 @@ class ReaderView(VerticalScroll, can_focus=True):
             body.update("")
         links.update(self._links_block(article))
 
-    def _header(self, article: Article) -> Content:
+    def _header(self, article: Article, inferred: list[str]) -> Content:
         minutes = max(1, round(len(article.body.split()) / WORDS_PER_MINUTE)) if article.body else 0
         meta = [article.provider or article.domain]
         if article.published:
@@ -122,6 +126,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         ]
         if article.topics:
             parts += ["\n", ("Topics: " + ", ".join(article.topics), "$text-secondary")]
+        elif inferred:
+            parts += [
+                "\n",
+                ("Suggested topics (inferred): " + ", ".join(inferred), "italic $text-muted"),
+            ]
         url = article.url or article.web_url
         if url:
             parts += ["\n", (url, "underline $text-muted")]

@@ -64,6 +64,7 @@ class TopicTree(Tree[TreeData]):
             self._label("Starred", totals["starred"]), TreeData(View(starred=True), "Starred")
         )
         groups: list[tuple[str, list[tuple[str, TreeData]]]] = [
+            *(extra or []),
             (
                 "Topics",
                 [
@@ -91,7 +92,6 @@ class TopicTree(Tree[TreeData]):
                     for name, query in saved
                 ],
             ),
-            *(extra or []),
         ]
         for title, entries in groups:
             if not entries:
@@ -99,7 +99,7 @@ class TopicTree(Tree[TreeData]):
             branch = root.add(
                 Text(f"{title} ({len(entries)})"),
                 None,
-                expand=title in {"Topics", "Saved searches"}
+                expand=title.startswith(("Stories", "Topics", "Saved searches"))
                 or any(label.startswith(title) for label in expanded),
             )
             for label, data in entries:
