@@ -7,6 +7,8 @@ Two paths are scored, each beside a baseline measured in the same run:
   then ``to_text(clean(dump, "text"))`` against the dump left uncleaned.
 
 Run:  PYTHONPATH=src python benchmarks/bench_clean.py [--sample N] [--only html|text] [--dump DIR]
+      [--halves]   (also score the even- and odd-numbered pages apart: tune on one, check the
+                    other, to see whether a change generalises)
 The corpus and scorer live in ../shared beside the repository and are never copied into it.
 """
 
@@ -77,6 +79,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=0, help="score only N pages (0 = all)")
     ap.add_argument("--only", choices=("html", "text"), help="score one path only")
     ap.add_argument("--dump", type=Path, help="write each path's outputs as JSON to this folder")
+    ap.add_argument("--halves", action="store_true", help="also score even and odd pages apart")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"corpus not found: {CORPUS}")
@@ -102,6 +105,11 @@ def main() -> None:
         out, ms = run(inputs, fn)
         p, r, f1 = scorer.score(gold, out)
         print(f"{label:32} {p:6.3f} {r:6.3f} {f1:6.3f} {ms:8.1f}")
+        if args.halves:
+            names = sorted(gold)
+            for half, subset in (("even", names[::2]), ("odd", names[1::2])):
+                hp, hr, hf1 = scorer.score({n: gold[n] for n in subset}, out)
+                print(f"{'  ' + half + ' pages':32} {hp:6.3f} {hr:6.3f} {hf1:6.3f}")
         if args.dump:
             args.dump.mkdir(parents=True, exist_ok=True)
             slug = label.split(" (")[0].replace(" ", "_")

@@ -2,11 +2,15 @@
 
 A dump is what "save page as text" gives: one line per paragraph, heading, menu entry or button
 label. Each line is first judged on its own (length, sentence punctuation, stop-word density in
-the text's language, boilerplate phrasings, contact and link-like lines, repetition), then the
-article is taken as the stretch of lines with the most body text in it (a maximum-sum run,
-where body lines count for and boilerplate against), started at the headline when one is known
-and ended at the first comment-section marker. Inside that stretch only clear boilerplate goes:
-losing a real paragraph costs more than keeping one stray line.
+the text's language, boilerplate phrasings, contact and link-like lines, repetition) or by its
+layout (preformatted code and table rows are content, neither body nor boilerplate). The article
+is then taken as the stretch of lines with the most body text in it (a maximum-sum run, where
+body lines count for and boilerplate against), started at the headline when one is known and
+ended at the first comment-section marker, or at the first "Related" / "Share this" / "Read
+more" style heading that no run of body paragraphs follows. Inside that stretch only clear
+boilerplate goes: losing a real paragraph costs more than keeping one stray line.
+
+Every step is linear in the input, and each distinct line is classified once.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from itertools import pairwise
 import justext  # type: ignore[import-untyped]  # a trafilatura dependency; has no type hints
 
 #: Line kinds: body text; unsure; short (headings, labels, menu entries); page furniture that
-#: is dropped only outside the article (menus, code-like lines); clear boilerplate, always dropped.
+#: is dropped only outside the article (menus, bylines, dates); clear boilerplate, always dropped;
+#: preformatted text, table rows and number lines; short lines the page repeats (menus); headings
+#: that open what follows an article ("Related", "Share this").
 GOOD, NEUTRAL, SHORT, JUNK, BAD = "good", "neutral", "short", "junk", "bad"
 CODE, REPEAT, MARKER = "code", "repeat", "marker"
 
@@ -28,16 +34,13 @@ CODE, REPEAT, MARKER = "code", "repeat", "marker"
 GOOD_WORDS = 10
 #: Share of stop words in a line of running text (justext uses 0.30 and 0.32).
 STOP_DENSITY = 0.20
-#: How much a boilerplate / short line counts against the article stretch, per line.
+#: How much a boilerplate / short / unsure / code line counts against the article stretch.
 BAD_WEIGHT = 6.0
 SHORT_WEIGHT = 1.5
 NEUTRAL_WEIGHT = 0.5
 CODE_WEIGHT = 0.5
-REPEAT_WEIGHT = 6.0
-LISTRUN_MIN = 99
-GAP_GROWTH = 0.0
-GAP_CAP = 99.0
-END_WEIGHT = 6.0
+#: The article ends at a "Related"-style heading once this many body words are above it, unless
+#: two body paragraphs in a row come within the next END_WINDOW lines (an aside, not the end).
 END_MIN = 60.0
 END_WINDOW = 12
 
