@@ -7,11 +7,13 @@ writes through a connection of its own so readers are not held up, thanks to WAL
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,7 +109,33 @@ class Library:
 
     def __post_init__(self) -> None:
         self._state = db.connect(self.state_path) if self.state_path else self.conn
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._opened_readers: list[sqlite3.Connection] = []
         self._prefix = "" if self.state_path else "state."
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one call.
+
+        With the cache in a file, each call borrows a reader from a small pool, so the reader
+        pane's queries run beside a slow count for the tree instead of queueing behind it (WAL
+        lets readers work side by side). In memory there is one connection, behind the lock.
+        """
+        if self.cache_path is None or self.state_path is None:
+            with self.lock:
+                yield self.conn
+            return
+        try:
+            conn = self._readers.get_nowait()
+        except queue.Empty:
+            conn = db.connect(self.cache_path)
+            conn.execute("ATTACH DATABASE ? AS state", (str(self.state_path),))
+            with self.lock:
+                self._opened_readers.append(conn)
+        try:
+            yield conn
+        finally:
+            self._readers.put(conn)
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -162,6 +190,8 @@ class Library:
     def close(self) -> None:
         """Close the connection."""
         with self.lock:
+            for reader in self._opened_readers:
+                reader.close()
             self.conn.close()
             if self._state is not self.conn:
                 self._state.close()
@@ -193,8 +223,8 @@ class Library:
 
     def problems(self) -> list[Problem]:
         """Files skipped by the last sync, with their reasons."""
-        with self.lock:
-            rows = self.conn.execute(
+        with self._db() as conn:
+            rows = conn.execute(
                 "SELECT path, problem FROM files WHERE problem IS NOT NULL ORDER BY path"
             ).fetchall()
         return [Problem(path, reason) for path, reason in rows]
@@ -274,9 +304,9 @@ class Library:
             if " JOIN topics t " in joins:
                 return "t.published DESC, t.article DESC", []
             return "a.published DESC, a.rowid DESC", []
-        with self.lock:
+        with self._db() as conn:
             try:
-                matches = self.conn.execute(
+                matches = conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
                     (query.fts, RANK_ALL + 1),
                 ).fetchone()[0]
@@ -307,9 +337,9 @@ class Library:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [limit, max(0, offset)]
-        with self.lock:
+        with self._db() as conn:
             try:
-                return [r[0] for r in self.conn.execute(sql, args)]
+                return [r[0] for r in conn.execute(sql, args)]
             except sqlite3.OperationalError as error:
                 if _fts_error(error):
                     return []  # the parser quotes everything; this is a last line of defence
@@ -377,9 +407,9 @@ class Library:
             sql = f"SELECT count(*) FROM fts{where}"  # no article rows read
         else:
             sql = f"SELECT count(*) FROM articles a{joins}{where}"
-        with self.lock:
+        with self._db() as conn:
             try:
-                return int(self.conn.execute(sql, params).fetchone()[0])
+                return int(conn.execute(sql, params).fetchone()[0])
             except sqlite3.OperationalError as error:
                 if _fts_error(error):
                     return 0
@@ -393,13 +423,13 @@ class Library:
         found: dict[int, tuple[Any, ...]] = {}
         snippets: dict[int, str] = {}
         fts = parse(query).fts if query else ""
-        with self.lock:
+        with self._db() as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 found.update(
                     (r[0], r)
-                    for r in self.conn.execute(
+                    for r in conn.execute(
                         "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
                         f" {FLAGS} FROM articles a WHERE a.rowid IN ({marks})",
                         chunk,
@@ -409,7 +439,7 @@ class Library:
                     # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
                     try:
                         snippets.update(
-                            self.conn.execute(
+                            conn.execute(
                                 f"SELECT rowid, {SNIPPET}"
                                 f" FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
                                 [fts, *chunk],
@@ -437,8 +467,8 @@ class Library:
     def article(self, key: str | int) -> Article | None:
         """The full article by id or rowid, with its cleaned body and every file that holds it."""
         column = "rowid" if isinstance(key, int) else "id"
-        with self.lock:
-            row = self.conn.execute(
+        with self._db() as conn:
+            row = conn.execute(
                 "SELECT id, path, title, kind, body, excerpt, published, url, web_url, provider,"
                 " domain,"
                 f" topics, type, data FROM articles WHERE {column} = ?",
@@ -448,7 +478,7 @@ class Library:
                 return None
             files = [
                 p
-                for (p,) in self.conn.execute(
+                for (p,) in conn.execute(
                     "SELECT path FROM files WHERE article_id = ? ORDER BY path", (row[0],)
                 )
             ]
@@ -478,8 +508,8 @@ class Library:
 
     def rowid_of(self, article_id: str) -> int | None:
         """The rowid of an article id, or None."""
-        with self.lock:
-            row = self.conn.execute(
+        with self._db() as conn:
+            row = conn.execute(
                 "SELECT rowid FROM articles WHERE id = ?", (article_id,)
             ).fetchone()
         return int(row[0]) if row else None
@@ -490,9 +520,9 @@ class Library:
         local: dict[str, int] = {}
         if keys:
             marks = ",".join("?" * len(keys))
-            with self.lock:
+            with self._db() as conn:
                 local = dict(
-                    self.conn.execute(
+                    conn.execute(
                         f"SELECT key, article FROM url_keys WHERE key IN ({marks})", keys
                     ).fetchall()
                 )
@@ -503,10 +533,10 @@ class Library:
 
     def referenced_by(self, article_id: str) -> list[Row]:
         """Local articles whose ``related[]`` points at this one (backlinks)."""
-        with self.lock:
+        with self._db() as conn:
             ids = [
                 r[0]
-                for r in self.conn.execute(
+                for r in conn.execute(
                     "SELECT DISTINCT l.article FROM links l JOIN url_keys k ON k.key = l.key"
                     " JOIN articles a ON a.rowid = k.article"
                     " WHERE a.id = ? AND l.article != a.rowid",
@@ -523,49 +553,49 @@ class Library:
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to, or None when it stands alone."""
-        with self.lock:
-            return storylib.story_of(self.conn, article_id)
+        with self._db() as conn:
+            return storylib.story_of(conn, article_id)
 
     def story_rows(self, story_id: str) -> list[Row]:
         """The reports of a story, newest first."""
-        with self.lock:
-            rowids = storylib.story_members(self.conn, story_id)
+        with self._db() as conn:
+            rowids = storylib.story_members(conn, story_id)
         return self.rows(rowids)
 
     def stories(self, limit: int = 200, offset: int = 0) -> list[Story]:
         """Stories of two or more reports, biggest and newest first."""
-        with self.lock:
-            found = storylib.stories(self.conn, limit, offset)
+        with self._db() as conn:
+            found = storylib.stories(conn, limit, offset)
         return [Story(sid, size, _dt(newest), title) for sid, size, newest, title in found]
 
     def story_count(self) -> int:
         """How many stories there are."""
-        with self.lock:
-            return storylib.story_count(self.conn)
+        with self._db() as conn:
+            return storylib.story_count(conn)
 
     def similar(self, article_id: str, n: int = 5) -> list[Row]:
         """The nearest articles that are not the same story."""
-        with self.lock:
-            found = storylib.similar(self.conn, article_id, n)
+        with self._db() as conn:
+            found = storylib.similar(conn, article_id, n)
             rowids = [r for (i, _) in found if (r := self.rowid_of(i)) is not None]
         return self.rows(rowids)
 
     def similar_ids(self, article_id: str, n: int = 5) -> list[str]:
         """Ids of the nearest articles that are not the same story."""
-        with self.lock:
-            return [i for i, _ in storylib.similar(self.conn, article_id, n)]
+        with self._db() as conn:
+            return [i for i, _ in storylib.similar(conn, article_id, n)]
 
     def inferred_topics(self, article_id: str) -> list[str]:
         """Topics suggested for an untagged article from the folder's own vocabulary."""
-        with self.lock:
-            return storylib.inferred_topics(self.conn, article_id)
+        with self._db() as conn:
+            return storylib.inferred_topics(conn, article_id)
 
     # -- tree counts ------------------------------------------------------------------------------
 
     def totals(self) -> dict[str, int]:
         """All, unread and starred counts."""
-        with self.lock:
-            total, unread, starred = self.conn.execute(
+        with self._db() as conn:
+            total, unread, starred = conn.execute(
                 "SELECT count(*), count(*) - count(r.id), count(s.id) FROM articles a"
                 " LEFT JOIN state.read r ON r.id = a.id LEFT JOIN state.starred s ON s.id = a.id"
             ).fetchone()
@@ -591,10 +621,10 @@ class Library:
     def _counts(self, totals_sql: str, read_sql: str, *, fold: bool = False) -> list[Counts]:
         # Totals come off an index; read counts are driven by the (smaller) read table, so
         # neither query visits every article row.
-        with self.lock:
-            totals = self.conn.execute(totals_sql).fetchall()
+        with self._db() as conn:
+            totals = conn.execute(totals_sql).fetchall()
             read: dict[str, int] = {}
-            for name, n in self.conn.execute(read_sql):
+            for name, n in conn.execute(read_sql):
                 key = name.casefold() if fold else name
                 read[key] = read.get(key, 0) + n
         counts = [
@@ -633,13 +663,13 @@ class Library:
         """Article ids (not rowids) of a view, for bulk marking."""
         rowids = self.ids(view)
         out: list[str] = []
-        with self.lock:
+        with self._db() as conn:
             for start in range(0, len(rowids), 500):
                 chunk = rowids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 out += [
                     r[0]
-                    for r in self.conn.execute(
+                    for r in conn.execute(
                         f"SELECT id FROM articles WHERE rowid IN ({marks})", chunk
                     )
                 ]
@@ -647,17 +677,17 @@ class Library:
 
     def is_read(self, article_id: str) -> bool:
         """Whether the article is read."""
-        with self.lock:
+        with self._db() as conn:
             return (
-                self.conn.execute("SELECT 1 FROM state.read WHERE id = ?", (article_id,)).fetchone()
+                conn.execute("SELECT 1 FROM state.read WHERE id = ?", (article_id,)).fetchone()
                 is not None
             )
 
     def is_starred(self, article_id: str) -> bool:
         """Whether the article is starred."""
-        with self.lock:
+        with self._db() as conn:
             return (
-                self.conn.execute(
+                conn.execute(
                     "SELECT 1 FROM state.starred WHERE id = ?", (article_id,)
                 ).fetchone()
                 is not None
@@ -665,9 +695,9 @@ class Library:
 
     def saved_searches(self) -> list[tuple[str, str]]:
         """Saved searches as (name, query)."""
-        with self.lock:
+        with self._db() as conn:
             return list(
-                self.conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name")
+                conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name")
             )
 
     def save_search(self, name: str, query: str) -> None:
@@ -683,8 +713,8 @@ class Library:
 
     def position(self) -> tuple[str | None, str | None, int | None]:
         """(last article id, last topic, time of the last visit) for this folder."""
-        with self.lock:
-            row = self.conn.execute(
+        with self._db() as conn:
+            row = conn.execute(
                 "SELECT article_id, topic, last_visit FROM state.positions WHERE folder = ?",
                 (self.folder,),
             ).fetchone()
@@ -700,9 +730,9 @@ class Library:
 
     def new_since(self, epoch: int) -> int:
         """How many articles arrived after ``epoch``."""
-        with self.lock:
+        with self._db() as conn:
             return int(
-                self.conn.execute(
+                conn.execute(
                     "SELECT count(*) FROM articles WHERE added > ?", (epoch,)
                 ).fetchone()[0]
             )
