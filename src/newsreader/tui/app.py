@@ -13,6 +13,7 @@ import subprocess
 import time
 import webbrowser
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
@@ -22,6 +23,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from newsreader import config as config_module
 from newsreader.config import Config
@@ -39,6 +41,8 @@ from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
 #: Seconds an article must stay in the reader before it counts as read (so j/k through the list
 #: doesn't mark everything read); Enter marks it at once.
 READ_AFTER = 1.0
+#: Seconds the cursor must rest on a row before the reader draws it.
+PREVIEW_DELAY = 0.06
 NARROW = 110
 
 
@@ -74,7 +78,7 @@ class NewsReaderApp(App[None]):
             with Vertical(id="left"):
                 yield TopicTree(id="tree")
                 yield Input(placeholder="filter · Enter searches all · Esc back", id="search")
-                yield ArticleList(self.library.rows, id="list")
+                yield ArticleList(self.library.rows, self.library.rowid_of, id="list")
             with Horizontal(id="content"):
                 yield ReaderView(id="reader")
                 yield RelatedLinks(id="related")
@@ -137,8 +141,8 @@ class NewsReaderApp(App[None]):
             self.notify(warning, severity="warning", timeout=15, markup=False)
         article_id, _, last_visit = self.library.position()
         start = View(unread=self.config.hide_read)
+        # The tree's counts follow the list (see _show_view): the list is what paints first.
         self.load_view(start, "All", keep=article_id, first=True)
-        self.refresh_tree()
         self.articles.focus()
         if self.sync_on_start:
             self.run_sync(last_visit)
@@ -164,9 +168,19 @@ class NewsReaderApp(App[None]):
         first: bool = False,
         focus_list: bool = False,
         open_first: bool = False,
+        delay: float = 0.0,
     ) -> None:
-        """Query the view's rowids off the UI thread, then show them."""
+        """Query the view's rowids off the UI thread, then show them.
+
+        ``delay`` lets a fast typist's next keystroke cancel this one before any query runs.
+        """
+        if delay:
+            time.sleep(delay)
+            if get_current_worker().is_cancelled:
+                return
         rowids = self.library.ids(view)
+        if get_current_worker().is_cancelled:
+            return
         self.call_from_thread(
             self._show_view, view, name, rowids, keep, first, focus_list, open_first
         )
@@ -189,6 +203,8 @@ class NewsReaderApp(App[None]):
         self.articles.empty_message = "No articles match." if view != View() else "No articles yet."
         if focus_list:
             self.articles.focus()
+        if first:
+            self.refresh_tree()
         self.refresh_bindings()
         if open_first and rowids:
             self.articles.cursor = 0
@@ -246,7 +262,7 @@ class NewsReaderApp(App[None]):
     def _preview(self, event: ArticleList.Highlighted) -> None:
         shown = self.article is not None and self.article.id == event.row.id
         if not shown or self._shown_query != self.view.query:
-            self.load_article(event.row.id)
+            self.load_article(event.row.id, preview=True)
 
     @on(ArticleList.Opened)
     def _open(self, event: ArticleList.Opened) -> None:
@@ -264,8 +280,17 @@ class NewsReaderApp(App[None]):
         self.load_article(article_id)
 
     @work(thread=True, exclusive=True, group="reader")
-    def load_article(self, article_id: str) -> None:
-        """Fetch an article with its links and backlinks, then show it."""
+    def load_article(self, article_id: str, preview: bool = False) -> None:
+        """Fetch an article with its links and backlinks, then show it.
+
+        A preview (the cursor moved) waits a moment first: while j is held down, each new move
+        cancels this worker, so only the article the cursor rests on is ever drawn, and the list
+        keeps up with the key repeat whatever the articles cost to render.
+        """
+        if preview:
+            time.sleep(PREVIEW_DELAY)
+            if get_current_worker().is_cancelled:
+                return
         lib = self.library
         article = lib.article(article_id)
         if article is None:
@@ -286,13 +311,16 @@ class NewsReaderApp(App[None]):
     def _show_article(
         self, article: Article, sections: Sections, read: bool, inferred: list[str]
     ) -> None:
+        had_article = self.article is not None
         self.article = article
         self._shown_query = self.view.query
         terms = parse(self.view.query).terms if self.view.query else []
         self.reader.show(article, terms=terms, inferred=inferred)
         self.reader.border_title = article.provider or "Reader"
         self.query_one(RelatedLinks).show(sections)
-        self.refresh_bindings()
+        if not had_article:
+            # Only when availability changes: the footer's rebuild costs a full layout.
+            self.refresh_bindings()
         if self._read_timer is not None:
             self._read_timer.stop()  # type: ignore[attr-defined]
             self._read_timer = None
@@ -464,18 +492,7 @@ class NewsReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="unread")
     def _find_unread(self, direction: int) -> None:
-        unread = set(
-            self.library.ids(
-                View(
-                    self.view.query,
-                    self.view.topic,
-                    self.view.source,
-                    unread=True,
-                    starred=self.view.starred,
-                    quick=self.view.quick,
-                )
-            )
-        )
+        unread = set(self.library.ids(replace(self.view, unread=True)))
         rowids = self.articles.rowids
         if not rowids:
             self.call_from_thread(self.notify, "No more unread articles here.", timeout=3)
@@ -538,15 +555,7 @@ class NewsReaderApp(App[None]):
         self.call_from_thread(self.push_screen, ProblemsScreen(problems))
 
     def action_toggle_unread_only(self) -> None:
-        view = View(
-            self.view.query,
-            self.view.topic,
-            self.view.source,
-            not self.view.unread,
-            self.view.starred,
-            self.view.quick,
-        )
-        self.load_view(view, self.view_name)
+        self.load_view(replace(self.view, unread=not self.view.unread), self.view_name)
 
     @work(thread=True, group="state")
     def action_mark_all_read(self) -> None:
@@ -640,11 +649,8 @@ class NewsReaderApp(App[None]):
     def _filter(self, event: Input.Changed) -> None:
         if self._before_search is None:
             return
-        base = self._before_search[0]
-        view = View(
-            base.query, base.topic, base.source, base.unread, base.starred, quick=event.value
-        )
-        self.load_view(view, self._before_search[1])
+        view = replace(self._before_search[0], quick=event.value)
+        self.load_view(view, self._before_search[1], delay=PREVIEW_DELAY)
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:

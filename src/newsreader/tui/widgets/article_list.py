@@ -57,9 +57,12 @@ class ArticleList(ScrollView, can_focus=True):
 
         row: Row
 
-    def __init__(self, fetch: RowFetcher, *, id: str | None = None) -> None:
+    def __init__(
+        self, fetch: RowFetcher, rowid_of: Callable[[str], int | None], *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self._fetch = fetch
+        self._rowid_of = rowid_of
         self.rowids: list[int] = []
         self.search = ""
         self._pages: dict[int, list[Row]] = {}
@@ -106,17 +109,14 @@ class ArticleList(ScrollView, can_focus=True):
         return self.row(self.cursor)
 
     def index_of(self, article_id: str) -> int | None:
-        """Where an article is in the list. Looks at cached pages first, then fetches."""
-        for page, rows in self._pages.items():
-            for offset, row in enumerate(rows):
-                if row.id == article_id:
-                    return page * PAGE + offset
-        for start in range(0, len(self.rowids), PAGE * 5):
-            chunk = self.rowids[start : start + PAGE * 5]
-            for offset, row in enumerate(self._fetch(chunk)):
-                if row.id == article_id:
-                    return start + chunk.index(row.rowid) if row.rowid in chunk else start + offset
-        return None
+        """Where an article is in the list: one indexed lookup, then a scan of plain ints."""
+        rowid = self._rowid_of(article_id)
+        if rowid is None:
+            return None
+        try:
+            return self.rowids.index(rowid)
+        except ValueError:
+            return None
 
     # -- cursor -----------------------------------------------------------------------------------
 
