@@ -509,9 +509,7 @@ class Library:
     def rowid_of(self, article_id: str) -> int | None:
         """The rowid of an article id, or None."""
         with self._db() as conn:
-            row = conn.execute(
-                "SELECT rowid FROM articles WHERE id = ?", (article_id,)
-            ).fetchone()
+            row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
         return int(row[0]) if row else None
 
     def related(self, article: Article) -> list[Link]:
@@ -687,18 +685,14 @@ class Library:
         """Whether the article is starred."""
         with self._db() as conn:
             return (
-                conn.execute(
-                    "SELECT 1 FROM state.starred WHERE id = ?", (article_id,)
-                ).fetchone()
+                conn.execute("SELECT 1 FROM state.starred WHERE id = ?", (article_id,)).fetchone()
                 is not None
             )
 
     def saved_searches(self) -> list[tuple[str, str]]:
         """Saved searches as (name, query)."""
         with self._db() as conn:
-            return list(
-                conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name")
-            )
+            return list(conn.execute("SELECT name, query FROM state.saved_searches ORDER BY name"))
 
     def save_search(self, name: str, query: str) -> None:
         """Save (or replace) a search by name."""
@@ -732,9 +726,9 @@ class Library:
         """How many articles arrived after ``epoch``."""
         with self._db() as conn:
             return int(
-                conn.execute(
-                    "SELECT count(*) FROM articles WHERE added > ?", (epoch,)
-                ).fetchone()[0]
+                conn.execute("SELECT count(*) FROM articles WHERE added > ?", (epoch,)).fetchone()[
+                    0
+                ]
             )
 
 
