@@ -915,6 +915,12 @@ def test_restart_reports_what_is_new_since_the_last_visit(
     async def body(pilot: Pilot[Any]) -> None:
         assert "1 new since your last visit" in status(h)
         assert len(h.app.articles.rowids) == 6
+        rows = [h.app.articles.row(i) for i in range(6)]
+        new = [r.title for r in rows if r is not None and r.new]
+        assert new == ["Fresh news"]
+        # The list marks it: the new-article marker stands on that row only.
+        lines = [line for line in screen_text(h.app).splitlines() if "✦" in line]
+        assert len(lines) == 1 and "Fresh news" in lines[0]
 
     run(h, body)
 

@@ -66,6 +66,8 @@ class Row:
     read: bool
     starred: bool
     snippet: str = ""
+    #: Arrived since the previous visit (see ``Library.new_after``).
+    new: bool = False
 
 
 @dataclass
@@ -112,6 +114,8 @@ class Library:
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._opened_readers: list[sqlite3.Connection] = []
         self._prefix = "" if self.state_path else "state."
+        #: Rows of articles added after this epoch are flagged ``new`` (the previous visit).
+        self.new_after: int = 2**62
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -431,8 +435,8 @@ class Library:
                     (r[0], r)
                     for r in conn.execute(
                         "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
-                        f" {FLAGS} FROM articles a WHERE a.rowid IN ({marks})",
-                        chunk,
+                        f" {FLAGS}, a.added > ? FROM articles a WHERE a.rowid IN ({marks})",
+                        [self.new_after, *chunk],
                     )
                 )
                 if fts:
@@ -449,7 +453,17 @@ class Library:
                         if not _fts_error(error):
                             raise
         return [
-            Row(r[0], r[1], r[2], r[3], _dt(r[4]), bool(r[5]), bool(r[6]), snippets.get(rowid, ""))
+            Row(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                _dt(r[4]),
+                bool(r[5]),
+                bool(r[6]),
+                snippets.get(rowid, ""),
+                bool(r[7]),
+            )
             for rowid in wanted
             if (r := found.get(rowid)) is not None
         ]

@@ -140,6 +140,9 @@ class NewsReaderApp(App[None]):
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", timeout=15, markup=False)
         article_id, _, last_visit = self.library.position()
+        if last_visit:
+            # Rows that arrived since then get a "new" marker for this session.
+            self.library.new_after = last_visit
         start = View(unread=self.config.hide_read)
         # The tree's counts follow the list (see _show_view): the list is what paints first.
         self.load_view(start, "All", keep=article_id, first=True)

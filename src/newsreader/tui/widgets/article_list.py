@@ -198,7 +198,11 @@ class ArticleList(ScrollView, can_focus=True):
             style = base + Style(bgcolor=bg.rich_color, color=theme.foreground, bold=focused)
         else:
             style = base
-        marker = "★" if row.starred else ("●" if not row.read else " ")
+        marker = (
+            "★"
+            if row.starred
+            else ("✦" if row.new and not row.read else "●" if not row.read else " ")
+        )
         date = row.published.strftime("%b %d") if row.published else ""
         source = row.provider[: 16 if width >= 60 else 10]
         right = f" {source} {date:>6} " if width >= 36 else f" {date:>6} "
