@@ -133,3 +133,21 @@ def test_a_bad_key_entry_is_named_and_the_good_ones_kept(tmp_path: Path) -> None
     cfg = config.load(path)
     assert cfg.keys == {"list_down": "ctrl+n"}
     assert any("'keys.bogus'" in p and "line 3" in p for p in cfg.problems)
+
+
+def test_sort_from_the_config_orders_every_list(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('sort = "oldest"\n')
+    app, library = _app(tmp_path, config.load(path))
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            first = app.articles.row(0)
+            assert first is not None and first.title.startswith("The NYPD used a controversial")
+            assert app.view.sort == "oldest"
+
+    asyncio.run(run())
+    library.close()

@@ -310,3 +310,25 @@ def test_topic_counts_fold_case_and_track_reads(tmp_path: Path, data_dir: Path) 
     assert [r.title for r in library.page(View(topic="ai"))] == ["Story number 2", "Story number 1"]
     assert library.count(View(topic="AI", unread=True)) == 1
     assert {(c.name, c.total, c.unread) for c in library.sources()} == {("Example News", 3, 2)}
+
+
+def test_list_orders(seeds_copy: Path, data_dir: Path) -> None:
+    from newsreader.library.library import Library, View
+
+    library = Library.open(seeds_copy, data_dir)
+    library.sync(workers=1)
+
+    def titles(sort: str) -> list[str]:
+        return [r.title for r in library.rows(library.ids(View(sort=sort)))]
+
+    newest = titles("newest")
+    assert newest[0].startswith("Investigation reveals")  # 2021-06-04
+    oldest = titles("oldest")
+    # Dated articles oldest first; the undated page dumps last.
+    assert oldest[0].startswith("The NYPD used a controversial")  # 2021-04-09
+    assert {oldest[-1], oldest[-2]} == {newest[-1], newest[-2]}
+    assert titles("title") == sorted(newest, key=str.casefold)
+    by_source = titles("source")
+    assert by_source[0].startswith("The NYPD used")  # MIT Technology Review
+    assert by_source[2].startswith("Investigation reveals")  # WPIX
+    library.close()

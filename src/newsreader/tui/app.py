@@ -177,6 +177,8 @@ class NewsReaderApp(App[None]):
 
         ``delay`` lets a fast typist's next keystroke cancel this one before any query runs.
         """
+        if view.sort != self.config.sort:
+            view = replace(view, sort=self.config.sort)  # the config's order, in every list
         if delay:
             time.sleep(delay)
             if get_current_worker().is_cancelled:
