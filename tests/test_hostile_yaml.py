@@ -256,8 +256,39 @@ def test_deep_nesting_is_refused_before_the_parser_sees_it(
 def test_the_event_check_catches_what_the_text_check_misses(
     text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(load_module, "_text_nesting", lambda raw: 0)
+    # a text estimate that lets the file through but cannot rule deep nesting out
+    monkeypatch.setattr(load_module, "_text_nesting", lambda raw: (0, load_module.MAX_NESTING))
     problem(front(tmp_path, "title: t\n" + text), "nested too deeply")
+
+
+def _event_depth(raw: str) -> int:
+    depth = deepest = 0
+    for event in yaml.parse(raw, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
+
+
+def _nested(levels: int, kinds: str) -> Any:
+    value: Any = 1
+    for i in range(levels):
+        value = {"k": value} if kinds[i % len(kinds)] == "m" else [value]
+    return value
+
+
+@pytest.mark.parametrize("levels", [1, 2, 5, 20, 60])
+@pytest.mark.parametrize("kinds", ["m", "s", "ms", "mms", "sss"])
+@pytest.mark.parametrize("flow", [None, False, True])
+def test_the_text_bound_that_skips_the_event_check_is_an_upper_bound(
+    levels: int, kinds: str, flow: bool | None
+) -> None:
+    # yaml.dump writes block sequences under a key without indenting them (compact nesting)
+    raw = yaml.safe_dump({"x": _nested(levels, kinds)}, default_flow_style=flow, indent=2)
+    text_flow, lead = load_module._text_nesting(raw)
+    assert _event_depth(raw) <= text_flow + lead + 2
 
 
 def test_moderate_nesting_is_fine(tmp_path: Path) -> None:
