@@ -158,3 +158,20 @@ def test_damaged_cache_via_cli(seeds_dir: Path, data_dir: Path) -> None:
     result = run("list", str(seeds_dir), data_dir=data_dir)
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 5
     assert "damaged" in result.stderr
+
+
+def test_data_dir_precedence_flag_then_environment_then_config(
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "from-config"}"\n')
+    monkeypatch.setenv("NEWSREADER_CONFIG", str(config))
+    monkeypatch.setenv("NEWSREADER_DATA_DIR", str(tmp_path / "from-env"))
+    assert main(["index", str(seeds_dir)]) == 0
+    assert (tmp_path / "from-env" / "state.sqlite").exists()
+    assert not (tmp_path / "from-config").exists()
+    assert main(["--data-dir", str(tmp_path / "from-flag"), "index", str(seeds_dir)]) == 0
+    assert (tmp_path / "from-flag" / "state.sqlite").exists()
+    monkeypatch.delenv("NEWSREADER_DATA_DIR")
+    assert main(["index", str(seeds_dir)]) == 0
+    assert (tmp_path / "from-config" / "state.sqlite").exists()

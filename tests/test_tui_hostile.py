@@ -8,6 +8,7 @@ controls in every field the UI shows: title, provider, topics, excerpt, body, re
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from newsreader.tui.widgets.related import RelatedLinks
 from newsreader.tui.widgets.topic_tree import TopicTree
 from tui_support import (
     Harness,
+    copy_seeds,
     plain,
     press,
     region_text,
@@ -310,5 +312,25 @@ def test_help_and_problems_with_a_hostile_file_name(tmp_path: Path) -> None:
         await pilot.press(*"[b]")
         await settle(pilot)
         assert h.app.is_running
+
+    run(h, body)
+
+
+def test_damage_met_in_use_is_a_notice_not_a_crash(tmp_path: Path) -> None:
+    h = Harness(copy_seeds(tmp_path), tmp_path / "data")
+    cache = h.lib.cache_path
+    assert cache is not None
+
+    def damaged(*args: object, **kwargs: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        h.lib.article = damaged  # type: ignore[assignment,method-assign]
+        await press(pilot, "j")
+        assert h.app.is_running
+        assert any("cache is damaged" in n and "safe" in n for n in h.notes), h.notes
+        # moved aside, so the next start rebuilds it; the state file is where it was
+        assert not cache.exists() and list(cache.parent.glob(cache.name + ".corrupt-*"))
+        assert (tmp_path / "data" / "state.sqlite").exists()
 
     run(h, body)

@@ -140,7 +140,27 @@ def _dispatch(argv: list[str]) -> int:
         parser.print_help()
         return 2
     handler: Callable[[argparse.Namespace], int] = globals()[f"_cmd_{args.command}"]
-    return handler(args)
+    try:
+        return handler(args)
+    except Exception as error:
+        # Damage that the cheap checks at opening cannot see (a page deep in the file) shows
+        # only when that page is read: set the cache aside and run the command once more.
+        from newsreader.library import db
+
+        library = _OPENED.pop() if _OPENED else None
+        if library is None or not db.is_damage(error):
+            raise
+        aside = library.set_cache_aside()
+        print(
+            f"newsreader: the cache was damaged ({error}); it was moved aside to {aside}"
+            " and is rebuilt (your read and starred state is kept apart and untouched)",
+            file=sys.stderr,
+        )
+        return handler(args)
+
+
+#: The library a command opened, so that damage met while using it can be recovered from.
+_OPENED: list[Any] = []
 
 
 def _first_positional(argv: list[str]) -> str | None:
@@ -181,16 +201,20 @@ def _folder(path: str) -> Path:
 
 
 def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
-    from newsreader import config
+    from newsreader import config, paths
     from newsreader.library.library import Library
 
-    library = Library.open(_folder(args.dir), args.data_dir or config.load().data_dir or None)
+    library = Library.open(_folder(args.dir), paths.data_dir(args.data_dir, config.load().data_dir))
+    _OPENED[:] = [library]
     for warning in library.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
     progress = None if quiet or not sys.stderr.isatty() else _progress_bar
+    warned = len(library.warnings)
     report = library.sync(progress)
     if progress:
         print(file=sys.stderr)
+    for warning in library.warnings[warned:]:  # the disk filled up on the way, say
+        print(f"newsreader: {warning}", file=sys.stderr)
     return library, report
 
 

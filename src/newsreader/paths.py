@@ -11,9 +11,15 @@ import platformdirs
 APP = "newsreader"
 
 
-def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The data dir: ``--data-dir``, else ``$NEWSREADER_DATA_DIR``, else the user data dir."""
-    chosen = override or os.environ.get("NEWSREADER_DATA_DIR") or platformdirs.user_data_dir(APP)
+def data_dir(override: str | os.PathLike[str] | None = None, configured: str = "") -> Path:
+    """The data dir: ``--data-dir``, else ``$NEWSREADER_DATA_DIR``, else the config file's
+    ``data_dir``, else the user data dir."""
+    chosen = (
+        override
+        or os.environ.get("NEWSREADER_DATA_DIR")
+        or configured
+        or platformdirs.user_data_dir(APP)
+    )
     return Path(chosen).expanduser()
 
 

@@ -157,12 +157,13 @@ class Opened:
     in_memory: bool = False
 
 
-def connect(path: str | Path, cache_mb: int = 16) -> sqlite3.Connection:
+def connect(path: str | Path, cache_mb: int = 16, *, wal: bool = True) -> sqlite3.Connection:
     """A connection in autocommit mode with WAL and a busy timeout, so two instances cooperate."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA busy_timeout = 10000")
     if str(path) != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
+        if wal:
+            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         # More page cache than the default 2 MB for readers: lookups across a 100,000-article
         # cache otherwise go to the OS for most pages. (Measured: a writer gains nothing.)
@@ -177,7 +178,10 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back after some errors (a full disk, an I/O error); a
+        # second ROLLBACK would then fail and hide the real error.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -219,14 +223,20 @@ def move_aside(path: Path, why: str) -> Path:
     return target
 
 
-def check(conn: sqlite3.Connection, path: Path | None = None) -> None:
-    """Cheap checks that a file is a healthy SQLite database; raises sqlite3.DatabaseError if not.
+def check(conn: sqlite3.Connection, path: Path | None = None, *, thorough: bool = False) -> None:
+    """Checks that a file is a healthy SQLite database; raises sqlite3.DatabaseError if not.
 
-    A full ``quick_check`` reads the whole file, which would cost a second at 100,000 articles on
-    every start, so this reads the schema and compares the header's page count with the file size
-    (which catches truncation) instead.
+    A full ``quick_check`` of the cache reads the whole file, which would cost a second at
+    100,000 articles on every start, so for it this reads the schema, probes the tables and
+    compares the header's page count with the file size (which catches truncation) instead.
+    The state is small (a few MB at 100,000 articles) and the user's own: it gets the
+    ``quick_check`` too (``thorough``), so damage inside its pages is found before it is used.
     """
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    if thorough:
+        result = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed ({result})")
     if path is not None and path.exists() and not Path(str(path) + "-wal").exists():
         with open(path, "rb") as handle:
             header = handle.read(100)
@@ -236,9 +246,23 @@ def check(conn: sqlite3.Connection, path: Path | None = None) -> None:
             pages = int.from_bytes(header[28:32], "big")
             if pages and path.stat().st_size < page_size * pages:
                 raise sqlite3.DatabaseError("database file is truncated")
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        if name in ("articles", "files", "read", "starred"):
+    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for name in ("articles", "files", "read", "starred"):
+        if name in names:
             conn.execute(f"SELECT max(rowid) FROM {name}").fetchone()
+    if "fts" in names:
+        # builds the full-text table, which reads its structure record: a damaged one fails here
+        conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'newsreaderprobe' LIMIT 1").fetchall()
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether an error met while using a database means the file itself is damaged."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
+    text = str(error).lower()
+    return not isinstance(error, sqlite3.OperationalError) or any(
+        word in text for word in ("malformed", "not a database", "vtable constructor")
+    )
 
 
 def open_db(
@@ -261,9 +285,16 @@ def open_db(
         path.parent.mkdir(parents=True, exist_ok=True)
         conn: sqlite3.Connection | None = None
         try:
-            # Connecting sets WAL, which already reads the header: damage can show up here.
-            conn = connect(path)
-            check(conn, path)
+            # WAL is set only once the file is known to be sound and not newer than this
+            # version: either is then left exactly as it was (setting WAL writes the header).
+            conn = connect(path, wal=False)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > target:
+                raise NewerSchema(
+                    f"written by a newer newsreader (schema {version}, this one knows {target})"
+                )
+            check(conn, path, thorough=precious)
+            conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn, migrations, target)
             return conn
         except NewerSchema as error:
@@ -275,7 +306,7 @@ def open_db(
         except sqlite3.DatabaseError as error:
             if conn is not None:
                 conn.close()
-            if isinstance(error, sqlite3.OperationalError) and _unwritable(error):
+            if isinstance(error, sqlite3.OperationalError) and unwritable(error):
                 raise
             aside = move_aside(path, "corrupt")
             if precious:
@@ -299,14 +330,14 @@ def open_db(
             "changes will not be kept."
         )
         opened.in_memory = True
-        return _copy_to_memory(path, migrations, target)
+        return copy_to_memory(path, migrations, target)
     opened.in_memory = True
     conn = connect(":memory:")
     migrate(conn, migrations, target)
     return conn
 
 
-def _copy_to_memory(path: Path, migrations: dict[int, str], target: int) -> sqlite3.Connection:
+def copy_to_memory(path: Path, migrations: dict[int, str], target: int) -> sqlite3.Connection:
     """An in-memory database holding what ``path`` holds, if it can be read at all, else empty.
 
     So a read-only data dir still shows the user's read marks and the cached articles.
@@ -330,7 +361,7 @@ def _copy_to_memory(path: Path, migrations: dict[int, str], target: int) -> sqli
     return conn
 
 
-def _unwritable(error: sqlite3.OperationalError) -> bool:
+def unwritable(error: sqlite3.OperationalError) -> bool:
     text = str(error).lower()
     return any(
         word in text

@@ -168,16 +168,7 @@ class Library:
         )
         cache_path_used = None if opened.in_memory else cache_path
         if state_in_memory:
-            conn.execute("ATTACH DATABASE ':memory:' AS state")
-            for statement in db.STATE_SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS state.", 1))
-            # Whatever could be read of the real state (a read-only data dir) comes along.
-            for table in ("read", "starred", "saved_searches", "positions"):
-                rows = state.execute(f"SELECT * FROM {table}").fetchall()
-                if rows:
-                    marks = ",".join("?" * len(rows[0]))
-                    conn.executemany(f"INSERT OR IGNORE INTO state.{table} VALUES ({marks})", rows)
+            _attach_state_copy(conn, state)
             opened.in_memory = True
         else:
             conn.execute("ATTACH DATABASE ? AS state", (str(state_path),))
@@ -187,6 +178,16 @@ class Library:
         except sqlite3.OperationalError as error:  # e.g. held by another writer for too long
             opened.warnings.append(f"Stories are unavailable this time: {error}")
         return cls(folder, conn, cache_path_used, opened, None if state_in_memory else state_path)
+
+    def set_cache_aside(self, close: bool = True) -> Path | None:
+        """Move the cache out of the way after damage was met while using it (closing it first,
+        unless the session goes on with it); the next :meth:`open` starts a new one and its
+        sync refills it. The state is untouched."""
+        if close:
+            self.close()
+        if self.cache_path is None or not self.cache_path.exists():
+            return None
+        return db.move_aside(self.cache_path, "corrupt")
 
     @property
     def warnings(self) -> list[str]:
@@ -205,7 +206,47 @@ class Library:
     # -- sync -------------------------------------------------------------------------------------
 
     def sync(self, progress: Progress | None = None, workers: int | None = None) -> SyncReport:
-        """Bring the cache up to date with the folder."""
+        """Bring the cache up to date with the folder.
+
+        If the disk fills up (or turns read-only) on the way, the session goes on from memory:
+        what the cache and the state held is copied there, the sync finishes, and
+        :attr:`warnings` says that nothing more is kept.
+        """
+        try:
+            return self._sync(progress, workers)
+        except sqlite3.OperationalError as error:
+            if self.cache_path is None or not db.unwritable(error):
+                raise
+            self._work_from_memory(error)
+            return self._sync(progress, workers)
+
+    def _work_from_memory(self, error: sqlite3.OperationalError) -> None:
+        """Swap the files for in-memory copies of what they hold (see :meth:`sync`)."""
+        assert self.cache_path is not None
+        with self.lock:
+            # Copied through the open connections, so what is still in the WAL files comes too.
+            memory = db.connect(":memory:")
+            self.conn.backup(memory)
+            state = db.connect(":memory:")
+            (self._state if self.state_path else self.conn).backup(
+                state, name="main" if self.state_path else "state"
+            )
+            _attach_state_copy(memory, state)
+            state.close()
+            with contextlib.suppress(sqlite3.Error):
+                storylib.ensure_schema(memory)
+            self.close()
+            self._opened_readers = []
+            self.conn = self._state = memory
+            self.cache_path = self.state_path = None
+            self._prefix = "state."
+            self.opened.in_memory = True
+            self.opened.warnings.append(
+                f"Cannot write to the data dir ({error}); working from memory from now on, "
+                "so new read marks and stars will not be kept after you quit."
+            )
+
+    def _sync(self, progress: Progress | None, workers: int | None) -> SyncReport:
         if self.cache_path is None:
             with self.lock:
                 report = sync(self.conn, self.folder, progress=progress, workers=workers)
@@ -792,3 +833,17 @@ def open_library(
     """Open and sync in one call (the CLI's usual path)."""
     library = Library.open(folder, data_dir)
     return library, library.sync(progress)
+
+
+def _attach_state_copy(conn: sqlite3.Connection, state: sqlite3.Connection) -> None:
+    """Attach an in-memory ``state`` to ``conn`` holding what ``state`` holds (a read-only or
+    full data dir: the user's marks are still shown, and new ones last the session)."""
+    conn.execute("ATTACH DATABASE ':memory:' AS state")
+    for statement in db.STATE_SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS state.", 1))
+    for table in ("read", "starred", "saved_searches", "positions"):
+        rows = state.execute(f"SELECT * FROM {table}").fetchall()
+        if rows:
+            marks = ",".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT OR IGNORE INTO state.{table} VALUES ({marks})", rows)

@@ -23,11 +23,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader import config as config_module
+from newsreader import paths
 from newsreader.config import Config
 from newsreader.ingest.urls import safe_url
+from newsreader.library.db import is_damage
 from newsreader.library.library import Counts, Library, Row, View
 from newsreader.library.query import parse
 from newsreader.model import Article
@@ -70,6 +72,24 @@ class NewsReaderApp(App[None]):
         #: The query whose terms are highlighted in the reader.
         self._shown_query = ""
         start_process_helpers()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed is reported in a line, never as a traceback; the app goes on."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        if is_damage(error):
+            # A page deep in the cache, which the checks at opening never read. Moving the file
+            # aside now (open connections keep reading the old one) makes the next start
+            # rebuild it; the state is a separate file and is not touched.
+            aside = self.library.set_cache_aside(close=False)
+            message = (
+                f"The cache is damaged ({error}). It was moved aside to {aside}: quit and start "
+                "again to rebuild it. Your read and starred state is kept apart and is safe."
+            )
+        else:
+            message = f"Something went wrong: {type(error).__name__}: {error}"
+        self.notify(message, severity="error", timeout=20, markup=False)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -162,7 +182,7 @@ class NewsReaderApp(App[None]):
 
     # -- loading ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="view")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="view")
     def load_view(
         self,
         view: View,
@@ -214,7 +234,7 @@ class NewsReaderApp(App[None]):
         if open_first and rowids:
             self.articles.cursor = 0
 
-    @work(thread=True, exclusive=True, group="tree")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="tree")
     def refresh_tree(self) -> None:
         """Recount topics and sources off the UI thread."""
         lib = self.library
@@ -230,7 +250,7 @@ class NewsReaderApp(App[None]):
         data = (lib.totals(), lib.topics(), lib.sources(), lib.saved_searches(), [(title, stories)])
         self.call_from_thread(self.query_one(TopicTree).fill, *data)
 
-    @work(thread=True, exclusive=True, group="sync")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sync")
     def run_sync(self, last_visit: int | None = None) -> None:
         """Sync the folder in the background; the list fills and stays usable meanwhile."""
         self.call_from_thread(self.status, "Scanning the folder…")
@@ -242,11 +262,16 @@ class NewsReaderApp(App[None]):
                 last_refresh[0] = time.monotonic()
                 self.call_from_thread(self._reload)
 
+        warned = len(self.library.warnings)
         try:
             report = self.library.sync(progress)
         except Exception as error:  # noqa: BLE001 - the reader keeps working from the cache
             self.call_from_thread(self.status, f"Sync failed: {error}")
             return
+        for warning in self.library.warnings[warned:]:  # e.g. the disk filled up: from memory
+            self.call_from_thread(
+                self.notify, warning, severity="warning", timeout=15, markup=False
+            )
         problems = report.skipped
         text = f"{report.summary()}" + (f" · {problems} skipped: press P" if problems else "")
         if last_visit:
@@ -284,7 +309,7 @@ class NewsReaderApp(App[None]):
             self.set_read([article_id], True)
         self.load_article(article_id)
 
-    @work(thread=True, exclusive=True, group="reader")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="reader")
     def load_article(self, article_id: str, preview: bool = False) -> None:
         """Fetch an article with its links and backlinks, then show it.
 
@@ -336,14 +361,14 @@ class NewsReaderApp(App[None]):
         if self.article is not None and self.article.id == article_id:
             self.set_read([article_id], True)
 
-    @work(thread=True, group="state")
+    @work(thread=True, exit_on_error=False, group="state")
     def set_read(self, ids: list[str], read: bool) -> None:
         """Mark articles, then redraw rows and counts."""
         self.library.set_read(ids, read)
         self.call_from_thread(self.articles.refresh_rows)
         self.call_from_thread(self.refresh_tree)
 
-    @work(thread=True, group="state")
+    @work(thread=True, exit_on_error=False, group="state")
     def set_starred(self, ids: list[str], starred: bool) -> None:
         """Star articles, then redraw rows and counts."""
         self.library.set_starred(ids, starred)
@@ -384,7 +409,7 @@ class NewsReaderApp(App[None]):
         self.last_opened_url = safe
         self._launch(safe)
 
-    @work(thread=True, group="browser")
+    @work(thread=True, exit_on_error=False, group="browser")
     def _launch(self, url: str) -> None:
         try:
             opened = self.launch_browser(url)
@@ -495,7 +520,7 @@ class NewsReaderApp(App[None]):
     def action_prev_unread(self) -> None:
         self._find_unread(-1)
 
-    @work(thread=True, exclusive=True, group="unread")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="unread")
     def _find_unread(self, direction: int) -> None:
         unread = set(self.library.ids(replace(self.view, unread=True)))
         rowids = self.articles.rowids
@@ -554,7 +579,7 @@ class NewsReaderApp(App[None]):
         rows.sort(key=lambda r: order.get(r[0], 9))
         self.push_screen(HelpScreen(rows))
 
-    @work(thread=True, group="problems")
+    @work(thread=True, exit_on_error=False, group="problems")
     def action_problems(self) -> None:
         problems = self.library.problems()
         self.call_from_thread(self.push_screen, ProblemsScreen(problems))
@@ -562,7 +587,7 @@ class NewsReaderApp(App[None]):
     def action_toggle_unread_only(self) -> None:
         self.load_view(replace(self.view, unread=not self.view.unread), self.view_name)
 
-    @work(thread=True, group="state")
+    @work(thread=True, exit_on_error=False, group="state")
     def action_mark_all_read(self) -> None:
         ids = self.library.ids_of_view(self.view)
         self.library.set_read(ids, True)
@@ -601,7 +626,7 @@ class NewsReaderApp(App[None]):
         )
         self.push_screen(TextPrompt(f"Save {what} as Markdown to:", default), chosen)
 
-    @work(thread=True, group="export")
+    @work(thread=True, exit_on_error=False, group="export")
     def _export(self, path: Path, whole_list: bool) -> None:
         from newsreader.export import render
 
@@ -802,7 +827,7 @@ def start_process_helpers() -> None:
 def run(folder: str, data_dir: str | None = None) -> int:
     """Open the library for ``folder`` and run the app."""
     cfg = config_module.load()
-    library = Library.open(Path(folder), data_dir or cfg.data_dir or None)
+    library = Library.open(Path(folder), paths.data_dir(data_dir, cfg.data_dir))
     try:
         NewsReaderApp(library, config=cfg).run()
     finally:
