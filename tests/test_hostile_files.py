@@ -17,6 +17,7 @@ from hostile_support import load, load_isolated, write
 from newsreader.ingest import decode
 from newsreader.ingest.discover import walk
 from newsreader.ingest.load import load_file
+from newsreader.library.library import Library, View
 from newsreader.model import Article, Problem
 
 ARTICLE = "---\ntitle: A real article\n---\nWith a body paragraph that is long enough.\n"
@@ -152,6 +153,42 @@ def test_walk_skips_fifos_and_devices(tmp_path: Path) -> None:
     if Path("/dev/zero").exists():
         (tmp_path / "zero.md").symlink_to("/dev/zero")
     assert [Path(e.path).name for e in walk(str(tmp_path))] == ["real.md"]
+
+
+@posix_only
+def test_what_the_walk_passes_over_is_listed_with_its_reason(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    folder = tmp_path / "folder"
+    (folder / "real").mkdir(parents=True)
+    write(folder, "real/story.md", ARTICLE)
+    os.mkfifo(folder / "pipe.md")
+    (folder / "zero.md").symlink_to("/dev/zero")
+    (folder / "loop1.md").symlink_to(folder / "loop2.md")
+    (folder / "loop2.md").symlink_to(folder / "loop1.md")
+    (folder / "dangling.md").symlink_to(folder / "nowhere.md")
+    (folder / "linked").symlink_to(folder / "real")
+    library = Library.open(folder, data_dir)
+    started = time.perf_counter()
+    report = library.sync(workers=1)
+    assert time.perf_counter() - started < 10  # nothing blocked on the FIFO or /dev/zero
+    assert report.added == 1 and report.skipped == 6
+    reasons = {Path(p.path).name: p.reason for p in library.problems()}
+    assert reasons == {
+        "pipe.md": "not a file: a FIFO (named pipe)",
+        "zero.md": "not a file: a device",
+        "loop1.md": "not a file: a symlink loop",
+        "loop2.md": "not a file: a symlink loop",
+        "dangling.md": "not a file: a broken symlink",
+        "linked": "not a file: a symlink to a folder, not followed",
+    }
+    again = library.sync(workers=1)  # listed once, not again on every sync
+    assert (again.skipped, again.removed, again.unchanged) == (0, 0, 1)
+    (folder / "pipe.md").unlink()
+    write(folder, "pipe.md", ARTICLE.replace("A real article", "Another article"))
+    third = library.sync(workers=1)
+    assert library.count(View()) == 2 and third.skipped == 0
+    assert "pipe.md" not in {Path(p.path).name for p in library.problems()}
 
 
 @posix_only

@@ -148,6 +148,27 @@ def test_duplicate_urls_and_amp_variant_are_one_article(seeds_copy: Path, data_d
     assert library.count(View()) == 5
 
 
+def test_removing_the_file_an_article_shows_takes_the_next_copys_text(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name, word in (("a.md", "alpha"), ("b.md", "bravo")):
+        (folder / name).write_text(
+            f"---\ntitle: Version {word}\noriginalUrl: https://example.org/story\n---\n\n"
+            f"The {word} text of a story told in enough words to be an article body.\n"
+        )
+    library = open_synced(folder, data_dir)
+    assert library.count(View(query="alpha")) == 1 and library.count(View(query="bravo")) == 0
+    (folder / "a.md").unlink()
+    library.sync(workers=1)
+    (article_id,) = library.ids_of_view(View())
+    article = library.article(article_id)
+    assert article is not None and article.title == "Version bravo"
+    assert article.paths == [str(folder / "b.md")]
+    assert library.count(View(query="alpha")) == 0 and library.count(View(query="bravo")) == 1
+
+
 def test_same_text_in_two_files_is_one_article(tmp_path: Path, data_dir: Path) -> None:
     folder = tmp_path / "f"
     folder.mkdir()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from newsreader.library.library import Library, View
 from newsreader.library.query import parse
@@ -174,3 +176,21 @@ def test_text_with_filters_agrees_with_the_general_path(
     finally:
         library.set_read([first], read=False)
         library.set_starred([first], starred=False)
+
+
+_SYNTAX = st.sampled_from(
+    ['"', "-", "OR", "(", ")", "*", "^", ":", "topic:", "source:", "is:", "after:", "NEAR", "\x00"]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.one_of(st.text(max_size=12), _SYNTAX), max_size=8).map(" ".join))
+@example("a\x00b")
+@example('"abc')
+def test_any_query_gives_results_or_nothing_never_an_error(library: Library, text: str) -> None:
+    for view in (View(query=text), View(query=text, unread=True), View(query=text, topic="AI")):
+        count = library.count(view)
+        rows = library.page(view)
+        assert count >= len(rows) >= 0

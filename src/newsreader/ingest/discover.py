@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -17,12 +18,14 @@ class FileEntry:
     mtime_ns: int
 
 
-def walk(root: str) -> Iterator[FileEntry]:
+def walk(root: str, skipped: list[tuple[str, str]] | None = None) -> Iterator[FileEntry]:
     """Yield every regular file under ``root``, sorted for a stable order.
 
     Symlinks to files are followed (their target must be a regular file); symlinks to folders are
     not, so a loop can never be entered. Hidden files and folders (``.git``…) are skipped.
-    Folders that vanish or can't be read during the walk are skipped silently.
+    Nothing is ever opened here, so a FIFO or a device can't block the walk. Whatever else is
+    passed over (FIFOs, devices, sockets, broken or looping symlinks, symlinked folders) is
+    added to ``skipped`` as ``(path, reason)``. Folders that vanish during the walk are skipped.
     """
     stack = [root]
     while stack:
@@ -41,8 +44,25 @@ def walk(root: str) -> Iterator[FileEntry]:
                     subdirs.append(entry.path)
                     continue
                 st = entry.stat(follow_symlinks=True)
-            except OSError:
+            except OSError as error:
+                if skipped is not None and entry.is_symlink():
+                    why = "a symlink loop" if error.errno == errno.ELOOP else "a broken symlink"
+                    skipped.append((entry.path, f"not a file: {why}"))
                 continue
             if stat.S_ISREG(st.st_mode):
                 yield FileEntry(entry.path, st.st_size, st.st_mtime_ns)
+            elif skipped is not None:
+                skipped.append((entry.path, f"not a file: {_kind(st.st_mode)}"))
         stack.extend(reversed(subdirs))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a symlink to a folder, not followed"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"

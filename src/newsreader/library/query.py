@@ -64,13 +64,19 @@ def _epoch(value: str) -> int | None:
     return int(parsed.timestamp()) if parsed else None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def parse(text: str) -> Query:
     """Parse user input; never raises. Unknown ``key:value`` pairs are searched as words."""
     query = Query()
     groups: list[list[str]] = [[]]  # OR-separated groups of AND-ed phrases
     negatives: list[str] = []
     pending_or = False
-    for match in _TOKEN.finditer(text[:1000]):
+    # Control characters are no part of any word; a NUL would even end SQLite's parse of the
+    # quoted FTS string early ("unterminated string").
+    text = _CONTROL.sub(" ", text[:1000])
+    for match in _TOKEN.finditer(text):
         neg, key, phrase, bare = match.groups()
         if key is not None and phrase is not None:
             if _apply_filter(query, key.lower(), phrase, negated=bool(neg)):

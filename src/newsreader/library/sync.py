@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -184,19 +185,33 @@ def sync(
     }
     todo: list[FileEntry] = []
     seen: set[str] = set()
-    for entry in walk(folder):
+    odd: list[tuple[str, str]] = []  # FIFOs, devices, broken symlinks: listed, never opened
+    for entry in walk(folder, odd):
         seen.add(entry.path)
         old = known.get(entry.path)
         if old is None or old[0] != entry.size or old[1] != entry.mtime_ns:
             todo.append(entry)
         else:
             report.unchanged += 1
+    seen.update(path for path, _ in odd)
     gone = [path for path in known if path not in seen]
     del seen
     if gone:
         with write(conn):
             for path in gone:
                 _forget_file(conn, path, report)
+    odd = [(path, why) for path, why in odd if known.get(path) != (-1, -1, None)]
+    if odd:
+        with write(conn):
+            for path, why in odd:
+                if path in known:
+                    _forget_file(conn, path, report, counting=False)
+                conn.execute(
+                    "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem)"
+                    " VALUES (?,-1,-1,NULL,?)",
+                    (path, why),
+                )
+                report.skipped += 1
     if todo:
         now = int(time.time())
         done = 0
@@ -246,6 +261,26 @@ def pool_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker start-up: end this worker when the process that wanted its results is gone.
+
+    Forkserver workers are not its children, so nothing else tells them: after a ``kill -9``
+    of newsreader they would otherwise sit blocked on a pipe nobody reads, forever.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # alive, and some other user's: cannot happen for our parent, but harmless
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEntry, Parsed]]:
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(todo) < POOL_THRESHOLD or workers <= 1:
@@ -255,7 +290,12 @@ def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEnt
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     given = 0  # chunks handed to the caller so far
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=pool_context(),
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             pending: deque[Future[list[Parsed]]] = deque()
             try:
                 while given < len(chunks):
@@ -393,7 +433,9 @@ def _forget_file(
         report.removed += 1
     if row is None or row[0] is None:
         return
-    article = conn.execute("SELECT rowid, path FROM articles WHERE id = ?", (row[0],)).fetchone()
+    article = conn.execute(
+        "SELECT rowid, path, added FROM articles WHERE id = ?", (row[0],)
+    ).fetchone()
     if article is None:
         return
     other = conn.execute(
@@ -403,7 +445,15 @@ def _forget_file(
         _delete_article(conn, article[0])
         report.changed_ids.add(row[0])
     elif article[1] == path:
-        conn.execute("UPDATE articles SET path = ? WHERE rowid = ?", (other[0], article[0]))
+        # The article showed the gone file's text; a copy with the same URL may say something
+        # else, so read the file that now stands for it (same rowid, so the list keeps its place).
+        result = parse_file(other[0])
+        if isinstance(result, Prepared) and result.id == row[0]:
+            _delete_article(conn, article[0])
+            insert_prepared(conn, result, other[0], article[2], rowid=article[0])
+            report.changed_ids.add(row[0])
+        else:
+            conn.execute("UPDATE articles SET path = ? WHERE rowid = ?", (other[0], article[0]))
 
 
 def _delete_article(conn: sqlite3.Connection, rowid: int) -> None:
