@@ -191,7 +191,7 @@ def test_to_text_strips_syntax_and_urls() -> None:
     md = (
         "## A heading\n\n"
         'Some **bold** and _italic_ text with [a link](https://x.example/a "t").\n\n'
-        "* one\n* two\n\n> quoted\n\n1. first\n\nSee <https://y.example/b> and 3 \\* 4.\n\n---\n"
+        "* one\n* two\n\n> quoted\n\n1. first\n\nSee https://y.example/b and 3 \\* 4.\n\n---\n"
     )
     text = to_text(md)
     assert "A heading" in text and "Some bold and italic text with a link." in text
@@ -200,6 +200,49 @@ def test_to_text_strips_syntax_and_urls() -> None:
     for mark in ("**", "##", "](", "http", "> ", "\\", "---", "  "):
         assert mark not in text, mark
     assert "\n\n\n" not in text
+
+
+def test_to_text_keeps_intraword_underscores_and_arithmetic() -> None:
+    md = (
+        "Set the my_config_value option and compute 2*3*4 today; see [docs][d].\n\n[d]: https://x.y"
+    )
+    assert to_text(md) == "Set the my_config_value option and compute 2*3*4 today; see docs."
+    emphasis = "Some **bold**, _italic_, ***both***, __strong__ and *a _nested_ one* (_paren_)."
+    assert to_text(emphasis) == "Some bold, italic, both, strong and a nested one (paren)."
+
+
+def test_to_text_links_of_every_form_become_their_text() -> None:
+    assert to_text("[a](<https://x.y/a b>) and [b](<https://x.y/b> 'title')") == "a and b"
+    assert to_text("[Full][Label] and [collapsed][].\n\n[label]: /x\n[collapsed]: /y") == (
+        "Full and collapsed."
+    )
+    # a bare [word] is a link only when a definition names it
+    assert to_text("[docs] and [not a link].\n\n[Docs]: /docs 'The docs'") == (
+        "docs and [not a link]."
+    )
+    assert to_text("No definitions: [kept].") == "No definitions: [kept]."
+
+
+def test_to_text_autolink_shows_its_url() -> None:
+    text = to_text("Autolink <https://auto.example/x> but not the bare https://bare.example/y.")
+    assert text == "Autolink https://auto.example/x but not the bare"
+
+
+def test_to_text_footnotes_lose_their_markers_not_their_text() -> None:
+    assert to_text("Footnote[^1] here.\n\n[^1]: note") == "Footnote here.\n\nnote"
+
+
+def test_to_text_unclosed_emphasis_stays_linear() -> None:
+    for hostile in (" *x" * 30_000, " _x" * 30_000, " `x" * 30_000):
+        started = time.perf_counter()
+        assert to_text(hostile) == hostile.strip()
+        assert time.perf_counter() - started < 5  # unbounded spans took 18-36 s here
+
+
+def test_setext_title_goes_with_its_underline() -> None:
+    for underline in ("==========", "----------"):
+        md = clean(f"Title Line\n{underline}\n\nFirst paragraph.\n", "markdown", title="Title Line")
+        assert md == "First paragraph."
 
 
 # --- plain-text page dumps ------------------------------------------------------------------

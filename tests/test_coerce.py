@@ -343,3 +343,40 @@ def test_float_extras_are_finite(tmp_path: Path) -> None:
     extras = load(tmp_path, "title: t\na: .inf\nb: .nan\nc: -.inf\nd: 1.0e+999\ne: '1e999'").extras
     assert extras == {"a": None, "b": None, "c": None, "d": None, "e": "1e999"}
     json.dumps(extras, allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Apr 11 2021 8:51PM", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("Apr 11 2021  8:51AM", datetime(2021, 4, 11, 8, 51, tzinfo=UTC)),
+        # RFC 2822's parser would take "PM" for a zone and read 8:51 in the morning
+        ("Apr 11 2021 8:51 PM", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("Apr 11, 2021 8:51 PM", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("April 11, 2021 8:51pm", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("Apr 11 2021 12:05AM", datetime(2021, 4, 11, 0, 5, tzinfo=UTC)),
+        ("4/11/2021 8:51:00 PM", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("Apr 11, 2021", datetime(2021, 4, 11, tzinfo=UTC)),
+        ("Apr. 11, 2021", datetime(2021, 4, 11, tzinfo=UTC)),
+        ("Apr 11 2021", datetime(2021, 4, 11, tzinfo=UTC)),
+        ("Sunday, April 11, 2021", datetime(2021, 4, 11, tzinfo=UTC)),
+        ("11 April 2021 20:51", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("11 Apr 2021 20:51:00 +0200", datetime(2021, 4, 11, 18, 51, tzinfo=UTC)),
+    ],
+)
+def test_dates_with_month_names_and_12_hour_clocks(value: str, expected: datetime) -> None:
+    result = as_datetime(value)
+    assert result == expected
+    assert result is not None and result.tzinfo is not None
+
+
+@pytest.mark.parametrize("value", ["Apr 31 2021 8:51PM", "Apr 11 2021 13:51PM", "Foo 11 2021"])
+def test_impossible_month_name_dates_become_none(value: str) -> None:
+    assert as_datetime(value) is None
+
+
+def test_12_hour_date_through_yaml(tmp_path: Path) -> None:
+    a = load(tmp_path, 'title: t\npublishedDateTime: "Apr 11 2021 8:51PM"')
+    assert a.published == datetime(2021, 4, 11, 20, 51, tzinfo=UTC)
+    assert a.published is not None and a.published.tzinfo is not None
+    assert "publishedDateTime" not in a.extras

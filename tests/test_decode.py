@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from newsreader.ingest.decode import (
     MAX_BYTES,
+    SNIFF_BYTES,
     NotRegularFileError,
     decode,
     looks_binary,
@@ -305,3 +306,26 @@ def test_decode_round_trips_with_bom(text: str, encoding: str) -> None:
         text = "x" + text  # FF FE 00 00 would be a UTF-32 BOM: ambiguous by nature
     expected = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     assert decode(text.encode(encoding)) == expected.removeprefix("\ufeff")
+
+
+ARTICLE = b"---\ntitle: Padded\n---\nThe council met on Tuesday and voted for the new budget.\n"
+
+
+def test_trailing_nul_padding_is_not_binary() -> None:
+    assert not looks_binary(ARTICLE + bytes(4096))
+    assert not looks_binary(ARTICLE + bytes(SNIFF_BYTES * 3))
+    assert decode(ARTICLE + bytes(4096)) == ARTICLE.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(4096),
+        random.Random(1).randbytes(3000) + bytes(4096),
+        b"\x01\x02\x03" + bytes(8192),
+        bytes(4096),
+    ],
+    ids=["png", "random", "controls", "nothing-but-nul"],
+)
+def test_binaries_with_nul_padding_stay_binary(data: bytes) -> None:
+    assert looks_binary(data)

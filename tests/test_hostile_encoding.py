@@ -138,3 +138,11 @@ def test_utf16_cut_in_the_middle_of_a_code_unit(tmp_path: Path) -> None:
     data = FRONT.encode("utf-16-le") + b"\x41"  # an odd trailing byte
     a = article(write(tmp_path, "odd.md", data))
     assert a.title == TITLE
+
+
+def test_nul_padded_article_loads(tmp_path: Path) -> None:
+    data = FRONT.encode() + b"\x00" * 4096  # a preallocated or half-written file
+    a = article(write(tmp_path, "padded.md", data))
+    assert a.title == TITLE and a.body.endswith("sont repartis.")
+    utf16 = article(write(tmp_path, "padded16.md", FRONT.encode("utf-16") + b"\x00" * 4096))
+    assert utf16.title == TITLE

@@ -128,3 +128,40 @@ def test_yaml_escapes_cannot_smuggle_escapes(tmp_path: Path) -> None:
     result = load(write(tmp_path, "y.md", f"---\n{fm}\n---\n"))
     assert isinstance(result, Article)
     assert_no_controls(result)
+
+
+REFERENCES = "&#x202e;gpj.exe&#x202c; &#x2066;x&#x2069; &#8238;y &#x200b;z &#27;[31m &#x9b;2J"
+
+
+def rendered(markdown: str) -> str:
+    """What the TUI's Markdown widget would show: markdown-it's inline text, references decoded."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt().parse(markdown)
+    return "".join(
+        child.content for token in tokens for child in token.children or [] if child.type == "text"
+    )
+
+
+@pytest.mark.parametrize("kind", ["markdown", "front matter"])
+def test_character_references_cannot_smuggle_controls(kind: str, tmp_path: Path) -> None:
+    body = f"Body {REFERENCES} and more text, long enough to be the excerpt here.\n"
+    if kind == "markdown":
+        text = f"# Title {REFERENCES}\n\n{body}"
+    else:
+        text = f"---\ntitle: 'Title {REFERENCES}'\nexcerpt: 'Ex {REFERENCES}'\n---\n{body}"
+    result = load(write(tmp_path, "r.md", text))
+    assert isinstance(result, Article)
+    for field in (result.title, result.excerpt, result.body):
+        shown = rendered(field)
+        assert "gpj.exe" in shown
+        assert not UNSAFE.search(shown) and "\u200b" not in shown, repr(shown)
+        assert "&#" not in field, field
+
+
+def test_harmless_references_survive_ingest(tmp_path: Path) -> None:
+    text = "# Fish &amp; chips\n\nIt&#8217;s a long enough body with an ampersand &amp; more.\n"
+    result = load(write(tmp_path, "h.md", text))
+    assert isinstance(result, Article)
+    assert result.title == "Fish &amp; chips"
+    assert "It&#8217;s" in result.body and "&amp; more" in result.body

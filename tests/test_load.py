@@ -283,3 +283,42 @@ def test_load_bytes_matches_load_file(tmp_path: Path) -> None:
     data = SEED["000"].read_bytes()
     path = write(tmp_path, "x.txt", data)
     assert load_bytes(data, str(path)) == load_file(str(path))
+
+
+# -- excerpts and titles --------------------------------------------------------------------------
+
+
+def test_seed_002_excerpt_is_the_first_sentence_not_the_tagline() -> None:
+    a = article(SEED["002"])
+    assert a.excerpt.startswith("The NYPD has an uneasy relationship with Clearview.")
+    assert "dept" not in a.excerpt
+
+
+@pytest.mark.parametrize("seed", sorted(SEED))
+def test_seed_excerpts_read_like_running_text(seed: str) -> None:
+    excerpt = article(SEED[seed]).excerpt
+    assert len(excerpt.split()) >= 8 and any(mark in excerpt for mark in ".!?…")
+
+
+def test_excerpt_skips_taglines_and_falls_back_to_the_old_rule(tmp_path: Path) -> None:
+    tagline = "from the this-is-a-rather-long-tagline-without-a-sentence dept"
+    text = f"# Heading\n\n{tagline}\n\n{PARAGRAPH}\n"
+    assert article(write(tmp_path, "a.md", text)).excerpt == PARAGRAPH
+    no_sentence = f"# Heading\n\n{tagline}\n\nanother line without any full stop in it at all\n"
+    assert article(write(tmp_path, "b.md", no_sentence)).excerpt == tagline
+
+
+def test_front_matter_heading_title_is_not_repeated_in_the_body(tmp_path: Path) -> None:
+    a = article(
+        write(tmp_path, "a.md", f"---\ndate: 2020-01-01\n---\n# Heading In Body\n\n{PARAGRAPH}\n")
+    )
+    assert a.title == "Heading In Body"
+    assert a.body == PARAGRAPH
+
+
+def test_setext_title_underline_is_not_the_body(tmp_path: Path) -> None:
+    md = article(write(tmp_path, "a.md", f"Title Line\n==========\n\n{PARAGRAPH}\n"))
+    assert (md.kind, md.title, md.body) == ("markdown", "Title Line", PARAGRAPH)
+    fm = f"---\ndate: 2020-01-01\n---\nTitle Line\n----------\n\n{PARAGRAPH}\n"
+    in_fm = article(write(tmp_path, "b.md", fm))
+    assert (in_fm.title, in_fm.body) == ("Title Line", PARAGRAPH)

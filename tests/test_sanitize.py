@@ -181,3 +181,42 @@ def test_clean_line_is_one_short_line(text: str, limit: int) -> None:
     assert "\n" not in line and "\t" not in line
     assert line == line.strip()
     assert clean_line(line, limit) == line
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "&#x202e;",
+        "&#X202E;",
+        "&#x2066;",
+        "&#8238;",
+        "&#x200b;",
+        "&#27;",
+        "&#x1b;",
+        "&#x9b;",
+        "&#0;",
+        "&#13;",
+        "&#x2028;",
+        "&#xfeff;",
+        "&#x0000202e;",
+        "&#xd800;",
+        "&ZeroWidthSpace;",
+        "&NoBreak;",
+    ],
+)
+def test_references_to_stripped_characters_are_removed(ref: str) -> None:
+    assert clean_text(f"a{ref}b") == "ab"
+
+
+@pytest.mark.parametrize(
+    "ref", ["&amp;", "&lt;", "&#8217;", "&#x2019;", "&#9;", "&#10;", "&zwj;", "&lrm;", "&#x200d;"]
+)
+def test_harmless_references_are_kept(ref: str) -> None:
+    assert clean_text(f"a{ref}b") == f"a{ref}b"
+
+
+@pytest.mark.parametrize("text", ["&#x2&#x202e;02e;", "&&#8238;#8238;", "&#x202\x07e;"])
+def test_references_rejoined_by_a_removal_are_shown_not_decoded(text: str) -> None:
+    cleaned = clean_text(text)
+    assert cleaned in ("", "&amp;#x202e;", "&amp;#8238;")
+    assert clean_text(cleaned) == cleaned

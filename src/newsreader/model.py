@@ -70,6 +70,8 @@ class Article:
             raw["published"] = link.published.isoformat() if link.published else None
         if not with_body:
             data.pop("body")
+        # Lookup keys of the ingest step, not part of the article (the cache keeps its own).
+        data.pop("url_keys", None)
         return data
 
 

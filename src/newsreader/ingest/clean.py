@@ -46,6 +46,7 @@ if hasattr(trafilatura_core, "content_fingerprint"):
     trafilatura_core.content_fingerprint = lambda _text: ""
 
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014:\u00b7\u00bb/]|::)\s+")
@@ -165,6 +166,8 @@ def _tidy(md: str, title: str) -> str:
         lines.pop(0)
     if lines and title and _norm(lines[0].lstrip("#").strip("*_ ")) == _norm(title):
         lines.pop(0)
+        if lines and _SETEXT_UNDERLINE.fullmatch(lines[0]):
+            lines.pop(0)  # the title was a setext heading: its underline goes with it
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -172,24 +175,50 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
+#: Inline links and images: ``[text](dest "title")``, the destination bare or in ``<...>``.
 _MD_LINK = re.compile(
-    r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)"
+    r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
+    r"\([ \t]*(?:<[^<>\n]*>|(?:[^()\s]|\([^()]*\))*)"
+    r"(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t]*\)"
 )
-_MD_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>")
-_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+\.\S+")
+#: Full and collapsed reference links: ``[text][label]``, ``[text][]``.
+_MD_REF_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\[([^\[\]\n]*)\]")
+#: Footnote references (``text[^1]``) and the ``[^1]:`` that starts a footnote's text.
+_MD_FOOTNOTE = re.compile(r"\[\^[^\[\]\s]+\](?::[ \t]*)?")
+#: Link reference definitions, dropped whole: ``[label]: https://x.y "title"``.
+_MD_REF_DEF = re.compile(r"^ {0,3}\[([^\[\]\n]+)\]:[ \t]*\S+(?:[ \t]+\S.*)?$", re.M)
+_MD_SHORTCUT = re.compile(r"!?\[([^\[\]\n]+)\](?![(\[:])")
+#: An autolink shows its URL, so the URL is kept; other bare URLs are dropped as link targets.
+_AUTOLINK_OR_URL = re.compile(
+    r"<((?:https?|ftp|mailto):[^<>\s]*)>|\b(?:https?|ftp)://\S+|\bwww\.\S+\.\S+"
+)
 _MD_PREFIX = re.compile(r"^[ \t]*(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])[ \t]+)+", re.M)
 _MD_RULE = re.compile(r"^[ \t]*(?:[-*_=][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-]*$", re.M)
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`+)(?=\S)(.+?)(?<=\S)\1", re.S)
+#: Emphasis only between word-boundary delimiters, so ``my_config_value`` and ``2*3*4`` keep
+#: their underscores and stars; an opener never starts inside a run (``***x***,`` closes, it
+#: does not open at its last star). Code spans may sit inside words. Spans are bounded: each
+#: unclosed delimiter scans ahead, and unbounded that is quadratic (36 s on 90 kB of ``*x``).
+_MD_EMPHASIS = re.compile(r"(?<![\w\\*~])(\*\*|__|\*|_|~~)(?=\S)(.{1,1000}?)(?<=\S)\1(?!\w)", re.S)
+_MD_CODE = re.compile(r"(`+)(?=\S)(.{1,1000}?)(?<=\S)\1", re.S)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 
 
 def to_text(markdown: str) -> str:
     """Markdown body -> plain text: no Markdown syntax, no link targets or URLs, paragraphs
-    separated by blank lines."""
-    text = _MD_AUTOLINK.sub("", markdown)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_LINK.sub(r"\1", text)  # a link inside an image link
-    text = _URL.sub("", text)
+    separated by blank lines. Links become their text, autolinks their URL, reference
+    definitions are dropped and footnote markers removed (a footnote's text stays)."""
+    text = _MD_FOOTNOTE.sub("", markdown)  # first: ``[^1]: note`` is not a link definition
+    labels = {_norm_label(m) for m in _MD_REF_DEF.findall(text)}
+    text = _MD_REF_DEF.sub("", text)
+    for _ in range(2):  # twice: a link inside an image link
+        text = _MD_LINK.sub(r"\1", text)
+        text = _MD_REF_LINK.sub(r"\1", text)
+    if labels:
+        # ``[docs]`` is a link only when a definition names it; otherwise the brackets are text
+        text = _MD_SHORTCUT.sub(
+            lambda m: m.group(1) if _norm_label(m.group(1)) in labels else m.group(0), text
+        )
+    text = _AUTOLINK_OR_URL.sub(lambda m: m.group(1) or "", text)
     # Collapse blank runs and test rules line by line: both rule patterns backtrack
     # quadratically on one very long line of spaces or dashes.
     text = re.sub(r"[ \t]+", " ", text)
@@ -198,11 +227,19 @@ def to_text(markdown: str) -> str:
     )
     text = _MD_PREFIX.sub("", text)
     text = text.replace("```", "")
-    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_CODE.sub(r"\2", text)
+    text, found = _MD_EMPHASIS.subn(r"\2", text)
+    if found:  # again, for ``***both***`` and emphasis inside emphasis
+        text = _MD_EMPHASIS.sub(r"\2", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     text = re.sub(r"[ \t]*\|[ \t]*", " ", text)  # table cell borders
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _norm_label(label: str) -> str:
+    """Reference labels match case-insensitively, whatever their inner spacing."""
+    return " ".join(label.split()).casefold()
 
 
 def html_title(html: str) -> str:

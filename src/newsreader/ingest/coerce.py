@@ -12,18 +12,46 @@ from typing import Any
 from newsreader.ingest.sanitize import clean_line, clean_text
 
 _NUMBER = re.compile(r"[+-]?(\d{1,18}(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+#: Tried in order after ISO 8601 and RFC 2822, on the text with its spaces collapsed. Dates
+#: with a 12-hour clock (``Apr 11 2021 8:51PM``) are what CMS exports and .NET tools write.
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
+    "%m/%d/%Y %I:%M:%S %p",  # a 12-hour clock goes with the US month-first order
+    "%m/%d/%Y %I:%M %p",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
     "%d/%m/%Y",
+    "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
-    "%B %d, %Y",
+    "%b %d %Y %I:%M%p",
+    "%b %d %Y %I:%M %p",
+    "%b %d %Y %I:%M:%S%p",
+    "%b %d %Y %I:%M:%S %p",
+    "%b %d %Y %H:%M:%S",
+    "%b %d %Y %H:%M",
+    "%b %d %Y",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y %I:%M%p",
+    "%b %d, %Y %H:%M",
     "%b %d, %Y",
-    "%d %B %Y",
-    "%d %b %Y",
+    "%b. %d, %Y",
+    "%B %d %Y %I:%M%p",
+    "%B %d %Y %I:%M %p",
     "%B %d %Y",
+    "%B %d, %Y %I:%M %p",
+    "%B %d, %Y %I:%M%p",
+    "%B %d, %Y %H:%M",
+    "%B %d, %Y",
+    "%A, %B %d, %Y",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %H:%M",
+    "%d %b %Y",
+    "%d %B %Y %H:%M",
+    "%d %B %Y",
     "%Y%m%d",
 )
 #: Bounds on how much of an untrusted structure is walked when keeping extras. The node budget
@@ -137,16 +165,18 @@ def _parse_date_string(text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         pass
+    # The formats before RFC 2822: its parser takes the "PM" of "Apr 11 2021 8:51 PM" for a
+    # time zone and reads 8:51 in the morning.
+    spaced = " ".join(text.split())
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(spaced, fmt)
+        except ValueError:
+            continue
     try:
         return email.utils.parsedate_to_datetime(text)
     except (ValueError, TypeError, IndexError):
-        pass
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
+        return None
 
 
 def jsonable(value: Any, max_nodes: int = _MAX_NODES) -> Any:

@@ -121,7 +121,8 @@ def looks_binary(data: bytes) -> bool:
     Known magic numbers decide first. Otherwise the first ``SNIFF_BYTES`` bytes are binary when
     more than ``MAX_CONTROL_SHARE`` of them are NUL or other control bytes. Text with a Unicode
     BOM is never binary, and neither is BOM-less UTF-16, recognised by its NUL pattern and then
-    checked for control characters as text.
+    checked for control characters as text. Trailing NUL padding is not looked at: preallocated
+    and half-written files end in it, and ``decode`` drops it.
     """
     head = data[:SNIFF_BYTES]
     if not head or any(head.startswith(bom) for bom, _ in _BOMS):
@@ -133,6 +134,9 @@ def looks_binary(data: bytes) -> bool:
         or _BZIP2.match(head)
     ):
         return True
+    head = data.rstrip(b"\x00")[:SNIFF_BYTES]
+    if not head:
+        return True  # NULs and nothing else: no text to read
     utf16 = _bomless_utf16(head)
     if utf16 is not None:
         text = _trim(head, 2).decode(utf16, "replace")

@@ -42,6 +42,8 @@ MAX_TITLE_SCAN = 256 * 1024
 #: regexes take time quadratic in a run's length.
 MAX_BLANK_RUN = 100
 MAX_RELATED = 200
+#: A paragraph of fewer words is a tagline or byline, not the article's opening.
+MIN_SENTENCE_WORDS = 8
 MAX_IMAGES = 50
 
 _FM_START = re.compile(r"\A\s*---[ \t]*\n")
@@ -221,11 +223,22 @@ def _finish(
 
 
 def _first_paragraph(text: str, limit: int = 300) -> str:
-    for block in text.split("\n\n"):
-        line = clean_line(block, limit)
-        if len(line) > 40:
-            return line
-    return ""
+    """The first paragraph that reads like running text, else the first longer than 40 chars.
+
+    Page dumps open with taglines, bylines and datelines ("from the ... dept"); a sentence has
+    enough words and sentence punctuation, which those lack.
+    """
+    # the first 200 paragraphs only: an opening is never further down, and bodies can be huge
+    lines = [clean_line(block, limit) for block in text.split("\n\n")[:200]]
+    sentence = next((line for line in lines if _is_sentence(line)), "")
+    return sentence or next((line for line in lines if len(line) > 40), "")
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s|$)")
+
+
+def _is_sentence(line: str) -> bool:
+    return len(line.split()) >= MIN_SENTENCE_WORDS and _SENTENCE_END.search(line) is not None
 
 
 # -- front matter ---------------------------------------------------------------------------------
@@ -250,6 +263,8 @@ def _from_front_matter(text: str, path: str) -> Article:
         body = clean(content, inner, title=title, excerpt=fields.get("excerpt", ""))
     if not title and body:
         title = _markdown_title(body)
+        # the heading is the title now; clean() drops a leading copy of the title
+        body = clean(body, "markdown", title=title)
     return _finish(path, "frontmatter", title, body, fields=fields)
 
 

@@ -9,6 +9,7 @@ has to think about it. Rich/Textual markup such as ``[bold]`` is left alone: the
 
 from __future__ import annotations
 
+import html.entities
 import re
 
 #: ESC sequences. ESC-introduced strings (OSC, DCS, SOS, PM, APC) run to BEL or ST; an
@@ -47,6 +48,25 @@ _REMOVE = re.compile(
     "\ufeff\ufff9-\ufffb\ud800-\udfff]+"
 )
 
+#: Character references, numeric (any leading zeros) or named. Markdown renderers decode them,
+#: so ``&#x202e;`` left in a body becomes a real U+202E on screen, after ingest has run.
+_CHAR_REF = re.compile(
+    r"&(?:#[xX]0*([0-9a-fA-F]{1,6})|#0*([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,31}));"
+)
+
+
+def _strips(char: str) -> bool:
+    """True for text that ``clean_text`` would remove or change."""
+    return bool(_REMOVE.search(char) or _NEWLINE.search(char))
+
+
+#: Named references that stand for such characters (``&ZeroWidthSpace;``, ``&NoBreak;`` ...).
+_BAD_NAMES = frozenset(
+    name[:-1]
+    for name, value in html.entities.html5.items()
+    if name.endswith(";") and _strips(value)
+)
+
 ELLIPSIS = "…"
 
 
@@ -56,15 +76,41 @@ def clean_text(s: str) -> str:
     Drops ANSI CSI sequences, OSC strings (clipboard, hyperlinks, titles) ended by BEL or ST,
     other ESC sequences, DCS/SOS/PM/APC strings, C0 controls except newline and tab, DEL, C1
     controls, bidi overrides and isolates, lone surrogates and zero-width junk. Line endings
-    (CRLF, CR, VT, FF, U+2028, U+2029) become ``\\n``. The result contains no ESC at all, so no
-    sequence can survive or be re-formed, and ``clean_text(clean_text(s)) == clean_text(s)``.
+    (CRLF, CR, VT, FF, U+2028, U+2029) become ``\\n``. Character references (``&#x202e;``,
+    ``&#27;``, ``&ZeroWidthSpace;``) that a Markdown renderer would decode into any of these are
+    removed too; harmless ones (``&amp;``, ``&#8217;``) stay. The result contains no ESC at all,
+    so no sequence can survive or be re-formed, and ``clean_text(clean_text(s)) ==
+    clean_text(s)``.
     """
     if _C1.search(s):
         # C1 strings first: one ended by ESC \ must go whole, before the ESC pass takes its ST.
         s = _C1_SEQUENCE.sub("", s)
     s = _ESCAPE.sub("", s)
     s = _NEWLINE.sub("\n", s.replace("\r\n", "\n"))
-    return _REMOVE.sub("", s)
+    s = _REMOVE.sub("", s)
+    if "&" in s:
+        s = _CHAR_REF.sub(_drop_bad_ref, s)
+        # Removing one reference can join the halves of another (``&#x2&#x202e;02e;``): those
+        # are shown literally instead, with their ``&`` escaped, so no second pass can differ.
+        s = _CHAR_REF.sub(_escape_bad_ref, s)
+    return s
+
+
+def _bad_ref(match: re.Match[str]) -> bool:
+    hex_digits, decimal, name = match.groups()
+    if name is not None:
+        return name in _BAD_NAMES
+    code = int(hex_digits, 16) if hex_digits is not None else int(decimal)
+    # Zero and surrogates are stripped too; beyond U+10FFFF renderers show U+FFFD.
+    return code <= 0x10FFFF and _strips(chr(code))
+
+
+def _drop_bad_ref(match: re.Match[str]) -> str:
+    return "" if _bad_ref(match) else match.group(0)
+
+
+def _escape_bad_ref(match: re.Match[str]) -> str:
+    return "&amp;" + match.group(0)[1:] if _bad_ref(match) else match.group(0)
 
 
 def clean_line(s: str, limit: int = 500) -> str:
