@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -353,3 +354,34 @@ def test_list_orders(seeds_copy: Path, data_dir: Path) -> None:
     assert by_source[0].startswith("The NYPD used")  # MIT Technology Review
     assert by_source[2].startswith("Investigation reveals")  # WPIX
     library.close()
+
+
+def test_a_new_ingest_version_rereads_every_file_and_marks_follow_changed_ids(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader.library import sync as sync_module
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    dump = "A plain page dump\n\n" + ("Words of a plain text article about gardens. " * 20)
+    (folder / "dump.txt").write_text(dump)
+    library = open_synced(folder, data_dir)
+    (old_id,) = library.ids_of_view(View())
+    library.set_read([old_id])
+    library.set_starred([old_id])
+    assert library.sync(workers=1).parsed == 0  # nothing changed, nothing read
+    # A better cleaner that changes the text (and so the id of an article without a URL).
+    real = sync_module.load_file
+
+    def better(path: str) -> object:
+        article = real(path)
+        return dataclasses.replace(article, id="f" * 16, body="cleaner")
+
+    monkeypatch.setattr(sync_module, "load_file", better)
+    monkeypatch.setattr(sync_module, "INGEST_VERSION", "test-next")
+    report = library.sync(workers=1)
+    assert report.parsed == 1
+    (new_id,) = library.ids_of_view(View())
+    assert new_id == "f" * 16 and library.article(new_id).body == "cleaner"  # type: ignore[union-attr]
+    assert library.is_read(new_id) and library.is_starred(new_id)
+    assert library.sync(workers=1).parsed == 0  # the new version is recorded

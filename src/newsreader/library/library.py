@@ -251,14 +251,28 @@ class Library:
             with self.lock:
                 report = sync(self.conn, self.folder, progress=progress, workers=workers)
                 self._update_stories(self.conn, report)
+                self._carry_marks(report)
                 return report
         writer = db.connect(self.cache_path, cache_mb=2)
         try:
             report = sync(writer, self.folder, progress=progress, workers=workers)
             self._update_stories(writer, report)
+            self._carry_marks(report)
             return report
         finally:
             writer.close()
+
+    def _carry_marks(self, report: SyncReport) -> None:
+        """Read and starred marks follow an article whose id changed in place (see
+        :attr:`SyncReport.moved_ids`); the old marks stay too, in case the change is undone."""
+        if not report.moved_ids:
+            return
+        for table in ("read", "starred"):
+            self._state_write(
+                f"INSERT OR IGNORE INTO state.{table}(id, at)"
+                f" SELECT ?, at FROM state.{table} WHERE id = ?",
+                [(new, old) for old, new in report.moved_ids],
+            )
 
     def _update_stories(self, conn: sqlite3.Connection, report: SyncReport) -> None:
         """Regroup stories for what this sync changed (nothing to do after a no-change sync)."""

@@ -39,6 +39,9 @@ CHUNK = 48
 WINDOW = 4
 #: Below this many files a pool costs more to start than it saves.
 POOL_THRESHOLD = 64
+#: Bump when loading or cleaning changes what an article holds: the next sync then re-reads
+#: every file, so a better cleaner reaches the articles already in the cache.
+INGEST_VERSION = "2"
 
 
 @dataclass
@@ -58,6 +61,9 @@ class SyncReport:
     parsed: int = 0
     #: Seconds spent regrouping stories after the files were stored.
     story_seconds: float = 0.0
+    #: (old id, new id) of files whose article id changed in place (an edit or a better
+    #: cleaner changed the text an id is hashed from): the reader's marks follow them.
+    moved_ids: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
@@ -183,13 +189,19 @@ def sync(
             "SELECT path, size, mtime_ns, article_id FROM files"
         )
     }
+    stored = conn.execute("SELECT value FROM meta WHERE key = 'ingest'").fetchone()
+    stale = stored is None or stored[0] != INGEST_VERSION
+    if stale and not known:
+        # An empty cache holds nothing stale; saying so now lets a killed first index resume.
+        _set_ingest_version(conn)
+        stale = False
     todo: list[FileEntry] = []
     seen: set[str] = set()
     odd: list[tuple[str, str]] = []  # FIFOs, devices, broken symlinks: listed, never opened
     for entry in walk(folder, odd):
         seen.add(entry.path)
         old = known.get(entry.path)
-        if old is None or old[0] != entry.size or old[1] != entry.mtime_ns:
+        if old is None or old[0] != entry.size or old[1] != entry.mtime_ns or stale:
             todo.append(entry)
         else:
             report.unchanged += 1
@@ -229,9 +241,18 @@ def sync(
             done += len(batch)
             if progress:
                 progress(done, len(todo))
+    if stale:
+        _set_ingest_version(conn)  # only now: a sync cut short re-reads everything again
     report.parsed = len(todo)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _set_ingest_version(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('ingest', ?)", (INGEST_VERSION,)
+        )
 
 
 def _store_batch(
@@ -345,6 +366,8 @@ def _store(
         return
     if existed:
         _forget_file(conn, path, report, counting=False)
+        if old_id and isinstance(result, Prepared):
+            report.moved_ids.append((old_id, result.id))
     if isinstance(result, Problem):
         conn.execute(
             "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem)"
