@@ -2,15 +2,19 @@
 
 Generates a folder with ``gen_corpus.py`` (unless ``--folder`` names one already made), indexes
 it with ``Library.sync()``, then times :func:`newsreader.library.stories.update` and the story
-queries the Stories view and the related pane use. The target is a rebuild costing at most 25% of
+queries the Stories view and the related pane use. The target is stories adding at most 25% to
 the cold index and a no-change update costing nothing.
 
 Run:  python benchmarks/bench_stories.py [-n 100000] [--folder DIR] [--data DIR]
+
+With a ``--data`` dir kept from an earlier run the sync has nothing to do, so only the stories
+part is timed again (a rebuild against the full cache); there is no cold index to compare with.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -50,14 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     cold = time.perf_counter() - started
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     print(f"cold index: {cold:.1f}s for {articles} articles ({report.summary()})")
+    # What the stories add to the cold index: the regroup the sync ran, against the rest of it.
+    without = cold - report.story_seconds
+    if report.added:
+        share = report.story_seconds / without
+        verdict = "OK" if share <= 0.25 else "OVER TARGET"
+        print(
+            f"stories in the cold index: {report.story_seconds:.1f}s, adding {share:.1%} to the"
+            f" {without:.1f}s without them (target <= 25%: {verdict})"
+        )
 
     stats = stories.update(conn, None)
-    ratio = stats.seconds / cold
-    verdict = "OK" if ratio <= 0.25 else "OVER TARGET"
-    print(
-        f"stories rebuild: {stats.seconds:.1f}s = {ratio:.1%} of the cold index"
-        f" (target <= 25%: {verdict}); {stats.summary()}"
-    )
+    # ru_maxrss is in KiB on Linux; it covers the sync above too.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    added = f" = {stats.seconds / without:.1%} of the cold index" if report.added else ""
+    print(f"stories rebuild: {stats.seconds:.1f}s{added}; {stats.summary()}")
+    print(f"  peak RSS of this process so far: {peak:.0f} MB")
     print(
         f"  {stories.story_count(conn)} stories, "
         f"{conn.execute('SELECT count(*) FROM stories').fetchone()[0]} articles in stories, "

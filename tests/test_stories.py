@@ -338,3 +338,19 @@ def test_seed_similar_points_outside_the_story(seeds: sqlite3.Connection) -> Non
     ids = {Path(p).name[:3]: i for p, i in seeds.execute("SELECT path, id FROM articles")}
     near = [other for other, _ in stories.similar(seeds, str(ids["004"]))]
     assert near and set(near) <= {ids[n] for n in ("000", "001", "002", "003")}
+
+
+def test_rebuild_in_small_chunks_decides_the_same(
+    corpus: tuple[Library, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rebuild reads articles in rowid chunks; chunk boundaries must not change any decision.
+    conn = corpus[0].conn
+    tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
+
+    def everything() -> list[list[tuple[object, ...]]]:
+        return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]
+
+    whole = everything()
+    monkeypatch.setattr(stories, "REBUILD_CHUNK", 2)
+    stories.update(conn, None)
+    assert everything() == whole
