@@ -322,3 +322,54 @@ def test_setext_title_underline_is_not_the_body(tmp_path: Path) -> None:
     fm = f"---\ndate: 2020-01-01\n---\nTitle Line\n----------\n\n{PARAGRAPH}\n"
     in_fm = article(write(tmp_path, "b.md", fm))
     assert (in_fm.title, in_fm.body) == ("Title Line", PARAGRAPH)
+
+
+def test_a_dump_with_a_few_stray_tags_is_text_not_html(tmp_path: Path) -> None:
+    tags = '<div style="x"><img src="a.png"><img src="b.png"></div> <a href="/">home</a> <br>'
+    text = f"Bridge opens next spring\n\n{tags}\n\n{PARAGRAPH}\n\nMore news\n\nContact\n\n{PARAGRAPH}\n"
+    a = article(write(tmp_path, "dump.txt", text))
+    assert a.kind == "text"
+    assert a.body.count("City officials announced") == 2
+    assert "\n\n" in a.body  # its paragraphs did not run together
+
+
+def test_an_html_fragment_without_a_doctype_is_html(tmp_path: Path) -> None:
+    text = f"<div><h2>Bridge</h2><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p><br><p>End.</p></div>\n"
+    a = article(write(tmp_path, "frag.txt", text))
+    assert a.kind == "html" and "<p>" not in a.body
+
+
+CLEAN_MARKDOWN = f"""# City council approves new bike lanes
+
+By Jane Doe
+
+{PARAGRAPH}
+
+Key points:
+
+- 12 miles of new lanes
+- Construction starts in May
+
+> "This is a great day for cyclists," said Mayor Lee.
+
+## What happens next
+
+Short line.
+"""
+
+
+def test_a_markdown_article_keeps_every_line(tmp_path: Path) -> None:
+    a = article(write(tmp_path, "a.md", CLEAN_MARKDOWN))
+    assert a.title == "City council approves new bike lanes"
+    expected = CLEAN_MARKDOWN.split("\n", 2)[2].strip()
+    assert a.body == expected
+
+
+def test_a_markdown_page_dump_loses_its_menus_and_comments(tmp_path: Path) -> None:
+    menu = "\n\n".join(["* Home", "* News", "* Sport", "* Weather", "Sign in", "Subscribe now"])
+    tail = "\n\n".join(["## 12 comments", "Rate this comment as insightful", "Add your comment"])
+    text = f"# City News\n\n{menu}\n\n## Bridge opens next spring\n\n{PARAGRAPH}\n\n{PARAGRAPH}\n\n{tail}\n"
+    a = article(write(tmp_path, "saved.md", text))
+    assert a.body.count("City officials announced") == 2
+    for junk in ("Sport", "Sign in", "Subscribe", "comment"):
+        assert junk not in a.body, junk

@@ -53,7 +53,8 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014:\u00b7\u00bb/]|::)\s+")
 
 
 def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
-    """Clean a raw article body into Markdown; ``kind`` is "html", "markdown" or "text".
+    """Clean a raw article body into Markdown; ``kind`` is "html", "markdown" (a body under
+    front matter, kept whole), "page" (a Markdown file on its own) or "text" (a page dump).
 
     ``title`` and ``excerpt`` (from front matter, or inferred) help find where the article
     starts; the title is never repeated as the body's first line.
@@ -63,6 +64,12 @@ def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
         body = _clean_html(raw, title=title, excerpt=excerpt)
     elif kind == "text":
         body = textdump.extract(raw, title=title, excerpt=excerpt)
+    elif kind == "page":
+        # A Markdown file on its own is often a whole saved page (html2text, a clipper): the
+        # dump classifier finds the article in it, and keeps all of a file that has no page
+        # furniture. Its first heading is as likely the site's name as the headline, so it is
+        # no start mark.
+        body = textdump.extract(raw, whole_if_clean=True)
     else:
         body = raw
     return _tidy(body, title)[:MAX_OUTPUT]

@@ -129,7 +129,7 @@ def detect_kind(text: str) -> str:
     stripped = head.lstrip()
     if _XML_NOT_ARTICLE.match(head):
         raise NotAnArticle("an XML sitemap, feed or image")
-    if _HTML_START.match(head) or len(_HTML_TAG.findall(head)) >= 5:
+    if _HTML_START.match(head) or _mostly_tags(head):
         return "html"
     if stripped[:1] in "{[" and _is_json(text):
         raise NotAnArticle("JSON data")
@@ -153,11 +153,20 @@ def parse_text(text: str, path: str) -> Article:
         return _from_html(text, path)
     if kind == "markdown":
         title = _markdown_title(text)
-        return _finish(path, kind, title, clean(text, "markdown", title=title))
+        return _finish(path, kind, title, clean(text, "page", title=title))
     if len(text.split()) < 20:
         raise NotAnArticle("too little text")
     title = text_title(text[:MAX_TITLE_SCAN])
     return _finish(path, kind, title, clean(text[:MAX_DUMP], "text", title=title))
+
+
+def _mostly_tags(head: str) -> bool:
+    """An HTML fragment: tags throughout, not a text dump with a few stray tags in it (parsed
+    as HTML, a dump's lines would run together into one paragraph)."""
+    if len(_HTML_TAG.findall(head)) < 5:
+        return False
+    lines = [line for line in head.splitlines() if line.strip()]
+    return sum("<" in line for line in lines) >= 0.5 * len(lines)
 
 
 def _is_config(head: str) -> bool:

@@ -135,16 +135,28 @@ class _Line:
     kind: str = NEUTRAL
 
 
-def extract(text: str, *, title: str = "", excerpt: str = "", markdown: bool = False) -> str:
+def extract(
+    text: str,
+    *,
+    title: str = "",
+    excerpt: str = "",
+    markdown: bool = False,
+    whole_if_clean: bool = False,
+) -> str:
     """The article part of a page dump, lines kept verbatim and paragraphs as in the input.
 
     ``title`` and ``excerpt`` (if known) mark where the article starts; ``markdown`` says the dump
-    is html2text output, whose link syntax then counts as link text.
+    is html2text output, whose link syntax then counts as link text; ``whole_if_clean`` keeps
+    every line of a text in which (nearly) no line reads as page furniture.
     """
     all_lines = text.splitlines()
     lines = _judge(all_lines, markdown)
     if not lines:
         return ""
+    if whole_if_clean and sum(ln.kind in (BAD, JUNK, REPEAT, MARKER) for ln in lines) <= 2:
+        # a byline or a date line at most, no menus, share bars or comments: the file is the
+        # article, and every line of it stays
+        return _join(lines)
     start, end = _article_span(lines, title, excerpt)
     kept = [ln for ln in lines[start:end] if ln.kind != BAD]
     if not any(ln.kind == GOOD for ln in kept):
