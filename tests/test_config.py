@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from newsreader import config
+from newsreader.cli import main
 from newsreader.library.library import Library
 from newsreader.tui.app import NewsReaderApp
 
@@ -151,3 +157,58 @@ def test_sort_from_the_config_orders_every_list(tmp_path: Path) -> None:
 
     asyncio.run(run())
     library.close()
+
+
+# -- the `config --check` and `export` commands (cli.py's _cmd_config and _cmd_export) ------------
+
+
+def test_check_reports_an_unknown_theme_and_binding_id_with_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'sort = "oldest"\ntheme = "nope"\n[keys]\nlist_down = "ctrl+n"\nnot_an_id = "x"\n'
+    )
+    monkeypatch.setenv("NEWSREADER_CONFIG", str(path))
+    assert main(["config", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "no problems" not in out
+    assert "line 2: unknown theme 'nope'" in out
+    assert "line 5: unknown binding id 'keys.not_an_id'" in out
+    assert "list_down" not in out  # a known id is fine
+    path.write_text('theme = "nord"\n[keys]\nlist_down = "ctrl+n"\n')
+    assert main(["config", "--check"]) == 0
+    assert "no problems" in capsys.readouterr().out
+
+
+def _export(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``newsreader export`` on the seeds, as a user would."""
+    env = {
+        **os.environ,
+        "NEWSREADER_DATA_DIR": str(tmp_path / "data"),
+        "NEWSREADER_CONFIG": str(tmp_path / "none.toml"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "newsreader", "export", str(SEEDS), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_export_says_when_nothing_matches(tmp_path: Path) -> None:
+    done = _export(tmp_path, "-q", "zzzznothing")
+    assert done.returncode == 0 and "no articles match" in done.stderr
+
+
+def test_link_list_exports_say_how_many_had_no_url(tmp_path: Path) -> None:
+    for fmt in ("opml", "html"):
+        done = _export(tmp_path, "-f", fmt)
+        assert done.returncode == 0, done.stderr
+        # Seeds 002 and 003 have no URL at all.
+        assert "left out 2 article(s) with no URL" in done.stderr, fmt
+        assert "nypost.com" in done.stdout
+    done = _export(tmp_path, "-f", "jsonl")
+    assert "left out" not in done.stderr and "NYPD Leveraged Clearview" in done.stdout

@@ -15,7 +15,7 @@ from typing import Any
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Static
-from textual.worker import WorkerState
+from textual.worker import WorkerCancelled, WorkerState
 
 from newsreader.library.library import Library, View
 from newsreader.tui.app import NewsReaderApp
@@ -29,6 +29,16 @@ def copy_seeds(tmp_path: Path) -> Path:
     folder = tmp_path / "seeds"
     shutil.copytree(SEEDS, folder)
     return folder
+
+
+def seed_ids(lib: Library) -> dict[str, str]:
+    """Article id by file name prefix (``"000"`` … ``"004"``) in a synced library."""
+    out = {}
+    for row in lib.rows(lib.ids(View())):
+        article = lib.article(row.id)
+        assert article is not None
+        out[Path(article.path).name[:3]] = row.id
+    return out
 
 
 class Recorder:
@@ -70,12 +80,7 @@ class Harness:
 
     def ids_by_seed(self) -> dict[str, str]:
         """Article id by file name prefix (``"000"`` … ``"004"``)."""
-        out = {}
-        for row in self.lib.rows(self.lib.ids(View())):
-            article = self.lib.article(row.id)
-            assert article is not None
-            out[Path(article.path).name[:3]] = row.id
-        return out
+        return seed_ids(self.lib)
 
     def list_ids(self) -> list[str]:
         """Article ids in the order the list shows them."""
@@ -97,7 +102,10 @@ async def settle(pilot: Pilot[Any], rounds: int = 20) -> None:
             busy = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
             if not busy:
                 return
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # an exclusive worker replaced by a newer one: the next round looks again
     raise AssertionError("workers did not settle")
 
 

@@ -380,10 +380,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         articles = [library.article(r) for r in library.ids(View(query=args.query))]
         title = f"Search: {args.query}" if args.query else "All articles"
-    text = render([a for a in articles if a is not None], args.format, title)
+    found = [a for a in articles if a is not None]
+    if not found:
+        print("newsreader: no articles match", file=sys.stderr)
+    if args.format in ("opml", "html"):
+        # A link list has nothing to show for an article without a URL: say so, not silently.
+        unlinked = sum(1 for a in found if not (a.url or a.web_url))
+        if unlinked:
+            print(f"newsreader: left out {unlinked} article(s) with no URL", file=sys.stderr)
+    text = render(found, args.format, title)
     if args.output:
         Path(args.output).expanduser().write_text(text, encoding="utf-8")
-        print(f"wrote {len(articles)} articles to {args.output}", file=sys.stderr)
+        print(f"wrote {len(found)} articles to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -404,7 +412,10 @@ def _cmd_config(args: argparse.Namespace) -> int:
             return 1
         print(f"wrote {path}")
         return 0
-    problems = config.load(path).problems
+    from newsreader.tui.commands import binding_ids, theme_names  # Textual: only for --check
+
+    cfg = config.load(path)
+    problems = cfg.problems + config.check_names(cfg, theme_names(), binding_ids())
     for problem in problems:
         print(problem)
     if not problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,8 @@ reader_max_width = 88
 # Where the cache and your state live (empty: the platform's user data dir).
 data_dir = ""
 
-# `|` pipes the current article's text to this command, e.g. "wc -w" or "less".
+# `|` pipes the current article's text to this command (no shell) and shows what it prints,
+# e.g. "wc -w" or a script of your own.
 pipe_command = ""
 
 # Remap keys by binding id (press ? to see every id and its key).
@@ -136,6 +138,28 @@ def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
             config.problems.append(f"{where}: 'reader_max_width' must be 30–400 (default used)")
             continue
         setattr(config, key, value)
+
+
+def check_names(config: Config, themes: Collection[str], ids: Collection[str]) -> list[str]:
+    """Problems only the UI can name: a theme or binding id it doesn't know, in the same form
+    (path, line) as the others. The UI passes its themes and binding ids, so this stays free of
+    Textual."""
+    try:
+        text = config.path.read_text(encoding="utf-8") if config.path else ""
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    problems = []
+    if config.theme not in themes:
+        problems.append(
+            f"{config.path}, line {_line_of(text, 'theme') or '?'}: unknown theme "
+            f"'{config.theme}' (default used; the palette's Theme command lists them)"
+        )
+    for key in sorted(set(config.keys) - set(ids)):
+        problems.append(
+            f"{config.path}, line {_line_of(text, key) or '?'}: unknown binding id "
+            f"'keys.{key}' (ignored; press ? to see every id)"
+        )
+    return problems
 
 
 def init(path: Path | None = None) -> Path:

@@ -15,26 +15,37 @@ import webbrowser
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.markup import escape
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader import config as config_module
 from newsreader import paths
 from newsreader.config import Config
+from newsreader.ingest.sanitize import clean_text
 from newsreader.ingest.urls import safe_url
 from newsreader.library.db import is_damage
 from newsreader.library.library import Counts, Library, Row, View
 from newsreader.library.query import parse
 from newsreader.model import Article
-from newsreader.tui.commands import COMMANDS, binding_ids, bindings
-from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, ProblemsScreen, TextPrompt
+from newsreader.tui.commands import COMMANDS, MOVES, binding_ids, bindings
+from newsreader.tui.screens.modals import (
+    HelpRow,
+    HelpScreen,
+    NumberPrompt,
+    ProblemsScreen,
+    TextPrompt,
+)
 from newsreader.tui.widgets.article_list import ArticleList
 from newsreader.tui.widgets.reader import ReaderView
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
@@ -46,6 +57,17 @@ READ_AFTER = 1.0
 #: Seconds the cursor must rest on a row before the reader draws it.
 PREVIEW_DELAY = 0.06
 NARROW = 110
+#: The help screen's group for the moves every pane shares.
+PANES = "List, tree and related pane"
+BACK_HELP = "Leave the search or the zoom; back to where you were"
+PALETTE_HELP = "Jump to an article, topic or source; run any command"
+#: Textual's own palette commands that ours already cover (q, ?, z); its theme switcher stays.
+SYSTEM_DUPLICATES = {"Quit", "Keys", "Maximize", "Minimize"}
+#: Lines of a pipe command's output shown in the notice, and its time limit in seconds.
+PIPE_LINES = 8
+PIPE_TIMEOUT = 30
+#: Config problems listed in the startup notice.
+CONFIG_LINES = 6
 
 
 class NewsReaderApp(App[None]):
@@ -67,7 +89,7 @@ class NewsReaderApp(App[None]):
         self.view_name = "All"
         self.article: Article | None = None
         self._before_search: tuple[View, str, str | None] | None = None
-        self._read_timer: object | None = None
+        self._read_timer: Timer | None = None
         self.last_opened_url: str | None = None
         #: The query whose terms are highlighted in the reader.
         self._shown_query = ""
@@ -97,7 +119,7 @@ class NewsReaderApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield TopicTree(id="tree")
-                yield Input(placeholder="filter · Enter searches all · Esc back", id="search")
+                yield Input(placeholder="Filter · Enter: search all", id="search")
                 yield ArticleList(self.library.rows, self.library.rowid_of, id="list")
             with Horizontal(id="content"):
                 yield ReaderView(id="reader")
@@ -115,25 +137,23 @@ class NewsReaderApp(App[None]):
 
     def _apply_config(self) -> None:
         cfg = self.config
-        for problem in cfg.problems:
-            self.notify(problem, title="Config", severity="warning", timeout=15, markup=False)
-        if cfg.theme in self.available_themes:
-            self.theme = cfg.theme
-        else:
-            self.notify(
-                f"Unknown theme '{cfg.theme}' in the config; using the default.",
-                severity="warning",
-                markup=False,
-            )
         known = binding_ids()
-        unknown = sorted(set(cfg.keys) - known)
-        if unknown:
+        problems = cfg.problems + config_module.check_names(cfg, self.available_themes, known)
+        if problems:
+            # One notice for all of them: a toast each would stack up over the reader.
+            # The title names the file once; each line keeps its line number.
+            shown = [p.removeprefix(f"{cfg.path}, ") for p in problems[:CONFIG_LINES]]
+            if len(problems) > CONFIG_LINES:
+                shown.append(f"… {len(problems) - CONFIG_LINES} more: newsreader config --check")
             self.notify(
-                f"Unknown key binding ids in the config: {', '.join(unknown)} (press ? for the ids)",
+                "\n".join(shown),
+                title=f"Config problems in {cfg.path} (defaults used)",
                 severity="warning",
                 timeout=15,
                 markup=False,
             )
+        if cfg.theme in self.available_themes:
+            self.theme = cfg.theme
         keymap = {k: v for k, v in cfg.keys.items() if k in known}
         if keymap:
             self.set_keymap(keymap)
@@ -152,10 +172,10 @@ class NewsReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self._apply_config()
-        self.query_one("#tree").border_title = "Library"
-        self.articles.border_title = "All"
-        self.reader.border_title = "Reader"
-        self.query_one("#related").border_title = "Related"
+        self.query_one("#tree").border_title = Content("Library")
+        self.articles.border_title = Content("All")
+        self.reader.border_title = Content("Reader")
+        self.query_one("#related").border_title = Content("Related")
         self._apply_width(self.size.width)
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", timeout=15, markup=False)
@@ -221,10 +241,16 @@ class NewsReaderApp(App[None]):
         open_first: bool,
     ) -> None:
         self.view, self.view_name = view, name
-        current = keep if keep is not None else (self.article.id if self.article else None)
+        # Keep the article in hand; before the reader has drawn one (a sync can finish first),
+        # that is the row under the cursor, e.g. the position restored at startup.
+        row = self.articles.current
+        shown = self.article.id if self.article else row.id if row else None
+        current = keep if keep is not None else shown
         self.articles.show(rowids, query=view.query, keep=None if open_first else current)
-        self.articles.border_title = name
-        self.articles.border_subtitle = f"{len(rowids):,}"
+        # Names come from files (topics, sources, saved searches): literal Content, never markup.
+        only = " · unread only" if view.unread and name != "Unread" else ""
+        self.articles.border_title = Content(name + only)
+        self.articles.border_subtitle = Content(f"{len(rowids):,}")
         self.articles.empty_message = "No articles match." if view != View() else "No articles yet."
         if focus_list:
             self.articles.focus()
@@ -292,7 +318,9 @@ class NewsReaderApp(App[None]):
     def _preview(self, event: ArticleList.Highlighted) -> None:
         shown = self.article is not None and self.article.id == event.row.id
         if not shown or self._shown_query != self.view.query:
-            self.load_article(event.row.id, preview=True)
+            self.load_article(event.row.id, preview=True, dwell=event.by_user)
+        elif event.by_user:
+            self._arm_read_timer(event.row.id, event.row.read)
 
     @on(ArticleList.Opened)
     def _open(self, event: ArticleList.Opened) -> None:
@@ -310,12 +338,14 @@ class NewsReaderApp(App[None]):
         self.load_article(article_id)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="reader")
-    def load_article(self, article_id: str, preview: bool = False) -> None:
+    def load_article(self, article_id: str, preview: bool = False, dwell: bool = False) -> None:
         """Fetch an article with its links and backlinks, then show it.
 
         A preview (the cursor moved) waits a moment first: while j is held down, each new move
         cancels this worker, so only the article the cursor rests on is ever drawn, and the list
-        keeps up with the key repeat whatever the articles cost to render.
+        keeps up with the key repeat whatever the articles cost to render. ``dwell``: the user
+        moved onto it, so resting on it for READ_AFTER seconds marks it read; an article shown
+        for any other reason (the restored position, a refreshed list) stays unread.
         """
         if preview:
             time.sleep(PREVIEW_DELAY)
@@ -336,26 +366,40 @@ class NewsReaderApp(App[None]):
         inferred = [] if article.topics else lib.inferred_topics(article.id)
         lib.save_position(article.id, self.view_name)
         read = lib.is_read(article.id)
-        self.call_from_thread(self._show_article, article, sections, read, inferred)
+        self.call_from_thread(self._show_article, article, sections, read, inferred, dwell)
 
     def _show_article(
-        self, article: Article, sections: Sections, read: bool, inferred: list[str]
+        self,
+        article: Article,
+        sections: Sections,
+        read: bool,
+        inferred: list[str],
+        dwell: bool = False,
     ) -> None:
         had_article = self.article is not None
         self.article = article
         self._shown_query = self.view.query
         terms = parse(self.view.query).terms if self.view.query else []
         self.reader.show(article, terms=terms, inferred=inferred)
-        self.reader.border_title = article.provider or "Reader"
+        self.reader.border_title = Content(article.provider or "Reader")
         self.query_one(RelatedLinks).show(sections)
         if not had_article:
             # Only when availability changes: the footer's rebuild costs a full layout.
             self.refresh_bindings()
+        self._stop_read_timer()
+        if dwell:
+            self._arm_read_timer(article.id, read)
+
+    def _stop_read_timer(self) -> None:
         if self._read_timer is not None:
-            self._read_timer.stop()  # type: ignore[attr-defined]
+            self._read_timer.stop()
             self._read_timer = None
+
+    def _arm_read_timer(self, article_id: str, read: bool) -> None:
+        """Count the article as read if the reader still shows it in READ_AFTER seconds."""
+        self._stop_read_timer()
         if self.config.mark_read_on_open and not read:
-            self._read_timer = self.set_timer(READ_AFTER, lambda: self._mark_read(article.id))
+            self._read_timer = self.set_timer(READ_AFTER, lambda: self._mark_read(article_id))
 
     def _mark_read(self, article_id: str) -> None:
         if self.article is not None and self.article.id == article_id:
@@ -451,12 +495,34 @@ class NewsReaderApp(App[None]):
     # -- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        needs_article = {"open_original", "copy_url", "follow_link", "toggle_read", "toggle_star"}
+        needs_article = {
+            "open_original",
+            "copy_url",
+            "follow_link",
+            "toggle_read",
+            "toggle_star",
+            "pipe",
+        }
         if action in needs_article and self.article is None and self.articles.current is None:
             return False
         if action == "save_search" and not self.view.query:
             return False
         return True
+
+    def offered(self, action: str) -> bool:
+        """Whether the palette offers a command now: it can run, and what it needs is set up.
+
+        The key of an unconfigured command still works, to say what to configure.
+        """
+        if action == "pipe" and not self.config.pipe_command:
+            return False
+        return self.check_action(action, ()) is True
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, less the ones ours duplicate."""
+        for command in super().get_system_commands(screen):
+            if command.title not in SYSTEM_DUPLICATES:
+                yield command
 
     def _current_id(self) -> str | None:
         if self.focused is self.reader and self.article is not None:
@@ -469,9 +535,7 @@ class NewsReaderApp(App[None]):
         article_id = self._current_id()
         if article_id:
             read = row.read if row and row.id == article_id else self.library.is_read(article_id)
-            if self._read_timer is not None:
-                self._read_timer.stop()  # type: ignore[attr-defined]
-                self._read_timer = None
+            self._stop_read_timer()
             self.set_read([article_id], not read)
 
     def action_toggle_star(self) -> None:
@@ -492,6 +556,8 @@ class NewsReaderApp(App[None]):
             url = self.article.url or self.article.web_url
             self.copy_to_clipboard(url)
             self.notify(f"Copied {url}", markup=False, timeout=3)
+        else:
+            self.notify("This article has no URL to copy.", severity="warning", timeout=3)
 
     def action_follow_link(self) -> None:
         links = self.reader.links
@@ -507,6 +573,12 @@ class NewsReaderApp(App[None]):
 
     def action_page_reader(self) -> None:
         if self.reader.at_end:
+            if self.articles.cursor >= len(self.articles.rowids) - 1:
+                message = "This is the last article: nothing after it."
+                # Space held down at the end would stack one toast per key repeat.
+                if not any(n.message == message for n in self._notifications):
+                    self.notify(message, timeout=3)
+                return
             self.articles.cursor += 1
             row = self.articles.current
             if row:
@@ -552,31 +624,23 @@ class NewsReaderApp(App[None]):
         self.run_sync()
 
     def action_help(self) -> None:
-        keymap = getattr(self, "_keymap", {}) or {}
-        rows = [(c.group, keymap.get(c.id, c.keys), c.label, c.help) for c in COMMANDS]
+        keymap: dict[str, str] = getattr(self, "_keymap", {}) or {}
+        rows = [HelpRow(c.group, c.id, keymap.get(c.id, c.keys), c.label, c.help) for c in COMMANDS]
         rows += [
-            (
-                b.id and "Article list" or "Article list",
-                keymap.get(b.id or "", b.key),
-                b.description,
-                "",
-            )
-            for b in ArticleList.BINDINGS
-            if isinstance(b, Binding)
+            HelpRow(PANES, m.id, keymap.get(m.id, m.keys), m.label, "Move in the focused pane")
+            for m in MOVES
         ]
         rows += [
-            ("Anywhere", "tab", "Next pane", "Move focus to the next pane"),
-            ("Anywhere", "shift+tab", "Previous pane", "Move focus to the previous pane"),
-            (
-                "Anywhere",
-                "ctrl+p",
-                "Commands",
-                "Jump to an article, topic or source; run any command",
+            HelpRow("Article list", "list_open", keymap.get("list_open", "enter"), "Open", ""),
+            HelpRow("Anywhere", "back", keymap.get("back", "escape"), "Back", BACK_HELP),
+            HelpRow("Anywhere", "", "tab", "Next pane", "Move focus to the next pane"),
+            HelpRow(
+                "Anywhere", "", "shift+tab", "Previous pane", "Move focus to the previous pane"
             ),
-            ("Anywhere", "escape", "Back", "Leave the search and return to where you were"),
+            HelpRow("Anywhere", "", "ctrl+p", "Commands", PALETTE_HELP),
         ]
-        order = {"Anywhere": 0, "Article list": 1, "Articles": 2, "Reader": 3}
-        rows.sort(key=lambda r: order.get(r[0], 9))
+        order = {"Anywhere": 0, PANES: 1, "Article list": 2, "Articles": 3, "Reader": 4}
+        rows.sort(key=lambda r: order.get(r.group, 9))
         self.push_screen(HelpScreen(rows))
 
     @work(thread=True, exit_on_error=False, group="problems")
@@ -589,11 +653,13 @@ class NewsReaderApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="state")
     def action_mark_all_read(self) -> None:
-        ids = self.library.ids_of_view(self.view)
+        # Count only what changes: the read ones in the list stay as they were.
+        ids = self.library.ids_of_view(replace(self.view, unread=True))
         self.library.set_read(ids, True)
         self.call_from_thread(self.articles.refresh_rows)
         self.call_from_thread(self.refresh_tree)
-        self.call_from_thread(self.notify, f"Marked {len(ids):,} read", timeout=3)
+        text = f"Marked {len(ids):,} read" if ids else "Nothing to mark: all of these are read."
+        self.call_from_thread(self.notify, text, timeout=3)
 
     def action_save_search(self) -> None:
         query = self.view.query
@@ -654,16 +720,49 @@ class NewsReaderApp(App[None]):
                 severity="warning",
             )
             return
-        if self.article is None:
-            return
+        if self.article is not None:
+            self._pipe(command, self.article)
+
+    @work(thread=True, exit_on_error=False, group="pipe")
+    def _pipe(self, command: str, article: Article) -> None:
+        """Run the pipe command on the article's text, with no shell, and show what it printed.
+
+        Its output is captured: under Textual, anything written to the terminal would be lost
+        behind the screen and show up after quitting.
+        """
         from newsreader.ingest.clean import to_text
 
-        text = f"{self.article.title}\n\n{to_text(self.article.body) or self.article.excerpt}\n"
+        text = f"{article.title}\n\n{to_text(article.body) or article.excerpt}\n"
         try:
-            with self.suspend():
-                subprocess.run(shlex.split(command), input=text.encode(), check=False)
-        except (OSError, ValueError) as error:
-            self.notify(f"Could not run {command!r}: {error}", severity="error", markup=False)
+            done = subprocess.run(
+                shlex.split(command),
+                input=text.encode(),
+                capture_output=True,
+                timeout=PIPE_TIMEOUT,
+                check=False,
+                start_new_session=True,  # no controlling terminal: it cannot open /dev/tty either
+            )
+        except (OSError, ValueError, subprocess.TimeoutExpired) as error:
+            self.call_from_thread(
+                self.notify, f"Could not run {command!r}: {error}", severity="error", markup=False
+            )
+            return
+        # The output is as untrusted as the article: no escape sequence reaches the terminal.
+        output = clean_text((done.stdout + done.stderr).decode(errors="replace"))
+        lines = output.strip().splitlines()
+        shown = lines[:PIPE_LINES] or ["(no output)"]
+        if len(lines) > PIPE_LINES:
+            shown.append(f"… {len(lines) - PIPE_LINES} more lines")
+        if done.returncode:
+            shown.append(f"(exit status {done.returncode})")
+        self.call_from_thread(
+            self.notify,
+            "\n".join(shown),
+            title=command,
+            severity="error" if done.returncode else "information",
+            timeout=10,
+            markup=False,
+        )
 
     # -- search -----------------------------------------------------------------------------------
 
@@ -722,9 +821,7 @@ class ArticleCommands(Provider):
     def _commands(self) -> list[tuple[str, str, str]]:
         app = self.news
         return [
-            (c.label, c.help, c.action)
-            for c in COMMANDS
-            if c.palette and app.check_action(c.action, ()) is not False
+            (c.label, c.help, c.action) for c in COMMANDS if c.palette and app.offered(c.action)
         ]
 
     async def startup(self) -> None:
@@ -736,7 +833,9 @@ class ArticleCommands(Provider):
 
     async def discover(self) -> Hits:
         for label, help_text, action in self._commands():
-            yield DiscoveryHit(Content(label), self._runner(action), text=label, help=help_text)
+            yield DiscoveryHit(
+                Content(label), self._runner(action), text=label, help=escape(help_text)
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -748,7 +847,7 @@ class ArticleCommands(Provider):
                     _highlight(matcher, label),
                     self._runner(action),
                     text=label,
-                    help=help_text,
+                    help=escape(help_text),
                 )
         lib = self.news.library
         for kind, counts, view in self._places:
@@ -770,7 +869,8 @@ class ArticleCommands(Provider):
                     _highlight(matcher, row.title),
                     self._article(row),
                     text=row.title,
-                    help=row.provider,
+                    # The palette parses help as markup; a provider name is file text.
+                    help=escape(row.provider),
                 )
 
     def _runner(self, action: str):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,35 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Move:
+    """A cursor move. The list, the topic tree and the related pane share these ids, so one
+    keymap line remaps the key in every pane; each widget names its own action for it."""
+
+    id: str
+    keys: str
+    label: str
+
+
+MOVES: tuple[Move, ...] = (
+    Move("list_down", "j,down", "Down"),
+    Move("list_up", "k,up", "Up"),
+    Move("list_first", "g,home", "First"),
+    Move("list_last", "G,end", "Last"),
+    Move("list_page_down", "pagedown", "Page down"),
+    Move("list_page_up", "pageup", "Page up"),
+)
+
+
+def move_bindings(actions: dict[str, str]) -> list[BindingType]:
+    """Bindings for the moves a widget supports: ``actions`` maps a move id to its action."""
+    return [
+        Binding(m.keys, actions[m.id], m.label, show=False, id=m.id)
+        for m in MOVES
+        if m.id in actions
+    ]
+
+
 def bindings() -> list[Binding]:
     """Textual bindings for every command, each with its id so the keymap can remap it."""
     return [
@@ -161,10 +190,17 @@ def by_action(action: str) -> Command | None:
     return next((c for c in COMMANDS if c.action == action), None)
 
 
-def binding_ids() -> set[str]:
-    """Every binding id the keymap may name: app commands and each widget's own bindings."""
-    from newsreader.tui.widgets.article_list import ArticleList
+#: Bindings outside the command table: Escape (the app) and Enter (the list).
+OTHER_IDS = ("back", "list_open")
 
-    ids = {c.id for c in COMMANDS} | {"back"}
-    ids |= {b.id for b in ArticleList.BINDINGS if isinstance(b, Binding) and b.id}
-    return ids
+
+def binding_ids() -> set[str]:
+    """Every binding id the keymap may name."""
+    return {c.id for c in COMMANDS} | {m.id for m in MOVES} | set(OTHER_IDS)
+
+
+def theme_names() -> list[str]:
+    """Textual's built-in themes, the names ``theme =`` may take."""
+    from textual.theme import BUILTIN_THEMES
+
+    return sorted(BUILTIN_THEMES)

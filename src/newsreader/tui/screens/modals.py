@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,27 +34,44 @@ _KEY_NAMES = {
 }
 
 
+class HelpRow(NamedTuple):
+    """One line of the help screen. ``id`` is what the config's ``[keys]`` table names (empty
+    for keys Textual owns, which cannot be remapped there)."""
+
+    group: str
+    id: str
+    keys: str
+    label: str
+    help: str
+
+
 def key_label(keys: str) -> str:
     """``"j,down"`` -> ``"j / ↓"``."""
     return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every binding with its current key, grouped by pane; type to filter."""
+    """Every binding with its current key and its id (for the config's ``[keys]``), grouped by
+    pane; type to filter by group, key, id, label or help."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help_close")]
 
-    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
-        """``rows``: (group, keys, label, help)."""
+    def __init__(self, rows: list[HelpRow]) -> None:
         super().__init__()
         self.rows = rows
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(
-                Content.assemble(("Keys", "bold"), ("  type to search · Esc closes", "$text-muted"))
+                Content.assemble(
+                    ("Keys", "bold"),
+                    (
+                        "  type to search · Esc closes · remap by id in [keys] of the config",
+                        "$text-muted",
+                    ),
+                )
             )
-            yield Input(placeholder="search keys and commands", id="help-filter")
+            yield Input(placeholder="search keys, ids and commands", id="help-filter")
             yield OptionList(id="help-list")
 
     def on_mount(self) -> None:
@@ -65,22 +84,26 @@ class HelpScreen(ModalScreen[None]):
         needle = text.lower().strip()
         options: list[Option | None] = []
         group = ""
-        for row_group, keys, label, help_text in self.rows:
-            if needle and needle not in f"{row_group} {keys} {label} {help_text}".lower():
+        for row in self.rows:
+            haystack = (
+                f"{row.group} {row.keys} {key_label(row.keys)} {row.id} {row.label} {row.help}"
+            )
+            if needle and needle not in haystack.lower():
                 continue
-            if row_group != group:
+            if row.group != group:
                 if options:
                     options.append(None)
                 options.append(
-                    Option(Content.assemble((row_group, "bold $text-accent")), disabled=True)
+                    Option(Content.assemble((row.group, "bold $text-accent")), disabled=True)
                 )
-                group = row_group
+                group = row.group
             options.append(
                 Option(
                     Content.assemble(
-                        (f"{key_label(keys):>14}  ", "bold $accent"),
-                        (f"{label:<16}", "bold"),
-                        (f"  {help_text}", "$text-muted"),
+                        (f"{key_label(row.keys):>12}  ", "bold $accent"),
+                        (f"{row.label:<15}", "bold"),
+                        (f" {row.id:<15}", "$text-secondary"),
+                        (f" {row.help}", "$text-muted"),
                     )
                 )
             )
@@ -123,7 +146,8 @@ class ProblemsScreen(ModalScreen[None]):
 
 
 class NumberPrompt(ModalScreen[int | None]):
-    """Ask for a link number (``f``, then a number, then Enter)."""
+    """Ask for a link number after ``f``. A digit that no further digit could extend into a
+    valid number (any digit when there are fewer than 10 links) follows at once; else Enter."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
 
@@ -132,15 +156,20 @@ class NumberPrompt(ModalScreen[int | None]):
         self.count = count
 
     def compose(self) -> ComposeResult:
+        how = "" if self.count < 10 else ", then Enter"
         with Vertical(id="prompt-box"):
-            yield Static(Content(f"Follow which link? 1–{self.count}, then Enter"))
+            yield Static(Content(f"Follow which link? 1–{self.count}{how}"))
             yield Input(type="integer", id="prompt-input")
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value.isdigit() and int(event.value) * 10 > self.count:
+            self._choose(event.value)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        try:
-            number = int(event.value)
-        except ValueError:
-            number = 0
+        self._choose(event.value)
+
+    def _choose(self, value: str) -> None:
+        number = int(value) if value.isdigit() else 0
         self.dismiss(number if 1 <= number <= self.count else None)
 
     def action_cancel(self) -> None:

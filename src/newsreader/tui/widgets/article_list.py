@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsreader.library.library import Row
+from newsreader.tui.commands import move_bindings
 
 PAGE = 200
 RowFetcher = Callable[[list[int]], list[Row]]
@@ -30,12 +31,16 @@ class ArticleList(ScrollView, can_focus=True):
     """A virtual list of articles: unread marker, title, source and date."""
 
     BINDINGS = [
-        Binding("j,down", "cursor(1)", "Down", show=False, id="list_down"),
-        Binding("k,up", "cursor(-1)", "Up", show=False, id="list_up"),
-        Binding("g,home", "first", "First", show=False, id="list_first"),
-        Binding("G,end", "last", "Last", show=False, id="list_last"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="list_page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="list_page_up"),
+        *move_bindings(
+            {
+                "list_down": "cursor(1)",
+                "list_up": "cursor(-1)",
+                "list_first": "first",
+                "list_last": "last",
+                "list_page_down": "page(1)",
+                "list_page_up": "page(-1)",
+            }
+        ),
         Binding("enter", "open", "Open", show=True, id="list_open"),
     ]
 
@@ -50,6 +55,8 @@ class ArticleList(ScrollView, can_focus=True):
         """The cursor moved to a row (the reader previews it)."""
 
         row: Row
+        #: The user moved there (a key or a click), not a list refresh or a restored position.
+        by_user: bool = False
 
     @dataclass
     class Opened(Message):
@@ -67,6 +74,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.search = ""
         self._pages: dict[int, list[Row]] = {}
         self.empty_message = "No articles"
+        self._user_move = False
 
     # -- data -------------------------------------------------------------------------------------
 
@@ -133,7 +141,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.refresh()
         row = self.current
         if row is not None:
-            self.post_message(self.Highlighted(row))
+            self.post_message(self.Highlighted(row, by_user=self._user_move))
 
     def scroll_to_region_y(self, index: int) -> None:
         """Keep the cursor row on screen."""
@@ -143,17 +151,25 @@ class ArticleList(ScrollView, can_focus=True):
         elif index >= self.scroll_y + height:
             self.scroll_to(y=index - height + 1, animate=False)
 
+    def move_to(self, index: int) -> None:
+        """Move the cursor for the user: only such a move can count as reading (a dwell)."""
+        self._user_move = True
+        try:
+            self.cursor = index
+        finally:
+            self._user_move = False
+
     def action_cursor(self, delta: int) -> None:
-        self.cursor = self.cursor + delta
+        self.move_to(self.cursor + delta)
 
     def action_first(self) -> None:
-        self.cursor = 0
+        self.move_to(0)
 
     def action_last(self) -> None:
-        self.cursor = len(self.rowids) - 1
+        self.move_to(len(self.rowids) - 1)
 
     def action_page(self, direction: int) -> None:
-        self.cursor = self.cursor + direction * max(1, self.scrollable_content_region.height - 1)
+        self.move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
 
     def action_open(self) -> None:
         row = self.current
@@ -163,7 +179,7 @@ class ArticleList(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_y) + event.y
         if 0 <= index < len(self.rowids):
-            self.cursor = index
+            self.move_to(index)
             if event.chain >= 2:
                 self.action_open()
 
@@ -204,10 +220,11 @@ class ArticleList(ScrollView, can_focus=True):
             else ("✦" if row.new and not row.read else "●" if not row.read else " ")
         )
         date = row.published.strftime("%b %d") if row.published else ""
-        source = row.provider[: 16 if width >= 60 else 10]
+        # The title gets most of the row; the source a fifth of it (6 to 16 columns).
+        source = _clip(row.provider, max(6, min(16, width // 5)))
         right = f" {source} {date:>6} " if width >= 36 else f" {date:>6} "
         title_width = max(1, width - 2 - len(right))
-        title = row.title if len(row.title) <= title_width else row.title[: title_width - 1] + "…"
+        title = _clip(row.title, title_width)
         title_style = style + Style(bold=not row.read)
         marker_style = style + Style(color=theme.accent or "yellow")
         return [
@@ -215,6 +232,10 @@ class ArticleList(ScrollView, can_focus=True):
             Segment(title.ljust(title_width), title_style),
             Segment(right, style + Style(dim=not selected)),
         ]
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _missing(rowid: int) -> Row:

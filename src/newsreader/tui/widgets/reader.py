@@ -22,6 +22,12 @@ MAX_DISPLAY = 150_000
 WORDS_PER_MINUTE = 230
 
 
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, with an ellipsis when it was cut (the full URL is
+    what ``f`` opens; this is only its label)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def numbered_links(article: Article) -> list[tuple[str, str]]:
     """(label, url) for every link of the body, then every image, numbered from 1 in this order."""
     links = [(text.strip() or url, url) for text, url in _LINK.findall(article.body)]
@@ -161,8 +167,8 @@ class ReaderView(VerticalScroll, can_focus=True):
             lines += [
                 "\n",
                 (f"[{number}] ", "bold $accent"),
-                label[:80],
-                (f"  {url[:100]}", "$text-muted"),
+                clip(label, 80),
+                (f"  {clip(url, 100)}", "$text-muted"),
             ]
         return Content.assemble(*lines)
 

@@ -11,6 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from newsreader.library.library import Link, Row
+from newsreader.tui.commands import move_bindings
 
 MAX_SHOWN = 300
 #: Titled sections of entries: related links, or local articles.
@@ -29,12 +30,30 @@ def _date(value: object) -> str:
     return value.strftime("%d %b %Y") if hasattr(value, "strftime") else ""
 
 
+def _local_id(entry: Link | Row) -> str:
+    """The id of the local article an entry opens ("" for a web link)."""
+    if isinstance(entry, Row):
+        return entry.id
+    return entry.local.id if entry.local else ""
+
+
 class RelatedLinks(OptionList):
     """Related links (local ones marked and opened in the reader) and 'Referenced by'."""
 
     DEFAULT_CSS = """
     RelatedLinks { padding: 0 1; }
     """
+
+    BINDINGS = move_bindings(
+        {
+            "list_down": "cursor_down",
+            "list_up": "cursor_up",
+            "list_first": "first",
+            "list_last": "last",
+            "list_page_down": "page_down",
+            "list_page_up": "page_up",
+        }
+    )
 
     @dataclass
     class Chosen(Message):
@@ -51,7 +70,11 @@ class RelatedLinks(OptionList):
         self.clear_options()
         self.targets = {}
         options: list[Option | None] = []
-        for title, entries in sections:
+        seen: set[str] = set()
+        for title, all_entries in sections:
+            # Each local article once, in the first section it belongs to.
+            entries = [e for e in all_entries if _local_id(e) not in seen]
+            seen |= {_local_id(e) for e in entries} - {""}
             if not entries:
                 continue
             if options:
@@ -93,7 +116,8 @@ class RelatedLinks(OptionList):
         item = link.link
         marker = ("● in library  ", "bold $success") if link.local else ("↗ web  ", "$text-muted")
         meta = " · ".join(x for x in (item.provider or item.domain, _date(item.published)) if x)
-        excerpt = item.excerpt if len(item.excerpt) <= 160 else item.excerpt[:159] + "…"
+        # Short: the pane is narrow, and every line of excerpt pushes the next link down.
+        excerpt = item.excerpt if len(item.excerpt) <= 100 else item.excerpt[:99] + "…"
         parts: list[str | tuple[str, str] | Content] = [
             marker,
             (item.title, "bold"),
@@ -103,6 +127,11 @@ class RelatedLinks(OptionList):
         if excerpt:
             parts += ["\n", (excerpt, "italic $text-muted")]
         return Content.assemble(*parts)
+
+    def on_focus(self) -> None:
+        # Enter works at once: without a highlight, OptionList ignores the first Enter.
+        if self.highlighted is None:
+            self.action_first()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

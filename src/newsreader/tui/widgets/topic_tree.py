@@ -10,6 +10,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from newsreader.library.library import Counts, View
+from newsreader.tui.commands import move_bindings
 
 MAX_NODES = 2000
 
@@ -25,6 +26,17 @@ class TreeData:
 
 class TopicTree(Tree[TreeData]):
     """Where to look: a view per node. Labels are plain text: names come from untrusted files."""
+
+    BINDINGS = move_bindings(
+        {
+            "list_down": "cursor_down",
+            "list_up": "cursor_up",
+            "list_first": "scroll_home",
+            "list_last": "scroll_end",
+            "list_page_down": "page_down",
+            "list_page_up": "page_up",
+        }
+    )
 
     @dataclass
     class ViewChosen(Message):
