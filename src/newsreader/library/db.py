@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 STATE_VERSION = 1
 
 #: The cache as version 1 created it; kept so that old caches migrate step by step.
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 #: last, so reading a row's date or title never walks a long body's overflow pages. The
 #: ``published`` index covers ``id`` (the unread filter reads no row), and ``topics`` carries
 #: the date so a topic's page comes straight off its index.
-CACHE_SCHEMA = """
+CACHE_SCHEMA_V3 = """
 CREATE TABLE IF NOT EXISTS files(
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -121,6 +121,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
+#: The list's order with what the as-you-type filter reads (title, source, topics) and the
+#: unread filter's id: filtering 100,000 articles then scans this index, a few MB, instead of
+#: their rows, which a long body spreads over a page each (measured: 200-280 ms a keystroke).
+QUICK_INDEX = (
+    "CREATE INDEX IF NOT EXISTS articles_quick"
+    " ON articles(published DESC, rowid DESC, id, title, provider, topics);"
+)
+
+#: The current cache.
+CACHE_SCHEMA = CACHE_SCHEMA_V3 + QUICK_INDEX
+
 #: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
 #: The cache is derived, so a change of layout may simply start it again: the next sync
 #: re-reads the folder (the user's state is elsewhere and untouched).
@@ -129,7 +140,8 @@ CACHE_MIGRATIONS: dict[int, str] = {
     2: "CREATE INDEX IF NOT EXISTS articles_provider ON articles(provider COLLATE NOCASE);",
     3: "DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS links; DROP TABLE IF EXISTS url_keys;"
     " DROP TABLE IF EXISTS topics; DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS files;"
-    + CACHE_SCHEMA,
+    + CACHE_SCHEMA_V3,
+    4: QUICK_INDEX,
 }
 
 STATE_SCHEMA = """

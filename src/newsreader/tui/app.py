@@ -255,7 +255,9 @@ class NewsReaderApp(App[None]):
         if focus_list:
             self.articles.focus()
         if first:
-            self.refresh_tree()
+            # After the list has painted: the counts take a few hundred ms of Python at 100,000
+            # articles, and their thread would otherwise hold the GIL through the first paint.
+            self.call_after_refresh(self.refresh_tree)
         self.refresh_bindings()
         if open_first and rowids:
             self.articles.cursor = 0
