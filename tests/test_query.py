@@ -194,3 +194,36 @@ def test_any_query_gives_results_or_nothing_never_an_error(library: Library, tex
         count = library.count(view)
         rows = library.page(view)
         assert count >= len(rows) >= 0
+
+
+def test_a_big_search_ranks_title_matches_first_then_the_newest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsreader.library.library as library_module
+
+    monkeypatch.setattr(library_module, "RANK_ALL", 2)  # take the path of big searches
+    folder = tmp_path / "f"
+    folder.mkdir()
+    body = "An article about the weather and other things, long enough to be a body."
+    specs = [  # file, title, date, mentions "otters" in the title?
+        ("a", "Otters return to the river", "2021-01-01", True),
+        ("b", "Council news", "2021-02-01", False),
+        ("c", "Otters and beavers", "2021-03-01", True),
+        ("d", "Market report", "2021-04-01", False),
+        ("e", "Old otters story", "2019-01-01", True),
+    ]
+    for name, title, date, _ in specs:
+        (folder / f"{name}.md").write_text(
+            f"---\ntitle: {title}\npublishedDateTime: {date}T00:00:00Z\n---\n\n"
+            f"{body} Otters were seen.\n"
+        )
+    lib = Library.open(folder, tmp_path / "data")
+    lib.sync(workers=1)
+    order = [row.title for row in lib.page(View(query="otters"))]
+    assert set(order[:3]) == {t for _, t, _, titled in specs if titled}
+    assert order[3:] == ["Market report", "Council news"]  # the rest, newest added first
+    assert lib.count(View(query="otters")) == 5 == len(lib.ids(View(query="otters")))
+    dated = [row.title for row in lib.page(View(query="otters after:2020-06-01"))]
+    assert set(dated[:2]) == {"Otters return to the river", "Otters and beavers"}
+    assert dated[2:] == ["Market report", "Council news"]
+    assert [r.title for r in lib.page(View(query="otters"), offset=3, limit=1)] == ["Market report"]
