@@ -30,6 +30,7 @@ from tui_support import (
     screen_text,
     settle,
     wait_until,
+    write_article,
     yaml_str,
 )
 
@@ -334,3 +335,33 @@ def test_damage_met_in_use_is_a_notice_not_a_crash(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "state.sqlite").exists()
 
     run(h, body)
+
+
+def test_an_enormous_body_and_thousands_of_links_are_drawn_capped(tmp_path: Path) -> None:
+    from textual.widgets import Markdown
+
+    from newsreader.tui.widgets import reader as reader_module
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    paragraph = "A paragraph of an enormous article, written to be long. " * 20
+    links = " ".join(f"[link {i}](https://example.com/{i})" for i in range(2000))
+    body = links + "\n\n" + "\n\n".join([paragraph] * 280)  # ~390,000 characters
+    write_article(folder, "huge.md", title="Huge", url="https://example.com/huge", body=body)
+    h = Harness(folder, tmp_path / "data")
+
+    async def body_test(pilot: Pilot[Any]) -> None:
+        app = h.app
+        app.articles.cursor = 0
+        await press(pilot, "enter")
+        source = app.query_one("#body", Markdown).source
+        assert len(source) < reader_module.MAX_DISPLAY + 500
+        assert "goes on for" in source and "press e to export it whole" in source
+        listed = plain(app.query_one("#links", Static))
+        assert "[300]" in listed and "[301]" not in listed and "1,700 more" in listed
+        assert len(app.reader.links) == 2000  # every link still has its number for f
+        await press(pilot, "f", "1", "9", "9", "9", "enter")
+        assert h.browser.calls[-1] == "https://example.com/1998"
+        assert app.is_running
+
+    run(h, body_test)
