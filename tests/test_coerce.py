@@ -336,7 +336,7 @@ images:
 
 def test_non_string_keys_are_named_as_written(tmp_path: Path) -> None:
     extras = load(tmp_path, "title: t\n1: a\nnull: b\n2021-01-01: c\n3.5: d").extras
-    assert extras == {"1": "a", "None": "b", "2021-01-01": "c", "3.5": "d"}
+    assert extras == {"1": "a", "null": "b", "2021-01-01": "c", "3.5": "d"}
 
 
 def test_float_extras_are_finite(tmp_path: Path) -> None:

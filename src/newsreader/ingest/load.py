@@ -347,8 +347,21 @@ class _Loader(SafeLoader):  # type: ignore[misc,valid-type]  # CSafeLoader or Sa
 
     An impossible date (``2021-02-30``) or an integer too long for 64 bits stays a string;
     unknown tags (``!custom``, ``!!python/...``) are read as the plain data they tag, so
-    nothing is ever constructed from a tag.
+    nothing is ever constructed from a tag. Every mapping key is the text it was written as
+    (``1``, ``true``, ``2021-01-01``, ``[1, 2]``): as Python values ``1`` and ``true`` would be
+    one key, and a list none at all.
     """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        self.flatten_mapping(node)  # merge keys (``<<: *base``) first, as the safe loader does
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                key = str(self.construct_object(key_node, deep=True))
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
 def _timestamp(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
