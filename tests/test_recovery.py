@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,44 @@ def test_read_only_data_dir_keeps_what_it_has(seeds_dir: Path, data_dir: Path) -
     finally:
         for path in [data_dir, *data_dir.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.fixture
+def read_only_mount(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """(a writable dir, the same dir mounted read-only): what root needs to meet a read-only
+    data dir for real, where chmod stops nobody. Skipped where mounting is not allowed."""
+    source, mounted = tmp_path / "rw", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    bind = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
+    if bind.returncode != 0:
+        pytest.skip("cannot bind-mount here")
+    try:
+        ro = subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], capture_output=True)
+        if ro.returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        yield source, mounted
+    finally:
+        if subprocess.run(["umount", str(mounted)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(mounted)], capture_output=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a Linux bind mount")
+def test_read_only_data_dir_for_real_keeps_what_it_has(
+    seeds_dir: Path, read_only_mount: tuple[Path, Path]
+) -> None:
+    writable, read_only = read_only_mount
+    _, ids = prepare_damage(seeds_dir, writable)
+    state_before = (writable / "state.sqlite").read_bytes()
+    library = Library.open(seeds_dir, read_only)
+    assert library.opened.in_memory
+    assert any("working from memory" in w for w in library.warnings), library.warnings
+    library.sync(workers=1)
+    assert library.count(View()) == 5 and all(library.is_read(i) for i in ids)
+    library.set_read(library.ids_of_view(View()))
+    assert library.totals()["unread"] == 0
+    library.close()
+    assert (writable / "state.sqlite").read_bytes() == state_before
 
 
 def _write_corpus(folder: Path, n: int) -> list[Path]:
