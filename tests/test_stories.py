@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -353,4 +354,32 @@ def test_rebuild_in_small_chunks_decides_the_same(
     whole = everything()
     monkeypatch.setattr(stories, "REBUILD_CHUNK", 2)
     stories.update(conn, None)
+    assert everything() == whole
+
+
+def test_rebuild_signed_in_a_process_pool_decides_the_same(
+    corpus: tuple[Library, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big folders sign in a pool of every core; small ones here. Both must decide the same.
+    conn = corpus[0].conn
+    tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
+
+    def everything() -> list[list[tuple[object, ...]]]:
+        return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]
+
+    whole = everything()
+    pooled: list[int] = []
+    real = stories._pooled
+
+    def counted(*args: Any) -> Any:
+        for item in real(*args):
+            pooled.append(len(item[0]))
+            yield item
+
+    monkeypatch.setattr(stories, "POOL_FROM", 1)
+    monkeypatch.setattr(stories, "REBUILD_CHUNK", 3)
+    monkeypatch.setattr(stories, "_pooled", counted)
+    monkeypatch.setattr(stories.os, "cpu_count", lambda: 2)
+    stories.update(conn, None)
+    assert pooled and sum(pooled) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert everything() == whole

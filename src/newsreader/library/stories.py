@@ -46,14 +46,17 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import re
 import sqlite3
 import time
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -393,6 +396,101 @@ def _load(
 REBUILD_CHUNK = 2000
 
 
+#: From this many articles on, a rebuild signs in a process pool (both cores): tokenising and
+#: signing is most of its time, and below this a pool costs more to start than it saves.
+POOL_FROM = 5000
+
+Signed = tuple[dict[str, float], list[str], set[str], str]
+_IDF: tuple[dict[str, float], float, float] = ({}, 0.0, 0.0)
+
+
+def _sign_text(title: str, excerpt: str, lead: str) -> Signed:
+    vector, keys, rare = _sign(term_counts(title, excerpt, lead), _IDF)
+    return vector, keys, rare, json.dumps(vector, separators=(",", ":"))
+
+
+def _sign_many(texts: list[tuple[str, str, str]]) -> list[Signed]:
+    """A pool worker's task: one chunk of articles."""
+    return [_sign_text(*text) for text in texts]
+
+
+def _start_signer(idf: tuple[dict[str, float], float, float], parent: int) -> None:
+    """Pool worker start-up: the folder's idf once, and an end when newsreader is gone."""
+    global _IDF
+    _IDF = idf
+    from newsreader.library.sync import _watch_parent
+
+    _watch_parent(parent)
+
+
+def _signed_chunks(
+    conn: sqlite3.Connection, idf: tuple[dict[str, float], float, float], n: int
+) -> Iterator[tuple[list[tuple[int, int | None]], list[Signed]]]:
+    """((rowid, published) of each article, what signing it gave) a chunk at a time, in rowid
+    order; signed by a pool of every core when the folder is big, else here. Only the lead of
+    each body is read and sent: it is all that ``term_counts`` uses."""
+    global _IDF
+
+    def chunks() -> Iterator[tuple[list[tuple[int, int | None]], list[tuple[str, str, str]]]]:
+        last = -(2**63)
+        while rows := conn.execute(
+            "SELECT rowid, title, excerpt, body, published FROM articles"
+            " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, REBUILD_CHUNK),
+        ).fetchall():
+            last = rows[-1][0]
+            yield (
+                [(r[0], r[4]) for r in rows],
+                [
+                    (r[1], r[2], " ".join(r[3].split(maxsplit=BODY_WORDS)[:BODY_WORDS]))
+                    for r in rows
+                ],
+            )
+
+    workers = os.cpu_count() or 1
+    done = 0
+    if n >= POOL_FROM and workers > 1:
+        try:
+            for item in _pooled(chunks(), idf, workers):
+                yield item
+                done += 1
+            return
+        except (OSError, BrokenProcessPool):
+            pass  # no pool here (or it died): the rest is signed in this process
+    _IDF = idf
+    try:
+        for number, (keys, texts) in enumerate(chunks()):
+            if number >= done:  # the chunks come in the same order every time
+                yield keys, [_sign_text(*text) for text in texts]
+    finally:
+        _IDF = ({}, 0.0, 0.0)
+
+
+def _pooled(
+    chunks: Iterator[tuple[list[tuple[int, int | None]], list[tuple[str, str, str]]]],
+    idf: tuple[dict[str, float], float, float],
+    workers: int,
+) -> Iterator[tuple[list[tuple[int, int | None]], list[Signed]]]:
+    """Sign the chunks in a process pool, a bounded window of them in flight, in order."""
+    from newsreader.library.sync import pool_context
+
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=pool_context(),
+        initializer=_start_signer,
+        initargs=(idf, os.getpid()),
+    ) as pool:
+        pending: deque[tuple[list[tuple[int, int | None]], Future[list[Signed]]]] = deque()
+        for keys, texts in chunks:
+            pending.append((keys, pool.submit(_sign_many, texts)))
+            if len(pending) > 2 * workers:
+                done_keys, future = pending.popleft()
+                yield done_keys, future.result()
+        while pending:
+            done_keys, future = pending.popleft()
+            yield done_keys, future.result()
+
+
 def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     """Sign every article and regroup everything, holding only flat arrays per article.
 
@@ -418,18 +516,11 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     # Entries are ``index * INDEX_TERMS + rank``.
     postings: dict[int, array[int]] = {}
     crowded: set[int] = set()
-    last = -(2**63)
-    while rows := conn.execute(
-        "SELECT rowid, title, excerpt, body, published FROM articles"
-        " WHERE rowid > ? ORDER BY rowid LIMIT ?",
-        (last, REBUILD_CHUNK),
-    ).fetchall():
-        last = rows[-1][0]
+    for rows, signed in _signed_chunks(conn, idf, n):
         doc_rows: list[tuple[int, int | None, str]] = []
         key_rows: list[tuple[str, int, int]] = []
-        for rowid, title, excerpt, body, when in rows:
-            vector, keys, rare = _sign(term_counts(title, excerpt, body), idf)
-            doc_rows.append((rowid, when, json.dumps(vector, separators=(",", ":"))))
+        for (rowid, when), (vector, keys, rare, encoded) in zip(rows, signed, strict=True):
+            doc_rows.append((rowid, when, encoded))
             key_rows += [(key, rowid, rank) for rank, key in enumerate(keys)]
             index = len(rowids)
             rowids.append(rowid)
@@ -452,7 +543,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             "INSERT INTO story_docs(article, published, vector) VALUES (?,?,?)", doc_rows
         )
         conn.executemany("INSERT INTO story_keys(term, article, rank) VALUES (?,?,?)", key_rows)
-    del rows, idf, crowded
+    del idf, crowded
     count = stats.signed = len(rowids)
 
     def lookup(tid: int) -> list[tuple[int, int]]:
