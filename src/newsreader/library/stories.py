@@ -46,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import multiprocessing
 import os
 import re
 import sqlite3
@@ -61,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsreader.library.db import write
+from newsreader.library.workers import watch_parent
 
 #: Bump when signing or scoring changes: the next update rebuilds everything.
 VERSION = 1
@@ -418,9 +420,7 @@ def _start_signer(idf: tuple[dict[str, float], float, float], parent: int) -> No
     """Pool worker start-up: the folder's idf once, and an end when newsreader is gone."""
     global _IDF
     _IDF = idf
-    from newsreader.library.sync import _watch_parent
-
-    _watch_parent(parent)
+    watch_parent(parent)
 
 
 def _signed_chunks(
@@ -471,12 +471,15 @@ def _pooled(
     idf: tuple[dict[str, float], float, float],
     workers: int,
 ) -> Iterator[tuple[list[tuple[int, int | None]], list[Signed]]]:
-    """Sign the chunks in a process pool, a bounded window of them in flight, in order."""
-    from newsreader.library.sync import pool_context
+    """Sign the chunks in a process pool, a bounded window of them in flight, in order.
 
+    Its workers are spawned: a fresh interpreter that imports this module alone costs a
+    fraction of a second and a third of the memory of a parse worker, which carries
+    trafilatura and lxml (the sync's forkserver preloads them).
+    """
     with ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=pool_context(),
+        mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_signer,
         initargs=(idf, os.getpid()),
     ) as pool:

@@ -14,7 +14,6 @@ import logging
 import multiprocessing
 import os
 import sqlite3
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from typing import Any, NamedTuple
 from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
 from newsreader.library.db import write
+from newsreader.library.workers import watch_parent
 from newsreader.model import Article, Problem
 
 log = logging.getLogger(__name__)
@@ -282,26 +282,6 @@ def pool_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _watch_parent(parent: int) -> None:
-    """Worker start-up: end this worker when the process that wanted its results is gone.
-
-    Forkserver workers are not its children, so nothing else tells them: after a ``kill -9``
-    of newsreader they would otherwise sit blocked on a pipe nobody reads, forever.
-    """
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass  # alive, and some other user's: cannot happen for our parent, but harmless
-
-    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
-
-
 def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEntry, Parsed]]:
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(todo) < POOL_THRESHOLD or workers <= 1:
@@ -314,7 +294,7 @@ def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEnt
         with ProcessPoolExecutor(
             max_workers=workers,
             mp_context=pool_context(),
-            initializer=_watch_parent,
+            initializer=watch_parent,
             initargs=(os.getpid(),),
         ) as pool:
             pending: deque[Future[list[Parsed]]] = deque()
