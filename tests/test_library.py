@@ -385,3 +385,27 @@ def test_a_new_ingest_version_rereads_every_file_and_marks_follow_changed_ids(
     assert new_id == "f" * 16 and library.article(new_id).body == "cleaner"  # type: ignore[union-attr]
     assert library.is_read(new_id) and library.is_starred(new_id)
     assert library.sync(workers=1).parsed == 0  # the new version is recorded
+
+
+def test_closing_while_a_query_runs_in_another_thread_is_safe(
+    seeds_dir: Path, data_dir: Path
+) -> None:
+    import threading
+
+    library = open_synced(seeds_dir, data_dir)
+    started, release = threading.Event(), threading.Event()
+    results: list[int] = []
+
+    def slow_reader() -> None:
+        with library._db() as conn:
+            started.set()
+            release.wait(5)
+            results.append(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    thread = threading.Thread(target=slow_reader)
+    thread.start()
+    assert started.wait(5)
+    library.close()  # the app quits while a worker still holds a connection
+    release.set()
+    thread.join(5)
+    assert results == [5]  # its query ran on a connection close() left alone

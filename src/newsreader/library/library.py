@@ -114,8 +114,8 @@ class Library:
     def __post_init__(self) -> None:
         self._state = db.connect(self.state_path) if self.state_path else self.conn
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._opened_readers: list[sqlite3.Connection] = []
         self._prefix = "" if self.state_path else "state."
+        self._closed = False
         #: Rows of articles added after this epoch are flagged ``new`` (the previous visit).
         self.new_after: int = 2**62
 
@@ -136,12 +136,14 @@ class Library:
         except queue.Empty:
             conn = db.connect(self.cache_path)
             conn.execute("ATTACH DATABASE ? AS state", (str(self.state_path),))
-            with self.lock:
-                self._opened_readers.append(conn)
         try:
             yield conn
         finally:
-            self._readers.put(conn)
+            with self.lock:
+                if self._closed:
+                    conn.close()
+                else:
+                    self._readers.put(conn)
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -195,10 +197,19 @@ class Library:
         return self.opened.warnings
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections: idle ones now, one still in use when its query ends.
+
+        A worker thread may be mid-query when the app quits; closing its connection under it
+        crashes the process (seen: a segfault in ``_counts`` at exit), so a borrowed reader is
+        closed by ``_db`` when it comes back.
+        """
         with self.lock:
-            for reader in self._opened_readers:
-                reader.close()
+            self._closed = True
+            while True:
+                try:
+                    self._readers.get_nowait().close()
+                except queue.Empty:
+                    break
             self.conn.close()
             if self._state is not self.conn:
                 self._state.close()
@@ -236,7 +247,7 @@ class Library:
             with contextlib.suppress(sqlite3.Error):
                 storylib.ensure_schema(memory)
             self.close()
-            self._opened_readers = []
+            self._closed = False  # the in-memory copy is the session's from here on
             self.conn = self._state = memory
             self.cache_path = self.state_path = None
             self._prefix = "state."
