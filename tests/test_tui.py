@@ -25,6 +25,7 @@ from newsreader.tui.screens.modals import (
     TextPrompt,
     key_label,
 )
+from newsreader.tui.widgets.article_list import ArticleList
 from newsreader.tui.widgets.related import RelatedLinks
 from newsreader.tui.widgets.topic_tree import TopicTree
 from tui_support import (
@@ -1417,5 +1418,37 @@ def test_y_without_a_url_says_so(tmp_path: Path) -> None:
         await press(pilot, "y")
         assert h.copied == []
         assert "This article has no URL to copy." in h.notes
+
+    run(h, body)
+
+
+@pytest.mark.parametrize("saved", ["004", "003"])
+def test_startup_draws_a_first_page_then_the_whole_list_at_the_saved_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: str
+) -> None:
+    # Two rows make the first page here (a big folder has 200): the saved place is on it
+    # (004, the newest) or not (003), and either way the whole list ends up shown, there.
+    monkeypatch.setattr(tui_app, "FIRST_PAGE", 2)
+    folder, data = copy_seeds(tmp_path), tmp_path / "data"
+    lib = Library.open(folder, data)
+    lib.sync()
+    ids = seed_ids(lib)
+    lib.save_position(ids[saved], "All")
+    lib.close()
+    h = Harness(folder, data)
+    shown: list[int] = []
+    real = ArticleList.show
+
+    def counting(self: ArticleList, rowids: list[int], **kwargs: Any) -> None:
+        shown.append(len(rowids))
+        real(self, rowids, **kwargs)
+
+    monkeypatch.setattr(ArticleList, "show", counting)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        assert shown[0] == (2 if saved == "004" else 5) and shown[-1] == 5
+        assert len(h.app.articles.rowids) == 5
+        assert h.current_id() == ids[saved]
+        assert not any(h.lib.is_read(i) for i in ids.values())
 
     run(h, body)

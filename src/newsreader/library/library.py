@@ -530,6 +530,10 @@ class Library:
             params.append(query.before)
         return " WHERE " + " AND ".join(where), params
 
+    def head(self, view: View, n: int) -> list[int]:
+        """The first ``n`` rowids of the view, in display order (see :meth:`ids`)."""
+        return self._ordered(view, n, 0)
+
     def ids(self, view: View) -> list[int]:
         """Every rowid the view shows, in display order (newest first, or by rank for a search)."""
         return self._ordered(view)

@@ -56,6 +56,8 @@ from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
 READ_AFTER = 1.0
 #: Seconds the cursor must rest on a row before the reader draws it.
 PREVIEW_DELAY = 0.06
+#: Rows drawn at startup before the whole list has been read (a tall terminal shows ~100).
+FIRST_PAGE = 200
 NARROW = 110
 #: The help screen's group for the moves every pane shares.
 PANES = "List, tree and related pane"
@@ -223,6 +225,16 @@ class NewsReaderApp(App[None]):
             time.sleep(delay)
             if get_current_worker().is_cancelled:
                 return
+        if first and not view.query:
+            # At startup the first screenful is drawn from a page of rowids (a millisecond)
+            # while the whole ordered list (tens of ms at 100,000 articles) is still coming,
+            # if the place to return to is on that page.
+            head = self.library.head(view, FIRST_PAGE)
+            target = self.library.rowid_of(keep) if keep else None
+            if len(head) == FIRST_PAGE and (target is None or target in head):
+                self.call_from_thread(
+                    self._show_view, view, name, head, keep, False, focus_list, open_first
+                )
         rowids = self.library.ids(view)
         if get_current_worker().is_cancelled:
             return
