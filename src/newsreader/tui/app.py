@@ -56,8 +56,9 @@ from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
 READ_AFTER = 1.0
 #: Seconds the cursor must rest on a row before the reader draws it.
 PREVIEW_DELAY = 0.06
-#: Rows drawn at startup before the whole list has been read (a tall terminal shows ~100).
-FIRST_PAGE = 200
+#: Rows read first at startup, before the whole list: enough to hold the place most people
+#: return to in a newest-first list (about 5 ms at 100,000 articles, against 35-130 ms).
+FIRST_PAGE = 1000
 NARROW = 110
 #: The help screen's group for the moves every pane shares.
 PANES = "List, tree and related pane"
