@@ -363,8 +363,9 @@ class Library:
             params.append(view.story)
         return joins, (" WHERE " + " AND ".join(where)) if where else "", params, query
 
+    @staticmethod
     def _order(
-        self, joins: str, query: Query, rowid: str = "a.rowid", sort: str = "newest"
+        joins: str, query: Query, many: bool, rowid: str = "a.rowid", sort: str = "newest"
     ) -> tuple[str, list[Any]]:
         """ORDER BY clause and its parameters: newest first, or by relevance for a search.
 
@@ -372,7 +373,7 @@ class Library:
         articles. Past ``RANK_ALL`` matches, the articles that match in their title come first,
         ranked by bm25, and the rest follow most recently added first. At the top, where people
         look, that is the order a full ranking gives (the title weighs most), for a fraction of
-        the work.
+        the work. ``many``: the search matches more than that (see ``_many_matches``).
         """
         if not query.fts:
             if sort == "oldest":
@@ -387,15 +388,7 @@ class Library:
             if " JOIN topics t " in joins:
                 return "t.published DESC, t.article DESC", []
             return "a.published DESC, a.rowid DESC", []
-        with self._db() as conn:
-            try:
-                matches = conn.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
-                    (query.fts, RANK_ALL + 1),
-                ).fetchone()[0]
-            except sqlite3.OperationalError:
-                matches = 0
-        if matches <= RANK_ALL:
+        if not many:
             return RANK, []
         titled = f"{rowid} IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
         return (
@@ -407,17 +400,18 @@ class Library:
         """Rowids of a view in display order, optionally one slice of them."""
         joins, where, params, query = self._where(view)
         text_only = self._text_only(view, query)
-        if text_only is not None and self._many_matches(query):
+        many = bool(query.fts) and self._many_matches(query)
+        if text_only is not None and many:
             ranked = self._title_first(*text_only, query)
             return ranked if limit is None else ranked[max(0, offset) : max(0, offset) + limit]
         if text_only is not None:
             # The full-text index answers, with each filter as a set of rowids: no article row
             # is read per match (rows are large, and a common word matches tens of thousands).
             where, params = text_only
-            order, order_params = self._order(joins, query, rowid="rowid")
+            order, order_params = self._order(joins, query, many, rowid="rowid")
             sql = f"SELECT rowid FROM fts{where} ORDER BY {order}"
         else:
-            order, order_params = self._order(joins, query, sort=view.sort)
+            order, order_params = self._order(joins, query, many, sort=view.sort)
             sql = f"SELECT a.rowid FROM articles a{joins}{where} ORDER BY {order}"
         args = [*params, *order_params]
         if limit is not None:
