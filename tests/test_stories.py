@@ -341,20 +341,21 @@ def test_seed_similar_points_outside_the_story(seeds: sqlite3.Connection) -> Non
     assert near and set(near) <= {ids[n] for n in ("000", "001", "002", "003")}
 
 
+def _story_tables(conn: sqlite3.Connection) -> list[list[tuple[object, ...]]]:
+    """Every row of every table the stories write, sorted: what a rebuild decided."""
+    tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
+    return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]
+
+
 def test_rebuild_in_small_chunks_decides_the_same(
     corpus: tuple[Library, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The rebuild reads articles in rowid chunks; chunk boundaries must not change any decision.
     conn = corpus[0].conn
-    tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
-
-    def everything() -> list[list[tuple[object, ...]]]:
-        return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]
-
-    whole = everything()
+    whole = _story_tables(conn)
     monkeypatch.setattr(stories, "REBUILD_CHUNK", 2)
     stories.update(conn, None)
-    assert everything() == whole
+    assert _story_tables(conn) == whole
 
 
 def test_rebuild_signed_in_a_process_pool_decides_the_same(
@@ -362,12 +363,7 @@ def test_rebuild_signed_in_a_process_pool_decides_the_same(
 ) -> None:
     # Big folders sign in a pool of every core; small ones here. Both must decide the same.
     conn = corpus[0].conn
-    tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
-
-    def everything() -> list[list[tuple[object, ...]]]:
-        return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]
-
-    whole = everything()
+    whole = _story_tables(conn)
     pooled: list[int] = []
     real = stories._pooled
 
@@ -382,4 +378,4 @@ def test_rebuild_signed_in_a_process_pool_decides_the_same(
     monkeypatch.setattr(stories.os, "cpu_count", lambda: 2)
     stories.update(conn, None)
     assert pooled and sum(pooled) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    assert everything() == whole
+    assert _story_tables(conn) == whole
