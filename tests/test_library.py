@@ -409,3 +409,45 @@ def test_closing_while_a_query_runs_in_another_thread_is_safe(
     release.set()
     thread.join(5)
     assert results == [5]  # its query ran on a connection close() left alone
+
+
+def test_offset_of_counts_where_each_row_stands(seeds_copy: Path, data_dir: Path) -> None:
+    # Tied dates (day = 1 + n % 9) and the seeds' undated page dumps: every tie-break counts.
+    for n in range(20):
+        write_article(seeds_copy / "more", f"{n:02}.txt", n=n)
+    library = open_synced(seeds_copy, data_dir)
+    every = library.ids(View())
+    read = library.rows(every[::3])
+    library.set_read([r.id for r in read], True)
+    for view in (
+        View(),
+        View(sort="oldest"),
+        View(unread=True),
+        View(sort="oldest", unread=True),
+    ):
+        order = library.ids(view)
+        assert len(order) > 10
+        assert [library.offset_of(view, r) for r in order] == list(range(len(order)))
+    assert library.offset_of(View(unread=True), read[0].rowid) is None  # not in that view
+    assert library.offset_of(View(sort="title"), every[0]) is None  # not countable: None
+    assert library.offset_of(View(topic="AI"), every[0]) is None
+    library.close()
+
+
+def test_first_page_is_the_page_around_a_row(seeds_copy: Path, data_dir: Path) -> None:
+    for n in range(20):
+        write_article(seeds_copy / "more", f"{n:02}.txt", n=n)
+    library = open_synced(seeds_copy, data_dir)
+    for view in (View(), View(sort="oldest"), View(sort="title"), View(topic="AI")):
+        order = library.ids(view)
+        assert library.first_page(view, None, 4) == (0, order[:4], len(order))
+        for place in (0, 3, len(order) - 1):
+            start, page, total = library.first_page(view, order[place], 4)
+            assert page == order[start : start + 4] and total == len(order)
+            if view.sort in ("newest", "oldest") and not view.topic:
+                assert start == max(0, place - 2) and order[place] in page
+            else:
+                assert start == 0  # not countable: the first page
+    small = library.first_page(View(), None, 1000)
+    assert small == (0, library.ids(View()), len(library.ids(View())))
+    library.close()

@@ -1422,32 +1422,39 @@ def test_y_without_a_url_says_so(tmp_path: Path) -> None:
     run(h, body)
 
 
-@pytest.mark.parametrize("saved", ["004", "003"])
+@pytest.mark.parametrize("saved", ["004", "003", "000"])
 def test_startup_draws_a_first_page_then_the_whole_list_at_the_saved_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: str
 ) -> None:
-    # Two rows make the first page here (a big folder has 200): the saved place is on it
-    # (004, the newest) or not (003), and either way the whole list ends up shown, there.
+    # Two rows make the first page here (a big folder has 1000): the page around the saved
+    # place is drawn where it stands in the whole list, the rest as rowid 0, and then the
+    # whole list is shown, there, with the cursor on the same row.
     monkeypatch.setattr(tui_app, "FIRST_PAGE", 2)
     folder, data = copy_seeds(tmp_path), tmp_path / "data"
     lib = Library.open(folder, data)
     lib.sync()
     ids = seed_ids(lib)
+    order = lib.ids(View())
     lib.save_position(ids[saved], "All")
+    place = order.index(lib.rowid_of(ids[saved]) or 0)
     lib.close()
     h = Harness(folder, data)
-    shown: list[int] = []
+    shown: list[list[int]] = []
     real = ArticleList.show
 
     def counting(self: ArticleList, rowids: list[int], **kwargs: Any) -> None:
-        shown.append(len(rowids))
+        shown.append(list(rowids))
         real(self, rowids, **kwargs)
 
     monkeypatch.setattr(ArticleList, "show", counting)
 
     async def body(pilot: Pilot[Any]) -> None:
-        assert shown[0] == (2 if saved == "004" else 5) and shown[-1] == 5
-        assert len(h.app.articles.rowids) == 5
+        first, last = shown[0], shown[-1]
+        assert len(first) == 5 and first.count(0) == 3
+        assert [r for r in first if r] == order[max(0, place - 1) : max(0, place - 1) + 2]
+        assert first[place] == order[place]
+        assert last == order
+        assert h.app.articles.cursor == place
         assert h.current_id() == ids[saved]
         assert not any(h.lib.is_read(i) for i in ids.values())
 

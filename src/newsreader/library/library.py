@@ -426,7 +426,7 @@ class Library:
             try:
                 if limit is None:
                     joined = conn.execute(sql, args).fetchone()[0]
-                    return [int(x) for x in joined.split(",")] if joined else []
+                    return _int_list(joined)
                 return [r[0] for r in conn.execute(sql, args)]
             except sqlite3.OperationalError as error:
                 if _fts_error(error):
@@ -469,9 +469,9 @@ class Library:
                 if _fts_error(error):
                     return []
                 raise
-        every = [int(x) for x in joined.split(",")] if joined else []
+        every = _int_list(joined)
         matched = set(every)
-        first = [r for r in (int(x) for x in titled.split(",")) if r in matched] if titled else []
+        first = [r for r in _int_list(titled) if r in matched]
         firsts = set(first)
         return first + [r for r in every if r not in firsts]
 
@@ -524,9 +524,71 @@ class Library:
             params.append(query.before)
         return " WHERE " + " AND ".join(where), params
 
-    def head(self, view: View, n: int) -> list[int]:
-        """The first ``n`` rowids of the view, in display order (see :meth:`ids`)."""
-        return self._ordered(view, n, 0)
+    def offset_of(self, view: View, rowid: int) -> int | None:
+        """Where ``rowid`` is in the view's order (see :meth:`first_page`), or None."""
+        found = self._place(view, rowid)
+        return found[0] if found else None
+
+    def first_page(self, view: View, rowid: int | None, n: int) -> tuple[int, list[int], int]:
+        """The page of ``n`` rowids around ``rowid`` (or the view's first page): (offset of its
+        first row, its rowids, rows in the whole view). Three statements, each one row: at
+        startup every statement waits its turn for the GIL the UI thread is painting with, so
+        it is how many there are, more than what they scan, that the first paint waits for.
+        The page holds ``rowid`` unless the view cannot be counted on the date index (see
+        :meth:`_place`) and it is further down than the first page."""
+        placed = self._place(view, rowid) if rowid is not None else None
+        start = max(0, placed[0] - n // 2) if placed else 0
+        joins, where, params, query = self._where(view)
+        if query.fts:
+            page = self._ordered(view, n, start)
+            return start, page, len(page) if len(page) < n else self.count(view)
+        order, order_params = self._order(joins, query, False, sort=view.sort)
+        sql = (
+            f"SELECT (SELECT group_concat(rowid) FROM (SELECT a.rowid FROM articles a{joins}"
+            f"{where} ORDER BY {order} LIMIT ? OFFSET ?))"
+        )
+        args: list[Any] = [*params, *order_params, n, start]
+        if placed is None:
+            sql += f", (SELECT count(*) FROM articles a{joins}{where})"
+            args += params
+        with self._db() as conn:
+            joined, *counted = conn.execute(sql, args).fetchone()
+        page = _int_list(joined)
+        total = placed[1] if placed else counted[0]
+        return start, page, total
+
+    def _place(self, view: View, rowid: int) -> tuple[int, int] | None:
+        """(where ``rowid`` is in the view's order, rows in the view), counted on the date
+        index in two statements (milliseconds, where the whole ordered list takes tens); None
+        where that cannot be counted: a search, a topic, a sort other than by date, or a row
+        the view does not hold."""
+        joins, where, params, query = self._where(view)
+        if query.fts or joins or view.sort not in ("newest", "oldest"):
+            return None
+        glue = " AND " if where else " WHERE "
+        with self._db() as conn:
+            found = conn.execute(
+                f"SELECT a.published FROM articles a{where}{glue}a.rowid = ?", [*params, rowid]
+            ).fetchone()
+            if found is None:
+                return None
+            published = found[0]
+            # The order is ``published DESC, rowid DESC`` (newest) or ``published, rowid`` with
+            # undated rows last (oldest); an undated row comes after every dated one in both.
+            later = ">" if view.sort == "newest" else "<"
+            if published is None:
+                first, first_args = "a.published IS NOT NULL", []
+                same, same_args = f"a.published IS NULL AND a.rowid {later} ?", [rowid]
+            else:
+                first, first_args = f"a.published {later} ?", [published]
+                same, same_args = f"a.published = ? AND a.rowid {later} ?", [published, rowid]
+            before, total = conn.execute(
+                f"SELECT (SELECT count(*) FROM articles a{where}{glue}{first})"
+                f" + (SELECT count(*) FROM articles a{where}{glue}{same}),"
+                f" (SELECT count(*) FROM articles a{where})",
+                [*params, *first_args, *params, *same_args, *params],
+            ).fetchone()
+        return int(before), int(total)
 
     def ids(self, view: View) -> list[int]:
         """Every rowid the view shows, in display order (newest first, or by rank for a search)."""
@@ -874,6 +936,11 @@ class Library:
                     0
                 ]
             )
+
+
+def _int_list(joined: str | None) -> list[int]:
+    """The ints of a ``group_concat``: json parses 100,000 of them in half the time of int()."""
+    return json.loads(f"[{joined}]") if joined else []
 
 
 def _fts_error(error: sqlite3.OperationalError) -> bool:

@@ -79,7 +79,9 @@ class ArticleList(ScrollView, can_focus=True):
     # -- data -------------------------------------------------------------------------------------
 
     def show(self, rowids: list[int], *, query: str = "", keep: str | None = None) -> None:
-        """Replace the list; keep the cursor on article id ``keep`` if it is still there."""
+        """Replace the list; keep the cursor on article id ``keep`` if it is still there.
+
+        ``rowids`` may hold 0s, for rows whose place is known but not yet which rows they are."""
         self.rowids = rowids
         self.search = query
         self._pages.clear()
@@ -97,19 +99,21 @@ class ArticleList(ScrollView, can_focus=True):
         self.refresh()
 
     def row(self, index: int) -> Row | None:
-        """The row at ``index``, fetched with its page on first use."""
+        """The row at ``index``, fetched with its page on first use; None for a row not known yet
+        (rowid 0: at startup the list may hold one page of the view, in place, while the rest of
+        its order is still coming)."""
         if not 0 <= index < len(self.rowids):
             return None
         page = index // PAGE
         rows = self._pages.get(page)
         if rows is None:
             wanted = self.rowids[page * PAGE : (page + 1) * PAGE]
-            fetched = {r.rowid: r for r in self._fetch(wanted)}
+            fetched = {r.rowid: r for r in self._fetch([rowid for rowid in wanted if rowid])}
             rows = [fetched.get(rowid) or _missing(rowid) for rowid in wanted]
             if len(self._pages) > 50:
                 self._pages.clear()
             self._pages[page] = rows
-        return rows[index - page * PAGE]
+        return rows[index - page * PAGE] if self.rowids[index] else None
 
     @property
     def current(self) -> Row | None:
