@@ -395,7 +395,9 @@ def _load(
 
 #: Articles read, signed and stored at a time by :func:`_rebuild`: their texts are the biggest
 #: thing it holds, so it never holds more than this many.
-REBUILD_CHUNK = 2000
+REBUILD_CHUNK = 500
+#: The float of each weight a signed vector can hold (see ``_rebuild``).
+SCALE = [k / 10_000 for k in range(10_001)]
 
 
 #: From this many articles on, a rebuild signs in a process pool (both cores): tokenising and
@@ -511,14 +513,20 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     rowids = array("q")  # ascending, as read; an article's index is its position here
     published: list[int | None] = []
     starts = array("q", [0])  # article i's vector is terms/weights[starts[i]:starts[i + 1]]
-    terms = array("q")  # term ids, see ``ids``
-    weights = array("d")  # the very floats of the signed vector, so cosines come out the same
+    terms = array("i")  # term ids, see ``ids``
+    # A signed weight is rounded to 4 places, so it is kept as 10,000 times itself in two bytes;
+    # SCALE gives back the very float (the nearest double to k / 10,000 either way), so cosines
+    # come out the same as from the vectors themselves.
+    weights = array("h")
     ids: dict[str, int] = {}
     # Posting lists of the keys that _shared would look up: rare terms only, and a term is dropped
     # for good once it has more than POSTING_CAP articles, as those are never looked up either.
-    # Entries are ``index * INDEX_TERMS + rank``.
+    # Neither is a term the full-text index finds in one article alone: its list would hold
+    # only that article. Entries are ``index * INDEX_TERMS + rank``.
     postings: dict[int, array[int]] = {}
     crowded: set[int] = set()
+    alone = idf[0]
+    once = _idf({"": 1}, n)[0][""]
     for rows, signed in _signed_chunks(conn, idf, n):
         doc_rows: list[tuple[int, int | None, str]] = []
         key_rows: list[tuple[str, int, int]] = []
@@ -529,15 +537,15 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             rowids.append(rowid)
             published.append(when)
             terms.extend([ids.setdefault(term, len(ids)) for term in vector])
-            weights.extend(vector.values())
+            weights.extend([round(w * 10_000) for w in vector.values()])
             starts.append(len(terms))
             for rank, key in enumerate(keys):
                 tid = ids[key]
-                if key not in rare or tid in crowded:
+                if key not in rare or tid in crowded or alone.get(key) == once:
                     continue
                 entries = postings.get(tid)
                 if entries is None:
-                    entries = postings[tid] = array("q")
+                    entries = postings[tid] = array("i")
                 entries.append(index * INDEX_TERMS + rank)
                 if len(entries) > POSTING_CAP:
                     crowded.add(tid)
@@ -546,7 +554,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             "INSERT INTO story_docs(article, published, vector) VALUES (?,?,?)", doc_rows
         )
         conn.executemany("INSERT INTO story_keys(term, article, rank) VALUES (?,?,?)", key_rows)
-    del idf, crowded
+    del idf, alone, crowded
     count = stats.signed = len(rowids)
 
     def lookup(tid: int) -> list[tuple[int, int]]:
@@ -554,7 +562,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
 
     def vector_of(i: int) -> dict[int, float]:
         span = slice(starts[i], starts[i + 1])
-        return dict(zip(terms[span], weights[span], strict=True))
+        return dict(zip(terms[span], map(SCALE.__getitem__, weights[span]), strict=True))
 
     links: dict[int, set[int]] = defaultdict(set)
     for a, b in conn.execute(
