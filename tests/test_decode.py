@@ -329,3 +329,19 @@ def test_trailing_nul_padding_is_not_binary() -> None:
 )
 def test_binaries_with_nul_padding_stay_binary(data: bytes) -> None:
     assert looks_binary(data)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_read_capped_reads_a_file_whose_size_says_zero() -> None:
+    # /proc files are regular with st_size 0: the first read, sized from fstat, must not be
+    # taken for the whole file.
+    data = read_capped("/proc/self/status")
+    assert b"Name:" in data and b"VmRSS" in data
+
+
+def test_read_capped_reads_whole_files_and_stops_at_the_limit(tmp_path: Path) -> None:
+    for size in (0, 1, 4095, 4096, 1024 * 1024 + 3):
+        path = tmp_path / f"f{size}"
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        assert read_capped(path) == path.read_bytes()
+        assert read_capped(path, limit=100) == path.read_bytes()[:100]

@@ -207,6 +207,8 @@ _MD_RULE = re.compile(r"^[ \t]*(?:[-*_=][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \
 #: unclosed delimiter scans ahead, and unbounded that is quadratic (36 s on 90 kB of ``*x``).
 _MD_EMPHASIS = re.compile(r"(?<![\w\\*~])(\*\*|__|\*|_|~~)(?=\S)(.{1,1000}?)(?<=\S)\1(?!\w)", re.S)
 _MD_CODE = re.compile(r"(`+)(?=\S)(.{1,1000}?)(?<=\S)\1", re.S)
+_TABLE_BORDER = re.compile(r"[ \t]*\|[ \t]*")
+_SPACE_RUN = re.compile(r"[ \t]+")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 
 
@@ -214,34 +216,47 @@ def to_text(markdown: str) -> str:
     """Markdown body -> plain text: no Markdown syntax, no link targets or URLs, paragraphs
     separated by blank lines. Links become their text, autolinks their URL, reference
     definitions are dropped and footnote markers removed (a footnote's text stays)."""
-    text = _MD_FOOTNOTE.sub("", markdown)  # first: ``[^1]: note`` is not a link definition
-    labels = {_norm_label(m) for m in _MD_REF_DEF.findall(text)}
-    text = _MD_REF_DEF.sub("", text)
-    for _ in range(2):  # twice: a link inside an image link
-        text = _MD_LINK.sub(r"\1", text)
-        text = _MD_REF_LINK.sub(r"\1", text)
-    if labels:
-        # ``[docs]`` is a link only when a definition names it; otherwise the brackets are text
-        text = _MD_SHORTCUT.sub(
-            lambda m: m.group(1) if _norm_label(m.group(1)) in labels else m.group(0), text
-        )
-    text = _AUTOLINK_OR_URL.sub(lambda m: m.group(1) or "", text)
+    # Each pass runs only where its syntax can be: a substring test is a fraction of a scan.
+    # Footnotes first: ``[^1]: note`` is not a link definition.
+    text = _MD_FOOTNOTE.sub("", markdown) if "[^" in markdown else markdown
+    if "[" in text:
+        labels = {_norm_label(m) for m in _MD_REF_DEF.findall(text)}
+        text = _MD_REF_DEF.sub("", text)
+        for _ in range(2):  # twice: a link inside an image link
+            text = _MD_LINK.sub(r"\1", text)
+            text = _MD_REF_LINK.sub(r"\1", text)
+        if labels:
+            # ``[docs]`` is a link only when a definition names it; otherwise brackets are text
+            text = _MD_SHORTCUT.sub(
+                lambda m: m.group(1) if _norm_label(m.group(1)) in labels else m.group(0), text
+            )
+    if "<" in text or "://" in text or "www." in text:
+        text = _AUTOLINK_OR_URL.sub(lambda m: m.group(1) or "", text)
     # Collapse blank runs and test rules line by line: both rule patterns backtrack
     # quadratically on one very long line of spaces or dashes.
-    text = re.sub(r"[ \t]+", " ", text)
+    text = _spaces(text)
     text = "\n".join(
         "" if len(line) <= 400 and _MD_RULE.fullmatch(line) else line for line in text.split("\n")
     )
     text = _MD_PREFIX.sub("", text)
-    text = text.replace("```", "")
-    text = _MD_CODE.sub(r"\2", text)
-    text, found = _MD_EMPHASIS.subn(r"\2", text)
-    if found:  # again, for ``***both***`` and emphasis inside emphasis
-        text = _MD_EMPHASIS.sub(r"\2", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    text = re.sub(r"[ \t]*\|[ \t]*", " ", text)  # table cell borders
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    if "`" in text:
+        text = text.replace("```", "")
+        text = _MD_CODE.sub(r"\2", text)
+    if "*" in text or "_" in text or "~~" in text:
+        text, found = _MD_EMPHASIS.subn(r"\2", text)
+        if found:  # again, for ``***both***`` and emphasis inside emphasis
+            text = _MD_EMPHASIS.sub(r"\2", text)
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    if "|" in text:
+        text = _TABLE_BORDER.sub(" ", text)  # table cell borders
+    lines = [line.strip() for line in _spaces(text).splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _spaces(text: str) -> str:
+    """Runs of spaces and tabs as one space."""
+    return _SPACE_RUN.sub(" ", text) if "  " in text or "\t" in text else text
 
 
 def _norm_label(label: str) -> str:

@@ -101,15 +101,24 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
     flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
-        _require_regular(os.fstat(fd).st_mode, path)
+        status = os.fstat(fd)
+        _require_regular(status.st_mode, path)
         chunks = []
         left = limit
+        # The first read asks for the whole file and a byte more, and a short read once the
+        # size fstat gave is in hand is the end: one read a file, not a 1 MB buffer and a
+        # second read to find the end.
+        want = status.st_size + 1
         while left > 0:
-            chunk = os.read(fd, min(left, 1024 * 1024))
+            asked = min(left, want)
+            chunk = os.read(fd, asked)
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
+            if len(chunk) < asked and limit - left >= status.st_size:
+                break
+            want = 1024 * 1024
         return b"".join(chunks)
     finally:
         os.close(fd)

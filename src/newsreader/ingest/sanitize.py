@@ -48,6 +48,12 @@ _REMOVE = re.compile(
     "\ufeff\ufff9-\ufffb\ud800-\udfff]+"
 )
 
+#: Any character the passes above act on: ESC and CR are among the C0 controls.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u180e\u200b\u2028\u2029\u202a-\u202e\u2060"
+    "\u2066-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+
 #: Character references, numeric (any leading zeros) or named. Markdown renderers decode them,
 #: so ``&#x202e;`` left in a body becomes a real U+202E on screen, after ingest has run.
 _CHAR_REF = re.compile(
@@ -82,12 +88,13 @@ def clean_text(s: str) -> str:
     so no sequence can survive or be re-formed, and ``clean_text(clean_text(s)) ==
     clean_text(s)``.
     """
-    if _C1.search(s):
-        # C1 strings first: one ended by ESC \ must go whole, before the ESC pass takes its ST.
-        s = _C1_SEQUENCE.sub("", s)
-    s = _ESCAPE.sub("", s)
-    s = _NEWLINE.sub("\n", s.replace("\r\n", "\n"))
-    s = _REMOVE.sub("", s)
+    if _UNSAFE.search(s):  # most text has none of it: one scan, not four
+        if _C1.search(s):
+            # C1 strings first: one ended by ESC \ must go whole, before the ESC pass takes its ST.
+            s = _C1_SEQUENCE.sub("", s)
+        s = _ESCAPE.sub("", s)
+        s = _NEWLINE.sub("\n", s.replace("\r\n", "\n"))
+        s = _REMOVE.sub("", s)
     if "&" in s:
         s = _CHAR_REF.sub(_drop_bad_ref, s)
         # Removing one reference can join the halves of another (``&#x2&#x202e;02e;``): those

@@ -407,8 +407,16 @@ def _norm(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _stoplists() -> dict[str, frozenset[str]]:
-    return {lang: frozenset(justext.get_stoplist(lang)) for lang in justext.get_stoplists()}
+def _stoplists() -> tuple[list[frozenset[str]], dict[str, list[int]]]:
+    """justext's stop lists by language name, and for each stop word the lists holding it."""
+    # Sorted: justext gives a frozenset, whose order (so which list wins a tie) would change
+    # with the hash seed from one run to the next, and with it the text and id of an article.
+    lists = [frozenset(justext.get_stoplist(lang)) for lang in sorted(justext.get_stoplists())]
+    holders: dict[str, list[int]] = {}
+    for number, words in enumerate(lists):
+        for word in words:
+            holders.setdefault(word, []).append(number)
+    return lists, holders
 
 
 def _stop_words(sample: str) -> frozenset[str]:
@@ -417,10 +425,16 @@ def _stop_words(sample: str) -> frozenset[str]:
     total = sum(tokens.values())
     if total < 20:
         return frozenset()
+    lists, holders = _stoplists()
+    # Each word adds its count to the lists holding it: one lookup a word, where intersecting
+    # the sample with each of justext's hundred lists cost a tenth of a page dump's parse.
+    covered = [0] * len(lists)
+    for word, count in tokens.items():
+        for number in holders.get(word, ()):
+            covered[number] += count
     best, best_share = frozenset[str](), 0.0
-    vocabulary = frozenset(tokens)
-    for words in _stoplists().values():
-        share = sum(tokens[w] for w in vocabulary & words) / total
+    for words, count in zip(lists, covered, strict=True):
+        share = count / total
         if share > best_share:
             best, best_share = words, share
     return best if best_share >= 0.15 else frozenset()

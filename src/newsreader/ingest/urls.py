@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 MAX_URL_LENGTH = 4096
@@ -56,8 +57,13 @@ def safe_url(url: object) -> str | None:
     non-ASCII). Existing ``%XX`` escapes are kept (upper-cased); escaped unreserved characters
     are decoded. The result contains only printable ASCII.
     """
-    if not isinstance(url, str):
-        return None
+    return _safe_str(url) if isinstance(url, str) else None
+
+
+# An article's URLs go through here several times (its fields, identity keys, domain), and
+# hosts repeat across a folder: both are worth remembering a while.
+@lru_cache(maxsize=512)
+def _safe_str(url: str) -> str | None:
     url = url.strip()
     if not url or len(url) > MAX_URL_LENGTH or url.startswith("-") or not _printable(url):
         return None
@@ -169,6 +175,7 @@ def _ip6(literal: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def _hostname(name: str) -> str | None:
     """A DNS name (IDNA-encoded to ASCII, lower-case) or dotted-quad IPv4, else None."""
     name = name.lower()

@@ -41,7 +41,7 @@ WINDOW = 4
 POOL_THRESHOLD = 64
 #: Bump when loading or cleaning changes what an article holds: the next sync then re-reads
 #: every file, so a better cleaner reaches the articles already in the cache.
-INGEST_VERSION = "4"
+INGEST_VERSION = "5"
 
 
 @dataclass
