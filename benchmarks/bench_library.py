@@ -10,13 +10,14 @@ cache goes to a fresh temporary data dir each run. Figures go to stdout; progres
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -26,11 +27,15 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_corpus  # noqa: E402
+if __name__ != "__mp_main__":
+    # A spawned pool worker (the stories' signers) runs this script again as __mp_main__: it
+    # needs none of the ingest stack, and importing it would add ~40 MB to each such worker
+    # that the real command line's workers do not carry (newsreader's CLI imports lazily).
+    import gen_corpus
 
-from newsreader.ingest import load  # noqa: E402
-from newsreader.ingest.discover import walk  # noqa: E402
-from newsreader.library.library import Library, View  # noqa: E402
+    from newsreader.ingest import load
+    from newsreader.ingest.discover import walk
+    from newsreader.library.library import Library, View
 
 
 def log(message: str) -> None:
@@ -87,53 +92,64 @@ def _no_clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str
     return raw
 
 
+#: The sampler runs in its own process: a thread here would take the GIL from the writer ten
+#: times a second (reading /proc is Python work), and the writer is what a sync waits on.
+_SAMPLER = """
+import json, os, select, sys
+me, peaks = int(sys.argv[1]), {"worker": 0, "total": 0, "total_pss": 0}
+def read(pid, name, key):
+    try:
+        with open(f"/proc/{pid}/{name}") as handle:
+            for line in handle:
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+while not select.select([sys.stdin], [], [], 0.1)[0]:
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as handle:
+                    parents[int(name)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, grew = {me}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in tree and p != os.getpid()}
+        grew, tree = not more <= tree, tree | more
+    workers = [read(p, "status", "VmRSS") for p in tree - {me}]
+    peaks["worker"] = max([peaks["worker"], *workers])
+    peaks["total"] = max(peaks["total"], read(me, "status", "VmRSS") + sum(workers))
+    pss = sum(read(p, "smaps_rollup", "Pss:") for p in tree)
+    peaks["total_pss"] = max(peaks["total_pss"], pss)
+print(json.dumps(peaks))
+"""
+
+
 class RssSampler:
-    """Peak RSS of this process and of its descendants (the pool's workers), sampled."""
+    """Peak RSS of this process and of its descendants (the pools' workers), sampled from
+    another process; and the peak of their PSS, which counts a page shared by several of them
+    (the forkserver's preloaded modules) once, split between them."""
 
     def __init__(self) -> None:
-        self.worker_peak = 0
-        self.total_peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.worker_peak = self.total_peak = self.total_pss_peak = 0
 
     def __enter__(self) -> RssSampler:
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _SAMPLER, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.1):
-            parents: dict[int, int] = {}
-            rss: dict[int, int] = {}
-            for name in os.listdir("/proc"):
-                if not name.isdigit():
-                    continue
-                try:
-                    with open(f"/proc/{name}/status") as handle:
-                        fields = dict(line.split(":", 1) for line in handle if ":" in line)
-                except OSError:
-                    continue
-                pid = int(name)
-                parents[pid] = int(fields.get("PPid", "0").strip())
-                rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-            descendants = [p for p in parents if p != me and _descends(p, me, parents)]
-            workers = [rss.get(p, 0) for p in descendants]
-            self.worker_peak = max(self.worker_peak, max(workers, default=0))
-            self.total_peak = max(self.total_peak, rss.get(me, 0) + sum(workers))
-
-
-def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
-    for _ in range(10):
-        pid = parents.get(pid, 0)
-        if pid == ancestor:
-            return True
-        if pid <= 1:
-            return False
-    return False
+        out, _ = self._process.communicate("stop\n")
+        peaks = json.loads(out)
+        self.worker_peak, self.total_peak = peaks["worker"], peaks["total"]
+        self.total_pss_peak = peaks["total_pss"]
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -282,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     out.append(
         f"peak RSS: main process {main_peak / 2**20:.0f} MB, largest worker "
         f"{sampler.worker_peak / 2**20:.0f} MB, all together {sampler.total_peak / 2**20:.0f} MB"
-        " (target < 300 MB)"
+        f" (target < 300 MB); PSS all together {sampler.total_pss_peak / 2**20:.0f} MB"
     )
     if library.cache_path:
         out.append(f"cache size: {library.cache_path.stat().st_size / 2**20:.0f} MB")

@@ -407,16 +407,31 @@ def _norm(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _stoplists() -> tuple[list[frozenset[str]], dict[str, list[int]]]:
-    """justext's stop lists by language name, and for each stop word the lists holding it."""
-    # Sorted: justext gives a frozenset, whose order (so which list wins a tie) would change
-    # with the hash seed from one run to the next, and with it the text and id of an article.
-    lists = [frozenset(justext.get_stoplist(lang)) for lang in sorted(justext.get_stoplists())]
-    holders: dict[str, list[int]] = {}
-    for number, words in enumerate(lists):
-        for word in words:
-            holders.setdefault(word, []).append(number)
-    return lists, holders
+def _stoplists() -> tuple[list[str], dict[str, int | tuple[int, ...]]]:
+    """justext's languages by name, and for each of their 154,000 stop words the language
+    holding it (its number) or the languages (a tuple of numbers). Sorted: justext gives a
+    frozenset, whose order (so which list wins a tie) would change with the hash seed from
+    one run to the next, and with it the text and id of an article. A number below 257 is
+    one shared object, so this holds little more than the words: 18 MB, where a set per
+    language took 41 MB in every parse worker."""
+    languages = sorted(justext.get_stoplists())
+    holders: dict[str, int | tuple[int, ...]] = {}
+    for number, language in enumerate(languages):
+        for word in frozenset(justext.get_stoplist(language)):
+            held = holders.get(word)
+            holders[word] = (
+                number
+                if held is None
+                else (*held, number)
+                if isinstance(held, tuple)
+                else (held, number)
+            )
+    return languages, holders
+
+
+@lru_cache(maxsize=8)
+def _stoplist(language: str) -> frozenset[str]:
+    return frozenset(justext.get_stoplist(language))
 
 
 def _stop_words(sample: str) -> frozenset[str]:
@@ -425,16 +440,19 @@ def _stop_words(sample: str) -> frozenset[str]:
     total = sum(tokens.values())
     if total < 20:
         return frozenset()
-    lists, holders = _stoplists()
+    languages, holders = _stoplists()
     # Each word adds its count to the lists holding it: one lookup a word, where intersecting
     # the sample with each of justext's hundred lists cost a tenth of a page dump's parse.
-    covered = [0] * len(lists)
+    covered = [0] * len(languages)
     for word, count in tokens.items():
-        for number in holders.get(word, ()):
+        held = holders.get(word)
+        if held is None:
+            continue
+        for number in held if isinstance(held, tuple) else (held,):
             covered[number] += count
-    best, best_share = frozenset[str](), 0.0
-    for words, count in zip(lists, covered, strict=True):
+    best, best_share = "", 0.0
+    for language, count in zip(languages, covered, strict=True):
         share = count / total
         if share > best_share:
-            best, best_share = words, share
-    return best if best_share >= 0.15 else frozenset()
+            best, best_share = language, share
+    return _stoplist(best) if best_share >= 0.15 else frozenset()
