@@ -78,6 +78,18 @@ def test_list_query_and_search(seeds_dir: Path, data_dir: Path) -> None:
         assert result.returncode == 0, (awkward, result.stderr)
 
 
+def test_search_prints_the_best_hits_with_their_snippets(seeds_dir: Path, data_dir: Path) -> None:
+    everything = lines(run("search", str(seeds_dir), "police", "--json", data_dir=data_dir).stdout)
+    assert len(everything) >= 2
+    result = run("search", str(seeds_dir), "police", "--limit", "1", data_dir=data_dir)
+    title, snippet, *rest = result.stdout.splitlines()
+    assert everything[0]["title"] in title and rest == []
+    assert "[police]" in snippet.lower() or "[Police]" in snippet
+    assert f"the best 1 of {len(everything)} hits" in result.stderr
+    every = run("search", str(seeds_dir), "police", "--limit", "0", "--json", data_dir=data_dir)
+    assert lines(every.stdout) == everything and "the best" not in every.stderr
+
+
 def test_show_json_text(seeds_dir: Path, data_dir: Path) -> None:
     paths = sorted(str(p) for p in seeds_dir.iterdir())
     result = run("show", "--json", "--text", *paths, data_dir=data_dir)

@@ -451,3 +451,29 @@ def test_first_page_is_the_page_around_a_row(seeds_copy: Path, data_dir: Path) -
     small = library.first_page(View(), None, 1000)
     assert small == (0, library.ids(View()), len(library.ids(View())))
     library.close()
+
+
+def test_the_search_index_is_merged_once_enough_has_changed(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader.library import sync as sync_module
+
+    def fts_rows(library: Library) -> int:
+        return int(library.conn.execute("SELECT count(*) FROM fts_data").fetchone()[0])
+
+    counts = {}
+    for after in (10, 10_000):
+        monkeypatch.setattr(sync_module, "OPTIMIZE_AFTER", after)
+        folder = tmp_path / f"folder-{after}"
+        shutil.copytree(seeds_copy, folder)
+        library = open_synced(folder, tmp_path / f"data-{after}")
+        meta = "SELECT value FROM meta WHERE key = 'fts_changes'"
+        assert library.conn.execute(meta).fetchone()[0] == "5"
+        for n in range(6):
+            write_article(folder / "more", f"{n}.txt", n=n)
+        library.sync(workers=1)
+        assert library.conn.execute(meta).fetchone()[0] == ("0" if after == 10 else "11")
+        assert library.count(View(query="marmalade")) == 6
+        counts[after] = fts_rows(library)
+        library.close()
+    assert counts[10] < counts[10_000]  # one merged segment against one a sync

@@ -15,6 +15,10 @@ from typing import Any
 
 from newsreader import __version__
 
+#: Hits ``search`` prints unless ``--limit`` says otherwise: the ranked top, about one screen
+#: (two lines a hit). Each costs a snippet, about 0.3 ms of tokenising at 100,000 articles.
+SEARCH_LIMIT = 25
+
 COMMANDS = ("list", "show", "index", "search", "problems", "stories", "export", "config")
 
 
@@ -68,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         " is:unread|read|starred, after:DATE, before:DATE",
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=SEARCH_LIMIT,
+        help=f"the best this many hits (default {SEARCH_LIMIT}; 0 for all of them)",
+    )
 
     p = sub.add_parser("problems", help="files that were skipped, and why")
     p.add_argument("dir")
@@ -240,7 +250,7 @@ def _row_json(library: Any, row: Any) -> dict[str, Any]:
     return dict(data)
 
 
-def _print_rows(library: Any, rows: list[Any], as_json: bool) -> None:
+def _print_rows(library: Any, rows: list[Any], as_json: bool, snippets: bool = False) -> None:
     for row in rows:
         if as_json:
             print(json.dumps(_row_json(library, row), ensure_ascii=False))
@@ -252,6 +262,10 @@ def _print_rows(library: Any, rows: list[Any], as_json: bool) -> None:
                 if row.provider
                 else f"{mark} {date}  {row.title}"
             )
+            if snippets and row.snippet:
+                # The matches in [brackets], on one line under the title.
+                text = " ".join(row.snippet.replace("\x02", "[").replace("\x03", "]").split())
+                print(f"              {text}")
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -267,11 +281,18 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from newsreader.library.library import View
 
     library, _ = _open(args)
-    view = View(query=args.query)
-    rows = library.rows(library.ids(view), args.query)
-    _print_rows(library, rows, args.json)
+    ranked = library.ids(View(query=args.query))
+    shown = ranked[: args.limit] if args.limit > 0 else ranked
+    # Snippets only for the hits shown: each one tokenises its article again.
+    rows = library.rows(shown, args.query)
+    _print_rows(library, rows, args.json, snippets=True)
     if not rows and not args.json:
         print("no matches", file=sys.stderr)
+    elif len(shown) < len(ranked):
+        print(
+            f"the best {len(shown):,} of {len(ranked):,} hits: --limit 0 shows them all",
+            file=sys.stderr,
+        )
     return 0
 
 
