@@ -189,6 +189,7 @@ class NewsReaderApp(App[None]):
         self._apply_config()
         self.query_one("#tree").border_title = Content("Library")
         self.articles.border_title = Content("All")
+        self.articles.empty_message = "Loading…"  # until the first page comes
         self.reader.border_title = Content("Reader")
         self.query_one("#related").border_title = Content("Related")
         self._apply_width(self.size.width)
