@@ -129,6 +129,7 @@ def test_index_problems_and_a_bad_file(seeds_copy: Path, data_dir: Path) -> None
         (["list", "/no/such/folder"], 2),
         (["search", "seeds"], 2),
         (["search", "seeds", "x", "--bogus"], 2),
+        (["search", "seeds", "x", "--limit", "-5"], 2),
         (["show"], 2),
         (["show", "/no/such/file.txt"], 1),
         (["--version"], 0),

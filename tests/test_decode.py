@@ -345,3 +345,24 @@ def test_read_capped_reads_whole_files_and_stops_at_the_limit(tmp_path: Path) ->
         path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
         assert read_capped(path) == path.read_bytes()
         assert read_capped(path, limit=100) == path.read_bytes()[:100]
+
+
+def test_read_capped_reads_on_when_the_size_says_zero_and_reads_come_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some file systems (FUSE, /proc) report st_size 0 and hand data out in short reads.
+    import newsreader.ingest.decode as decode_module
+
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789" * 1000)
+    real_fstat, real_read = os.fstat, os.read
+
+    def fstat(fd: int) -> os.stat_result:
+        status = real_fstat(fd)
+        fields = list(status)
+        fields[stat.ST_SIZE] = 0
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(decode_module.os, "fstat", fstat)
+    monkeypatch.setattr(decode_module.os, "read", lambda fd, n: real_read(fd, min(n, 700)))
+    assert read_capped(path) == path.read_bytes()

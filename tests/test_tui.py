@@ -7,6 +7,8 @@ replaced by recorders, so nothing leaves the test.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -1037,6 +1039,8 @@ def test_shift_n_on_an_empty_list_does_not_crash(tmp_path: Path, how: str) -> No
 BIG_FOLDER_SCRIPT = """
 import asyncio, sys
 sys.path.insert(0, sys.argv[1])
+import asyncio
+import threading
 from pathlib import Path
 from tui_support import Harness, plain, settle, write_article
 
@@ -1459,3 +1463,89 @@ def test_startup_draws_a_first_page_then_the_whole_list_at_the_saved_place(
         assert not any(h.lib.is_read(i) for i in ids.values())
 
     run(h, body)
+
+
+def _held_startup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Harness, threading.Event, list[Any]]:
+    """Seeds where startup shows a first page of two rows and the whole order then waits for
+    ``release``: the moment at a big folder's startup when the list holds placeholders."""
+    monkeypatch.setattr(tui_app, "FIRST_PAGE", 2)
+    folder, data = copy_seeds(tmp_path), tmp_path / "data"
+    lib = Library.open(folder, data)
+    lib.sync()
+    lib.close()
+    release = threading.Event()
+    real_ids = Library.ids
+    calls: list[Any] = []
+
+    def held(self: Library, view: View) -> list[int]:
+        calls.append(view)
+        if len(calls) == 1:
+            release.wait(10)
+        return real_ids(self, view)
+
+    monkeypatch.setattr(Library, "ids", held)
+    synced: list[Any] = []
+    real_sync = tui_app.NewsReaderApp.run_sync
+    monkeypatch.setattr(
+        tui_app.NewsReaderApp,
+        "run_sync",
+        lambda self, *a: (synced.append(a), real_sync(self, *a))[1],
+    )
+    return Harness(folder, data), release, synced
+
+
+def _drive(h: Harness, release: threading.Event, body: Any) -> None:
+    async def main() -> None:
+        async with h.app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                await pilot.pause()
+                if h.app.articles.partial and h.app.article is not None:
+                    break
+            assert h.app.articles.partial, "the first page never showed"
+            try:
+                await body(pilot)
+            finally:
+                release.set()
+            await settle(pilot)
+
+    try:
+        asyncio.run(main())
+    finally:
+        h.lib.close()
+
+
+def test_a_key_during_startup_still_leaves_the_folder_scanned_and_the_tree_filled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h, release, synced = _held_startup(tmp_path, monkeypatch)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        await pilot.press("u")  # another view, while the first is still loading
+        release.set()
+        await settle(pilot)
+        assert synced, "the startup sync never ran"
+        assert h.app.query_one(TopicTree).root.children
+
+    _drive(h, release, body)
+
+
+def test_keys_on_a_row_not_loaded_yet_touch_no_other_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h, release, _ = _held_startup(tmp_path, monkeypatch)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        lst = h.app.articles
+        lst.focus()
+        lst.move_to(lst.rowids.index(0))  # a placeholder row
+        assert lst.on_placeholder and lst.current is None
+        await pilot.press("m", "s", "n")
+        await pilot.pause()
+        assert any("still loading" in note for note in h.notes)
+
+    _drive(h, release, body)
+    ids = h.ids_by_seed().values()
+    assert not any(h.lib.is_read(i) for i in ids)
+    assert not any(h.lib.is_starred(i) for i in ids)

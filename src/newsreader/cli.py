@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument(
         "--limit",
-        type=int,
+        type=_count,
         default=SEARCH_LIMIT,
         help=f"the best this many hits (default {SEARCH_LIMIT}; 0 for all of them)",
     )
@@ -275,6 +275,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
     view = View(query=args.query)
     _print_rows(library, library.rows(library.ids(view), args.query), args.json)
     return 0
+
+
+def _count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {value}")
+    return value
 
 
 def _cmd_search(args: argparse.Namespace) -> int:

@@ -107,7 +107,8 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
         left = limit
         # The first read asks for the whole file and a byte more, and a short read once the
         # size fstat gave is in hand is the end: one read a file, not a 1 MB buffer and a
-        # second read to find the end.
+        # second read to find the end. A size of 0 may be wrong (/proc, some FUSE file
+        # systems): then only an empty read is the end.
         want = status.st_size + 1
         while left > 0:
             asked = min(left, want)
@@ -116,7 +117,7 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
                 break
             chunks.append(chunk)
             left -= len(chunk)
-            if len(chunk) < asked and limit - left >= status.st_size:
+            if status.st_size and len(chunk) < asked and limit - left >= status.st_size:
                 break
             want = 1024 * 1024
         return b"".join(chunks)

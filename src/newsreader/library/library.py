@@ -537,7 +537,8 @@ class Library:
         The page holds ``rowid`` unless the view cannot be counted on the date index (see
         :meth:`_place`) and it is further down than the first page."""
         placed = self._place(view, rowid) if rowid is not None else None
-        start = max(0, placed[0] - n // 2) if placed else 0
+        # Centred on the row, but never past the end: a short view is one page from its top.
+        start = max(0, min(placed[0] - n // 2, placed[1] - n)) if placed else 0
         joins, where, params, query = self._where(view)
         if query.fts:
             page = self._ordered(view, n, start)

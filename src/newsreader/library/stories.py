@@ -521,12 +521,10 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     ids: dict[str, int] = {}
     # Posting lists of the keys that _shared would look up: rare terms only, and a term is dropped
     # for good once it has more than POSTING_CAP articles, as those are never looked up either.
-    # Neither is a term the full-text index finds in one article alone: its list would hold
-    # only that article. Entries are ``index * INDEX_TERMS + rank``.
-    postings: dict[int, array[int]] = {}
+    # Entries are ``index * INDEX_TERMS + rank``; a list of one entry (most terms: a number, a
+    # name) is kept as that entry alone, an int, instead of an array (~80 bytes more each).
+    postings: dict[int, int | array[int]] = {}
     crowded: set[int] = set()
-    alone = idf[0]
-    once = _idf({"": 1}, n)[0][""]
     for rows, signed in _signed_chunks(conn, idf, n):
         doc_rows: list[tuple[int, int | None, str]] = []
         key_rows: list[tuple[str, int, int]] = []
@@ -541,12 +539,16 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             starts.append(len(terms))
             for rank, key in enumerate(keys):
                 tid = ids[key]
-                if key not in rare or tid in crowded or alone.get(key) == once:
+                if key not in rare or tid in crowded:
                     continue
+                entry = index * INDEX_TERMS + rank
                 entries = postings.get(tid)
                 if entries is None:
-                    entries = postings[tid] = array("i")
-                entries.append(index * INDEX_TERMS + rank)
+                    postings[tid] = entry
+                    continue
+                if isinstance(entries, int):
+                    entries = postings[tid] = array("i", [entries])
+                entries.append(entry)
                 if len(entries) > POSTING_CAP:
                     crowded.add(tid)
                     del postings[tid]
@@ -554,11 +556,14 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             "INSERT INTO story_docs(article, published, vector) VALUES (?,?,?)", doc_rows
         )
         conn.executemany("INSERT INTO story_keys(term, article, rank) VALUES (?,?,?)", key_rows)
-    del idf, alone, crowded
+    del idf, crowded
     count = stats.signed = len(rowids)
 
     def lookup(tid: int) -> list[tuple[int, int]]:
-        return [divmod(entry, INDEX_TERMS) for entry in postings[tid]]
+        entries = postings[tid]
+        if isinstance(entries, int):
+            return [divmod(entries, INDEX_TERMS)]
+        return [divmod(entry, INDEX_TERMS) for entry in entries]
 
     def vector_of(i: int) -> dict[int, float]:
         span = slice(starts[i], starts[i + 1])

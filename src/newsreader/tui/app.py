@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
 import webbrowser
 from collections.abc import Iterable
@@ -47,7 +48,7 @@ from newsreader.tui.screens.modals import (
     ProblemsScreen,
     TextPrompt,
 )
-from newsreader.tui.widgets.article_list import ArticleList
+from newsreader.tui.widgets.article_list import PAGE, ArticleList, page_rows
 from newsreader.tui.widgets.reader import ReaderView
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
 from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
@@ -60,6 +61,10 @@ PREVIEW_DELAY = 0.06
 #: Rows read first at startup, before the whole list: enough to hold the place most people
 #: return to in a newest-first list (about 5 ms at 100,000 articles, against 35-130 ms).
 FIRST_PAGE = 1000
+#: Rows either side of the restored place whose rows startup reads with it (a screen or more).
+FIRST_SCREEN = 60
+#: Seconds startup waits for the first page to paint before it reads the rest of the order.
+PAINT_WAIT = 0.5
 #: Seconds a thread waiting for the GIL gives the one holding it (Python's default is 0.005).
 SWITCH_INTERVAL = 0.001
 NARROW = 110
@@ -92,6 +97,7 @@ class NewsReaderApp(App[None]):
         self.library = library
         self.sync_on_start = sync_on_start
         self._sync_waiting: tuple[int | None] | None = None
+        self._first_view_done = False
         self._switch_interval = sys.getswitchinterval()
         self.view = View()
         self.view_name = "All"
@@ -105,11 +111,16 @@ class NewsReaderApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed is reported in a line, never as a traceback; the app goes on."""
+        if event.worker.group == "view" and event.state in (
+            WorkerState.CANCELLED,
+            WorkerState.ERROR,
+        ):
+            # The first load was replaced (a key loaded another view) or failed: what follows
+            # its paint (the tree's counts, the folder scan) must still happen.
+            self._after_first_view()
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error
-        if event.worker.group == "view":
-            self._start_waiting_sync()  # the list could not load: a sync may yet fill it
         if is_damage(error):
             # A page deep in the cache, which the checks at opening never read. Moving the file
             # aside now (open connections keep reading the old one) makes the next start
@@ -257,13 +268,26 @@ class NewsReaderApp(App[None]):
         of indexed queries) before the whole ordered list (tens of ms at 100,000 articles, most
         of it holding the GIL the first paint needs). The rest of the list stands as rowid 0
         until it comes. True when that page was the whole view: nothing more to read."""
-        target = self.library.rowid_of(keep) if keep else None
-        start, page, total = self.library.first_page(view, target, FIRST_PAGE)
+        lib = self.library
+        target = lib.rowid_of(keep) if keep else None
+        start, page, total = lib.first_page(view, target, FIRST_PAGE)
         if target is not None and target not in page:
             return False
         whole = start == 0 and len(page) == total
         rowids = [0] * start + page + [0] * max(0, total - start - len(page))
-        self.call_from_thread(self._show_view, view, name, rowids, keep, whole, False, False)
+        # The rows on screen are read here too: drawing them on the UI thread would wait for a
+        # connection of its own while this thread reads the whole order.
+        at = start + page.index(target) if target is not None else 0
+        near = {max(0, (at + offset) // PAGE) for offset in (-FIRST_SCREEN, 0, FIRST_SCREEN)}
+        pages = {number: page_rows(lib.rows, rowids, number) for number in sorted(near)}
+        self.call_from_thread(self._show_view, view, name, rowids, keep, whole, False, False, pages)
+        if not whole:
+            # The whole order is read once that page is on screen: reading it (json of 100,000
+            # ints holds the GIL) while the UI thread lays the page out delayed its paint by
+            # tens of milliseconds in one start out of three.
+            painted = threading.Event()
+            self.call_from_thread(self.call_after_refresh, painted.set)
+            painted.wait(PAINT_WAIT)
         return whole
 
     def _show_view(
@@ -275,6 +299,7 @@ class NewsReaderApp(App[None]):
         first: bool,
         focus_list: bool,
         open_first: bool,
+        pages: dict[int, list[Row]] | None = None,
     ) -> None:
         self.view, self.view_name = view, name
         # Keep the article in hand; before the reader has drawn one (a sync can finish first),
@@ -282,7 +307,9 @@ class NewsReaderApp(App[None]):
         row = self.articles.current
         shown = self.article.id if self.article else row.id if row else None
         current = keep if keep is not None else shown
-        self.articles.show(rowids, query=view.query, keep=None if open_first else current)
+        self.articles.show(
+            rowids, query=view.query, keep=None if open_first else current, pages=pages
+        )
         # Names come from files (topics, sources, saved searches): literal Content, never markup.
         only = " · unread only" if view.unread and name != "Unread" else ""
         self.articles.border_title = Content(name + only)
@@ -291,19 +318,23 @@ class NewsReaderApp(App[None]):
         if focus_list:
             self.articles.focus()
         if first:
-            # After the list has painted: the counts take a few hundred ms of Python at 100,000
-            # articles, and their thread would otherwise hold the GIL through the first paint.
-            self.call_after_refresh(self.refresh_tree)
-            self.call_after_refresh(self._start_waiting_sync)
+            self._after_first_view()
         self.refresh_bindings()
         if open_first and rowids:
             self.articles.cursor = 0
 
-    def _start_waiting_sync(self) -> None:
+    def _after_first_view(self) -> None:
+        """Once, after the first list has painted: the tree's counts (a few hundred ms of
+        Python at 100,000 articles) and the folder scan, whose threads would otherwise hold the
+        GIL through the first paint."""
+        if self._first_view_done:
+            return
+        self._first_view_done = True
+        self.call_after_refresh(self.refresh_tree)
         if self._sync_waiting is not None:
             (last_visit,) = self._sync_waiting
             self._sync_waiting = None
-            self.run_sync(last_visit)
+            self.call_after_refresh(self.run_sync, last_visit)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="tree")
     def refresh_tree(self) -> None:
@@ -447,6 +478,8 @@ class NewsReaderApp(App[None]):
             self._read_timer = self.set_timer(READ_AFTER, lambda: self._mark_read(article_id))
 
     def _mark_read(self, article_id: str) -> None:
+        if self.articles.on_placeholder:
+            return  # the cursor has moved on, onto a row not read yet
         if self.article is not None and self.article.id == article_id:
             self.set_read([article_id], True)
 
@@ -572,6 +605,8 @@ class NewsReaderApp(App[None]):
     def _current_id(self) -> str | None:
         if self.focused is self.reader and self.article is not None:
             return self.article.id
+        if self.articles.on_placeholder:
+            return None  # a row not read yet: not the article the reader last showed
         row = self.articles.current
         return row.id if row else (self.article.id if self.article else None)
 
@@ -624,6 +659,8 @@ class NewsReaderApp(App[None]):
                 if not any(n.message == message for n in self._notifications):
                     self.notify(message, timeout=3)
                 return
+            if self.articles.rowids[self.articles.cursor + 1] == 0 and self._still_loading():
+                return
             self.articles.cursor += 1
             row = self.articles.current
             if row:
@@ -632,10 +669,19 @@ class NewsReaderApp(App[None]):
             self.reader.scroll_page_down(animate=False)
 
     def action_next_unread(self) -> None:
-        self._find_unread(1)
+        if not self._still_loading():
+            self._find_unread(1)
 
     def action_prev_unread(self) -> None:
-        self._find_unread(-1)
+        if not self._still_loading():
+            self._find_unread(-1)
+
+    def _still_loading(self) -> bool:
+        """Say so when the list holds only its first page yet (a moment at startup)."""
+        if self.articles.partial:
+            self.notify("The list is still loading: try again in a moment.", timeout=3)
+            return True
+        return False
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="unread")
     def _find_unread(self, direction: int) -> None:
@@ -719,7 +765,7 @@ class NewsReaderApp(App[None]):
 
     def action_export(self) -> None:
         whole_list = self.focused is self.articles or self.article is None
-        if whole_list and not self.articles.rowids:
+        if whole_list and (not self.articles.rowids or self._still_loading()):
             return
         name = _slug(
             self.view_name if whole_list else self.article.title if self.article else "article"
