@@ -39,7 +39,7 @@ from newsreader.tui.widgets.article_list import ArticleList  # noqa: E402
 #: Presses of j, each landing on the next article (seeds has five: the rest press at the end).
 PRESSES = 200
 #: Starts of each folder whose first paints give the median.
-PAINTS = 7
+PAINTS = 15
 
 
 async def settle(app: NewsReaderApp) -> None:

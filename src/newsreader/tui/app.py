@@ -48,7 +48,7 @@ from newsreader.tui.screens.modals import (
     ProblemsScreen,
     TextPrompt,
 )
-from newsreader.tui.widgets.article_list import PAGE, ArticleList, page_rows
+from newsreader.tui.widgets.article_list import ArticleList
 from newsreader.tui.widgets.reader import ReaderView
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
 from newsreader.tui.widgets.topic_tree import TopicTree, TreeData
@@ -61,8 +61,6 @@ PREVIEW_DELAY = 0.06
 #: Rows read first at startup, before the whole list: enough to hold the place most people
 #: return to in a newest-first list (about 5 ms at 100,000 articles, against 35-130 ms).
 FIRST_PAGE = 1000
-#: Rows either side of the restored place whose rows startup reads with it (a screen or more).
-FIRST_SCREEN = 60
 #: Seconds startup waits for the first page to paint before it reads the rest of the order.
 PAINT_WAIT = 0.5
 #: Seconds a thread waiting for the GIL gives the one holding it (Python's default is 0.005).
@@ -275,16 +273,12 @@ class NewsReaderApp(App[None]):
             return False
         whole = start == 0 and len(page) == total
         rowids = [0] * start + page + [0] * max(0, total - start - len(page))
-        # The rows on screen are read here too: drawing them on the UI thread would wait for a
-        # connection of its own while this thread reads the whole order.
-        at = start + page.index(target) if target is not None else 0
-        near = {max(0, (at + offset) // PAGE) for offset in (-FIRST_SCREEN, 0, FIRST_SCREEN)}
-        pages = {number: page_rows(lib.rows, rowids, number) for number in sorted(near)}
-        self.call_from_thread(self._show_view, view, name, rowids, keep, whole, False, False, pages)
+        self.call_from_thread(self._show_view, view, name, rowids, keep, whole, False, False)
         if not whole:
-            # The whole order is read once that page is on screen: reading it (json of 100,000
-            # ints holds the GIL) while the UI thread lays the page out delayed its paint by
-            # tens of milliseconds in one start out of three.
+            # The whole order is read once that page is on screen: this thread's queries give
+            # the GIL back and forth with the UI thread, which was laying out that page, and
+            # slowed it several times over. (For the same reason the UI thread reads the rows
+            # it draws itself: a few hundred rows fetched here cost it tens of milliseconds.)
             painted = threading.Event()
             self.call_from_thread(self.call_after_refresh, painted.set)
             painted.wait(PAINT_WAIT)
@@ -299,7 +293,6 @@ class NewsReaderApp(App[None]):
         first: bool,
         focus_list: bool,
         open_first: bool,
-        pages: dict[int, list[Row]] | None = None,
     ) -> None:
         self.view, self.view_name = view, name
         # Keep the article in hand; before the reader has drawn one (a sync can finish first),
@@ -307,9 +300,7 @@ class NewsReaderApp(App[None]):
         row = self.articles.current
         shown = self.article.id if self.article else row.id if row else None
         current = keep if keep is not None else shown
-        self.articles.show(
-            rowids, query=view.query, keep=None if open_first else current, pages=pages
-        )
+        self.articles.show(rowids, query=view.query, keep=None if open_first else current)
         # Names come from files (topics, sources, saved searches): literal Content, never markup.
         only = " · unread only" if view.unread and name != "Unread" else ""
         self.articles.border_title = Content(name + only)

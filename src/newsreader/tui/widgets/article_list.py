@@ -78,23 +78,13 @@ class ArticleList(ScrollView, can_focus=True):
 
     # -- data -------------------------------------------------------------------------------------
 
-    def show(
-        self,
-        rowids: list[int],
-        *,
-        query: str = "",
-        keep: str | None = None,
-        pages: dict[int, list[Row]] | None = None,
-    ) -> None:
+    def show(self, rowids: list[int], *, query: str = "", keep: str | None = None) -> None:
         """Replace the list; keep the cursor on article id ``keep`` if it is still there.
 
-        ``rowids`` may hold 0s, for rows whose place is known but not yet which rows they are.
-        ``pages``: rows already read for some pages (see :func:`page_rows`), so drawing them
-        needs no query here."""
+        ``rowids`` may hold 0s, for rows whose place is known but not yet which rows they are."""
         self.rowids = rowids
         self.search = query
         self._pages.clear()
-        self._pages.update(pages or {})
         self.virtual_size = Size(self.size.width, len(rowids))
         target = 0
         if keep is not None:
@@ -117,7 +107,9 @@ class ArticleList(ScrollView, can_focus=True):
         page = index // PAGE
         rows = self._pages.get(page)
         if rows is None:
-            rows = page_rows(self._fetch, self.rowids, page)
+            wanted = self.rowids[page * PAGE : (page + 1) * PAGE]
+            fetched = {r.rowid: r for r in self._fetch([rowid for rowid in wanted if rowid])}
+            rows = [fetched.get(rowid) or _missing(rowid) for rowid in wanted]
             if len(self._pages) > 50:
                 self._pages.clear()
             self._pages[page] = rows
@@ -255,13 +247,6 @@ class ArticleList(ScrollView, can_focus=True):
             Segment(title.ljust(title_width), title_style),
             Segment(right, style + Style(dim=not selected)),
         ]
-
-
-def page_rows(fetch: RowFetcher, rowids: list[int], page: int) -> list[Row]:
-    """The rows of page ``page`` of ``rowids``, as the list caches them (any thread)."""
-    wanted = rowids[page * PAGE : (page + 1) * PAGE]
-    fetched = {r.rowid: r for r in fetch([rowid for rowid in wanted if rowid])}
-    return [fetched.get(rowid) or _missing(rowid) for rowid in wanted]
 
 
 def _clip(text: str, width: int) -> str:
