@@ -440,16 +440,23 @@ def test_first_page_is_the_page_around_a_row(seeds_copy: Path, data_dir: Path) -
     library = open_synced(seeds_copy, data_dir)
     for view in (View(), View(sort="oldest"), View(sort="title"), View(topic="AI")):
         order = library.ids(view)
-        assert library.first_page(view, None, 4) == (0, order[:4], len(order))
+        assert library.first_page(view, None, 4) == (0, order[:4], len(order), False)
         for place in (0, 3, len(order) - 1):
-            start, page, total = library.first_page(view, order[place], 4)
+            start, page, total, absent = library.first_page(view, order[place], 4)
+            assert not absent
             assert page == order[start : start + 4] and total == len(order)
             if view.sort in ("newest", "oldest") and not view.topic:
                 assert start == max(0, min(place - 2, len(order) - 4)) and order[place] in page
             else:
                 assert start == 0  # not countable: the first page
     small = library.first_page(View(), None, 1000)
-    assert small == (0, library.ids(View()), len(library.ids(View())))
+    assert small == (0, library.ids(View()), len(library.ids(View())), False)
+    # A row the view does not hold (read, in an unread-only view): its first page, flagged.
+    library.set_read([library.rows(library.ids(View())[:1])[0].id], True)
+    read = library.ids(View())[0]
+    unread = library.ids(View(unread=True))
+    assert library.first_page(View(unread=True), read, 4) == (0, unread[:4], len(unread), True)
+    assert library.first_page(View(sort="title"), read, 4)[3] is False  # not countable
     library.close()
 
 

@@ -1549,3 +1549,35 @@ def test_keys_on_a_row_not_loaded_yet_touch_no_other_article(
     ids = h.ids_by_seed().values()
     assert not any(h.lib.is_read(i) for i in ids)
     assert not any(h.lib.is_starred(i) for i in ids)
+
+
+def test_an_unread_only_start_whose_saved_article_is_read_draws_the_first_page_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The saved article is read, so the unread-only start view does not hold it: the list
+    # starts at its top either way, and that first page is drawn before the whole order.
+    monkeypatch.setattr(tui_app, "FIRST_PAGE", 2)
+    folder, data = copy_seeds(tmp_path), tmp_path / "data"
+    lib = Library.open(folder, data)
+    lib.sync()
+    ids = seed_ids(lib)
+    lib.set_read([ids["004"]], True)
+    lib.save_position(ids["004"], "All")
+    unread = lib.ids(View(unread=True))
+    lib.close()
+    h = Harness(folder, data)
+    h.app.config.hide_read = True
+    shown: list[list[int]] = []
+    real = ArticleList.show
+
+    def recording(self: ArticleList, rowids: list[int], **kwargs: Any) -> None:
+        shown.append(list(rowids))
+        real(self, rowids, **kwargs)
+
+    monkeypatch.setattr(ArticleList, "show", recording)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        assert shown[0] == unread[:2] + [0] * (len(unread) - 2)
+        assert shown[-1] == unread and h.app.articles.cursor == 0
+
+    run(h, body)

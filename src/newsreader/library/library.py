@@ -527,22 +527,27 @@ class Library:
     def offset_of(self, view: View, rowid: int) -> int | None:
         """Where ``rowid`` is in the view's order (see :meth:`first_page`), or None."""
         found = self._place(view, rowid)
-        return found[0] if found else None
+        return found[0] if found and found[0] >= 0 else None
 
-    def first_page(self, view: View, rowid: int | None, n: int) -> tuple[int, list[int], int]:
+    def first_page(self, view: View, rowid: int | None, n: int) -> tuple[int, list[int], int, bool]:
         """The page of ``n`` rowids around ``rowid`` (or the view's first page): (offset of its
-        first row, its rowids, rows in the whole view). Three statements, each one row: at
+        first row, its rowids, rows in the whole view, whether the view was counted and does not
+        hold ``rowid`` at all: then the first page is where the list starts anyway, say for an
+        unread-only view and a saved article that is read). Three statements, each one row: at
         startup every statement waits its turn for the GIL the UI thread is painting with, so
         it is how many there are, more than what they scan, that the first paint waits for.
         The page holds ``rowid`` unless the view cannot be counted on the date index (see
         :meth:`_place`) and it is further down than the first page."""
         placed = self._place(view, rowid) if rowid is not None else None
+        absent = placed is not None and placed[0] < 0
+        if absent:
+            placed = None
         # Centred on the row, but never past the end: a short view is one page from its top.
         start = max(0, min(placed[0] - n // 2, placed[1] - n)) if placed else 0
         joins, where, params, query = self._where(view)
         if query.fts:
             page = self._ordered(view, n, start)
-            return start, page, len(page) if len(page) < n else self.count(view)
+            return start, page, len(page) if len(page) < n else self.count(view), False
         order, order_params = self._order(joins, query, False, sort=view.sort)
         sql = (
             f"SELECT (SELECT group_concat(rowid) FROM (SELECT a.rowid FROM articles a{joins}"
@@ -556,13 +561,13 @@ class Library:
             joined, *counted = conn.execute(sql, args).fetchone()
         page = _int_list(joined)
         total = placed[1] if placed else counted[0]
-        return start, page, total
+        return start, page, total, absent
 
     def _place(self, view: View, rowid: int) -> tuple[int, int] | None:
         """(where ``rowid`` is in the view's order, rows in the view), counted on the date
-        index in two statements (milliseconds, where the whole ordered list takes tens); None
-        where that cannot be counted: a search, a topic, a sort other than by date, or a row
-        the view does not hold."""
+        index in two statements (milliseconds, where the whole ordered list takes tens);
+        (-1, 0) for a row the view does not hold; None where that cannot be counted: a search,
+        a topic, a sort other than by date."""
         joins, where, params, query = self._where(view)
         if query.fts or joins or view.sort not in ("newest", "oldest"):
             return None
@@ -572,7 +577,7 @@ class Library:
                 f"SELECT a.published FROM articles a{where}{glue}a.rowid = ?", [*params, rowid]
             ).fetchone()
             if found is None:
-                return None
+                return -1, 0
             published = found[0]
             # The order is ``published DESC, rowid DESC`` (newest) or ``published, rowid`` with
             # undated rows last (oldest); an undated row comes after every dated one in both.

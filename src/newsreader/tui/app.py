@@ -268,9 +268,9 @@ class NewsReaderApp(App[None]):
         until it comes. True when that page was the whole view: nothing more to read."""
         lib = self.library
         target = lib.rowid_of(keep) if keep else None
-        start, page, total = lib.first_page(view, target, FIRST_PAGE)
-        if target is not None and target not in page:
-            return False
+        start, page, total, absent = lib.first_page(view, target, FIRST_PAGE)
+        if target is not None and target not in page and not absent:
+            return False  # further down a list that cannot be counted: wait for all of it
         whole = start == 0 and len(page) == total
         rowids = [0] * start + page + [0] * max(0, total - start - len(page))
         self.call_from_thread(self._show_view, view, name, rowids, keep, whole, False, False)
