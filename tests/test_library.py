@@ -411,7 +411,7 @@ def test_closing_while_a_query_runs_in_another_thread_is_safe(
     assert results == [5]  # its query ran on a connection close() left alone
 
 
-def test_offset_of_counts_where_each_row_stands(seeds_copy: Path, data_dir: Path) -> None:
+def test_first_page_counts_where_each_row_stands(seeds_copy: Path, data_dir: Path) -> None:
     # Tied dates (day = 1 + n % 9) and the seeds' undated page dumps: every tie-break counts.
     for n in range(20):
         write_article(seeds_copy / "more", f"{n:02}.txt", n=n)
@@ -427,10 +427,11 @@ def test_offset_of_counts_where_each_row_stands(seeds_copy: Path, data_dir: Path
     ):
         order = library.ids(view)
         assert len(order) > 10
-        assert [library.offset_of(view, r) for r in order] == list(range(len(order)))
-    assert library.offset_of(View(unread=True), read[0].rowid) is None  # not in that view
-    assert library.offset_of(View(sort="title"), every[0]) is None  # not countable: None
-    assert library.offset_of(View(topic="AI"), every[0]) is None
+        # A page of one row starts where that row stands.
+        assert [library.first_page(view, r, 1) for r in order] == [
+            (place, [r], len(order), False) for place, r in enumerate(order)
+        ]
+    assert library.first_page(View(unread=True), read[0].rowid, 1)[3]  # not in that view
     library.close()
 
 

@@ -1426,6 +1426,19 @@ def test_y_without_a_url_says_so(tmp_path: Path) -> None:
     run(h, body)
 
 
+def _record_shows(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """Every list of rowids the article list is given, in order."""
+    shown: list[list[int]] = []
+    real = ArticleList.show
+
+    def recording(self: ArticleList, rowids: list[int], **kwargs: Any) -> None:
+        shown.append(list(rowids))
+        real(self, rowids, **kwargs)
+
+    monkeypatch.setattr(ArticleList, "show", recording)
+    return shown
+
+
 @pytest.mark.parametrize("saved", ["004", "003", "000"])
 def test_startup_draws_a_first_page_then_the_whole_list_at_the_saved_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: str
@@ -1443,14 +1456,7 @@ def test_startup_draws_a_first_page_then_the_whole_list_at_the_saved_place(
     place = order.index(lib.rowid_of(ids[saved]) or 0)
     lib.close()
     h = Harness(folder, data)
-    shown: list[list[int]] = []
-    real = ArticleList.show
-
-    def counting(self: ArticleList, rowids: list[int], **kwargs: Any) -> None:
-        shown.append(list(rowids))
-        real(self, rowids, **kwargs)
-
-    monkeypatch.setattr(ArticleList, "show", counting)
+    shown = _record_shows(monkeypatch)
 
     async def body(pilot: Pilot[Any]) -> None:
         first, last = shown[0], shown[-1]
@@ -1567,14 +1573,7 @@ def test_an_unread_only_start_whose_saved_article_is_read_draws_the_first_page_a
     lib.close()
     h = Harness(folder, data)
     h.app.config.hide_read = True
-    shown: list[list[int]] = []
-    real = ArticleList.show
-
-    def recording(self: ArticleList, rowids: list[int], **kwargs: Any) -> None:
-        shown.append(list(rowids))
-        real(self, rowids, **kwargs)
-
-    monkeypatch.setattr(ArticleList, "show", recording)
+    shown = _record_shows(monkeypatch)
 
     async def body(pilot: Pilot[Any]) -> None:
         assert shown[0] == unread[:2] + [0] * (len(unread) - 2)

@@ -524,11 +524,6 @@ class Library:
             params.append(query.before)
         return " WHERE " + " AND ".join(where), params
 
-    def offset_of(self, view: View, rowid: int) -> int | None:
-        """Where ``rowid`` is in the view's order (see :meth:`first_page`), or None."""
-        found = self._place(view, rowid)
-        return found[0] if found and found[0] >= 0 else None
-
     def first_page(self, view: View, rowid: int | None, n: int) -> tuple[int, list[int], int, bool]:
         """The page of ``n`` rowids around ``rowid`` (or the view's first page): (offset of its
         first row, its rowids, rows in the whole view, whether the view was counted and does not

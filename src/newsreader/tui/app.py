@@ -94,7 +94,7 @@ class NewsReaderApp(App[None]):
         self.config = config or Config()
         self.library = library
         self.sync_on_start = sync_on_start
-        self._sync_waiting: tuple[int | None] | None = None
+        self._last_visit: int | None = None
         self._first_view_done = False
         self._switch_interval = sys.getswitchinterval()
         self.view = View()
@@ -212,9 +212,9 @@ class NewsReaderApp(App[None]):
         # The tree's counts follow the list (see _show_view): the list is what paints first.
         self.load_view(start, "All", keep=article_id, first=True)
         self.articles.focus()
-        # The sync starts once the list has painted (see _show_view): its walk of the folder is
-        # Python that holds the GIL, and at startup the first paint needs it.
-        self._sync_waiting = (last_visit,) if self.sync_on_start else None
+        # The sync starts once the list has painted (see _after_first_view): its walk of the
+        # folder is Python that holds the GIL, and at startup the first paint needs it.
+        self._last_visit = last_visit
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
@@ -322,10 +322,8 @@ class NewsReaderApp(App[None]):
             return
         self._first_view_done = True
         self.call_after_refresh(self.refresh_tree)
-        if self._sync_waiting is not None:
-            (last_visit,) = self._sync_waiting
-            self._sync_waiting = None
-            self.call_after_refresh(self.run_sync, last_visit)
+        if self.sync_on_start:
+            self.call_after_refresh(self.run_sync, self._last_visit)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="tree")
     def refresh_tree(self) -> None:
