@@ -75,8 +75,23 @@ def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
     return _tidy(body, title)[:MAX_OUTPUT]
 
 
-def _clean_html(html: str, *, title: str, excerpt: str) -> str:
+def clean_page(html: str, *, excerpt: str = "") -> tuple[str, str]:
+    """An HTML page's title (as html_title finds it) and its body (as clean finds it), from
+    one parse of the page instead of two."""
+    html = html[:MAX_INPUT]
     tree = _parse(html)
+    if tree is None:
+        return "", ""
+    title = _tree_title(tree)
+    body = _clean_html(html, title=title, excerpt=excerpt, tree=tree)
+    return title, _tidy(body, title)[:MAX_OUTPUT]
+
+
+def _clean_html(
+    html: str, *, title: str, excerpt: str, tree: lxml.html.HtmlElement | None = None
+) -> str:
+    """``tree`` is ``html`` parsed already, if it was; this changes it."""
+    tree = _parse(html) if tree is None else tree
     if tree is None:
         return ""
     _prune(tree)
@@ -268,8 +283,10 @@ def html_title(html: str) -> str:
     """Title of an HTML page: og:title, else <title> (minus a " | Site" suffix where the rest is
     still a real headline), else the first <h1>; '' if none."""
     tree = _parse(html[:MAX_INPUT])
-    if tree is None:
-        return ""
+    return "" if tree is None else _tree_title(tree)
+
+
+def _tree_title(tree: lxml.html.HtmlElement) -> str:
     for meta in tree.iter("meta"):
         if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
             text = _squash(meta.get("content") or "")

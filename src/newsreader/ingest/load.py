@@ -19,7 +19,7 @@ try:
 except ImportError:  # pragma: no cover - a wheel missing for this platform: PyYAML does it all
     yaml_rs = None  # type: ignore[assignment]
 
-from newsreader.ingest.clean import clean, html_title, text_title, to_text
+from newsreader.ingest.clean import clean, clean_page, text_title, to_text
 from newsreader.ingest.coerce import (
     as_datetime,
     as_int,
@@ -581,7 +581,6 @@ def _from_html(html: str, path: str) -> Article:
     import html as htmllib
 
     meta = {key: htmllib.unescape(value) for key, value in _html_meta(html).items()}
-    title = html_title(html)
     excerpt = as_text(meta.get("og:description") or meta.get("description"), 2000)
     url = safe_url(meta.get("canonical")) or safe_url(meta.get("og:url")) or ""
     published: datetime | None = None
@@ -601,5 +600,5 @@ def _from_html(html: str, path: str) -> Article:
         "images": _images(meta.get("og:image")),
         "url_keys": [canonical_url(url)],
     }
-    body = clean(html, "html", title=title, excerpt=excerpt)
+    title, body = clean_page(html, excerpt=excerpt)
     return _finish(path, "html", title, body, fields=fields)

@@ -149,8 +149,7 @@ def extract(
     is html2text output, whose link syntax then counts as link text; ``whole_if_clean`` keeps
     every line of a text in which (nearly) no line reads as page furniture.
     """
-    all_lines = text.splitlines()
-    lines = _judge(all_lines, markdown)
+    lines = _judged(text, markdown)
     if not lines:
         return ""
     if whole_if_clean and sum(ln.kind in (BAD, JUNK, REPEAT, MARKER) for ln in lines) <= 2:
@@ -179,18 +178,26 @@ def _join(kept: list[_Line]) -> str:
 def drop_boilerplate(text: str) -> str:
     """Every line of ``text`` except clear boilerplate (for pages that are all article, such as
     e-mail newsletters), paragraphs as in the input."""
-    return _join([ln for ln in _judge(text.splitlines(), markdown=True) if ln.kind != BAD])
+    return _join([ln for ln in _judged(text, markdown=True) if ln.kind != BAD])
 
 
 def find_title(text: str) -> str:
     """The headline of a page dump: the title-like line just before the article's first
     paragraph, preferring one the page repeats (breadcrumbs, "Comments on ..."); '' if none."""
-    lines = _judge(text.splitlines(), markdown=False)
+    lines = _judged(text, markdown=False)
     if not lines:
         return ""
     start, _ = _best_run(lines)
     index = _title_index(lines, start)
     return _plain(lines[index].text) if index is not None else ""
+
+
+@lru_cache(maxsize=1)
+def _judged(text: str, markdown: bool) -> list[_Line]:
+    """_judge of the text's lines, kept for the next call: a page dump is judged to find its
+    headline and then again, the same text, to find its article (a fifth of its parse time).
+    Nothing changes the lines once judged."""
+    return _judge(text.splitlines(), markdown)
 
 
 def _judge(raw_lines: list[str], markdown: bool) -> list[_Line]:
