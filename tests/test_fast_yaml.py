@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from newsreader.ingest import load
 from newsreader.ingest.load import _SLOW, _fast_yaml, _Loader
 
-pytestmark = pytest.mark.skipif(load.yaml_rs is None, reason="yaml_rs is not installed")
+pytestmark = pytest.mark.skipif(load.rust_yaml() is None, reason="yaml_rs is not installed")
 
 #: Scalars that YAML 1.1 (PyYAML) and 1.2 (yaml_rs) read differently, and some they agree on.
 SCALARS = [

@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 #: Files per task handed to a worker: big enough to keep pickling overhead small.
 CHUNK = 48
-#: Chunks in flight per worker: bounds the memory held by results the writer has not stored.
-WINDOW = 4
+#: Chunks in flight per worker: bounds the memory held by results the writer has not stored
+#: (about 5 MB at this size). It must outlast the writer storing a batch, as only the writer
+#: hands out more work: at 4 the workers sat idle through each batch's store.
+WINDOW = 10
 #: Below this many files a pool costs more to start than it saves.
 POOL_THRESHOLD = 64
 #: Changed articles after which the full-text index is merged again (see _tidy_search_index).
