@@ -398,3 +398,21 @@ def test_a_page_dumps_language_is_the_same_whatever_the_hash_seed() -> None:
         for seed in range(8)
     }
     assert seen == {"True False"}  # the first of the tied lists by name
+
+
+def test_a_page_dump_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its headline and its article are found from one judgement of its lines."""
+    from newsreader.ingest import textdump
+
+    calls: list[int] = []
+    judge = textdump._judge
+
+    def counting(raw_lines: list[str], markdown: bool) -> list[textdump._Line]:
+        calls.append(len(raw_lines))
+        return judge(raw_lines, markdown)
+
+    monkeypatch.setattr(textdump, "_judge", counting)
+    textdump._judged.cache_clear()
+    article = load_bytes((SEEDS / "002_e13bbc28ed001ebc.txt").read_bytes(), "dump.txt")
+    assert isinstance(article, Article) and article.kind == "text" and article.title
+    assert len(calls) == 1

@@ -178,13 +178,13 @@ def _join(kept: list[_Line]) -> str:
 def drop_boilerplate(text: str) -> str:
     """Every line of ``text`` except clear boilerplate (for pages that are all article, such as
     e-mail newsletters), paragraphs as in the input."""
-    return _join([ln for ln in _judged(text, markdown=True) if ln.kind != BAD])
+    return _join([ln for ln in _judged(text, True) if ln.kind != BAD])
 
 
 def find_title(text: str) -> str:
     """The headline of a page dump: the title-like line just before the article's first
     paragraph, preferring one the page repeats (breadcrumbs, "Comments on ..."); '' if none."""
-    lines = _judged(text, markdown=False)
+    lines = _judged(text, False)
     if not lines:
         return ""
     start, _ = _best_run(lines)
@@ -193,10 +193,11 @@ def find_title(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _judged(text: str, markdown: bool) -> list[_Line]:
+def _judged(text: str, markdown: bool, /) -> list[_Line]:
     """_judge of the text's lines, kept for the next call: a page dump is judged to find its
     headline and then again, the same text, to find its article (a fifth of its parse time).
-    Nothing changes the lines once judged."""
+    Nothing changes the lines once judged. Positional only: lru_cache keys ``markdown=False``
+    and ``False`` apart, and the second call would miss."""
     return _judge(text.splitlines(), markdown)
 
 
