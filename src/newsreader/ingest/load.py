@@ -374,9 +374,8 @@ def _as_pyyaml(value: Any, raw: str) -> Any:
                 if pattern.match(value):
                     # PyYAML types this text if it was written plain. A date is, if the text
                     # holds it as written and never quoted; anything else PyYAML decides.
-                    if tag != _TIMESTAMP or value not in raw or f"'{value}" in raw:
-                        return _SLOW
-                    if f'"{value}' in raw:
+                    quoted = f"'{value}" in raw or f'"{value}' in raw
+                    if tag != _TIMESTAMP or quoted or value not in raw:
                         return _SLOW
                     return _timestamp(_STAMPER, yaml.ScalarNode(tag, value))
         return value
