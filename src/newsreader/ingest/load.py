@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -328,10 +329,23 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STAMPER = SafeConstructor()
 
 
-@lru_cache(maxsize=1)
 def rust_yaml() -> Any:
-    """The yaml_rs module, imported on first use (a process that parses nothing, such as the
-    sync's writer, is 7 MB smaller without it), or None where it has no wheel."""
+    """The yaml_rs module in a process's main thread (the parse pool's workers, the CLI), else
+    None: then PyYAML reads everything.
+
+    yaml_rs (0.1.6) segfaults when it is first imported in a thread that then ends and is
+    called again from a later thread: one of its thread-locals is left dangling
+    (tests/test_parse_threads.py). The TUI parses only in worker threads, so it never loads it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return _import_rust_yaml()
+
+
+@lru_cache(maxsize=1)
+def _import_rust_yaml() -> Any:
+    """Imported on first use: a process that parses nothing, such as the sync's writer, is 7 MB
+    smaller without it."""
     try:
         import yaml_rs
     except ImportError:  # pragma: no cover - PyYAML then reads everything
