@@ -4,11 +4,14 @@ URLs survive into an Article."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from hostile_support import load, urls, write
+from newsreader.ingest.urls import safe_url
 from newsreader.model import Article
 
 HOSTILE = [
@@ -125,3 +128,75 @@ def test_a_bad_url_falls_back_to_the_next_good_one(tmp_path: Path) -> None:
     a = article(write(tmp_path, "u.md", f"---\n{fm}\n---\n"))
     assert a.url == a.web_url == "https://ok.example/a"
     assert a.url_keys == ["ok.example/a"]
+
+
+# -- issue 16, item 12: a user's shell wrapper around the browser sees only inert text ------------
+
+#: URLs that each try to run ./pwn.sh (or worse) through ``sh -c 'browser %s'``.
+INJECTIONS = [
+    "https://news.example.com/&./pwn.sh",
+    "https://news.example.com/a&&./pwn.sh",
+    "https://news.example.com/;./pwn.sh",
+    "https://news.example.com/|./pwn.sh",
+    "https://news.example.com/$(./pwn.sh)",
+    "https://news.example.com/`./pwn.sh`",
+    "https://news.example.com/a'$(./pwn.sh)'",
+    'https://news.example.com/a"$(./pwn.sh)"',
+    "https://news.example.com/?a=1&./pwn.sh",
+    "https://news.example.com/?a&./pwn.sh",
+    "https://news.example.com/?a=1&b=2&./pwn.sh=x",
+    "https://news.example.com/?a=1&PATH=.&b=1",
+    "https://news.example.com/#&./pwn.sh",
+    "https://news.example.com/x?q=1#a&./pwn.sh",
+    "https://news.example.com/a!b*c?d=~e&f={g,h}[i]",
+]
+
+#: Browser commands as a user might write them: the URL unquoted, double- and single-quoted.
+WRAPPERS = ["sh -c 'record %s'", "sh -c 'record \"%s\"'", "sh -c \"record '%s'\""]
+
+#: Opens each URL of argv[1:] the way the app does without a configured browser.
+_OPEN_ALL = "import sys, webbrowser\nfor url in sys.argv[1:]:\n    webbrowser.open(url, new=2)\n"
+
+
+def _trap(folder: Path) -> dict[str, str]:
+    """A folder holding ./pwn.sh (and ./pwn.sh=x) that leave a mark if run, and a `record` on
+    PATH that logs each argument it gets on a line; returns the environment to run in."""
+    mark = f'#!/bin/sh\necho ran >> "{folder}/pwned"\n'
+    for name in ("pwn.sh", "pwn.sh=x"):
+        write(folder, name, mark).chmod(0o755)
+    write(folder, "bin/record", f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{folder}/log"\n').chmod(0o755)
+    return {"PATH": f"{folder}/bin:/usr/bin:/bin", "HOME": str(folder), "LANG": "C.UTF-8"}
+
+
+def _open_through(wrapper: str, urls_: list[str], folder: Path) -> list[str]:
+    """Run ``webbrowser.open`` with ``BROWSER=wrapper`` in ``folder``; the lines `record` got."""
+    env = {**_trap(folder), "BROWSER": wrapper}
+    subprocess.run(
+        [sys.executable, "-c", _OPEN_ALL, *urls_], cwd=folder, env=env, timeout=60, check=True
+    )
+    log = folder / "log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.mark.parametrize("wrapper", WRAPPERS)
+def test_no_url_runs_a_command_through_a_shell_wrapper(wrapper: str, tmp_path: Path) -> None:
+    safe = [safe_url(url) for url in INJECTIONS]
+    assert None not in safe
+    received = _open_through(wrapper, [url for url in safe if url], tmp_path)
+    assert not (tmp_path / "pwned").exists(), received
+    # Each URL reached the browser as text: whole, or (unquoted) cut at a separator `&`.
+    assert len(received) == len(safe)
+    for got, url in zip(received, safe, strict=True):
+        assert url and url.startswith(got), (got, url)
+        if "'%s'" in wrapper or '"%s"' in wrapper:
+            assert got == url
+
+
+def test_query_parameters_still_reach_the_browser(tmp_path: Path) -> None:
+    url = "https://news.example.com/a/b?id=123&page=2&q=caf%C3%A9"
+    assert safe_url(url) == url
+    assert _open_through(WRAPPERS[1], [url], tmp_path) == [url]
+
+
+def test_the_repro_url_is_percent_encoded() -> None:
+    assert safe_url("https://news.example.com/&./pwn.sh") == "https://news.example.com/%26./pwn.sh"

@@ -16,7 +16,18 @@ DAILYMAIL = (
     "NYPD-use-facial-recognition-app-against-officers-ID-cops-drinking-mates-funeral.html"
 )
 #: Characters a shell or terminal gives meaning to; none may appear raw in a path or query.
-SHELL_META = set(" ;|`$()<>\"'{}[]\\^")
+SHELL_META = set(" ;|`$()<>\"'{}[]\\^&*?!#~")
+
+
+def shell_meta_in(url: str) -> set[str]:
+    """The shell metacharacters of ``url`` after its host, but for its delimiters: the ``?`` of
+    the query, the ``#`` of the fragment, and an ``&`` before a ``name=`` parameter."""
+    rest = url.split("://", 1)[1].partition("/")[2]
+    rest, _, fragment = rest.partition("#")
+    path, _, query = rest.partition("?")
+    params = query.split("&")
+    assert all(re.match(r"[A-Za-z_][A-Za-z0-9_]*=", param) for param in params[1:]), url
+    return SHELL_META & set(path + "".join(params) + fragment)
 
 
 # -- safe_url: refusals ---------------------------------------------------------------------------
@@ -150,7 +161,7 @@ def test_safe_url_refuses(url: object) -> None:
         ),
         ("https://example.com/a%20b", "https://example.com/a%20b"),
         ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
-        ("https://example.com/%7euser", "https://example.com/~user"),
+        ("https://example.com/%7euser", "https://example.com/%7Euser"),
         ("https://example.com/100%", "https://example.com/100%25"),
         ("https://example.com/%zz", "https://example.com/%25zz"),
         ("https://example.com/Foo_(bar)", "https://example.com/Foo_%28bar%29"),
@@ -163,12 +174,12 @@ def test_safe_url_refuses(url: object) -> None:
         ("https://example.com/?q=a;rm -rf", None),  # whitespace inside: refused, not mended
         ("https://example.com/?q=$(id)&x=`y`", "https://example.com/?q=%24%28id%29&x=%60y%60"),
         ("https://example.com/#$(id)", "https://example.com/#%24%28id%29"),
-        ("https://example.com/?a=1?b=2", "https://example.com/?a=1?b=2"),
+        ("https://example.com/?a=1?b=2", "https://example.com/?a=1%3Fb=2"),
         (
             "https://img.example.com/m.jpg?crop=1200:675,smart&w=1200&auto=webp",
             "https://img.example.com/m.jpg?crop=1200:675,smart&w=1200&auto=webp",
         ),
-        ("https://example.com/a/*/b!+,=@:~", "https://example.com/a/*/b!+,=@:~"),
+        ("https://example.com/a/*/b!+,=@:~", "https://example.com/a/%2A/b%21+,=@:%7E"),
     ],
 )
 def test_safe_url_accepts(url: str, expected: str | None) -> None:
@@ -186,9 +197,10 @@ def test_safe_url_keeps_seed_urls() -> None:
 
 def test_safe_url_output_has_no_shell_metacharacters() -> None:
     hostile = "https://example.com/" + "".join(sorted(SHELL_META - {" ", "\\"})) + "?q=" + "$;|&"
-    result = safe_url(hostile)
-    assert result is not None
-    assert not SHELL_META & set(result)
+    for url in (hostile, hostile.replace("#", ""), hostile.replace("#", "").replace("?", "", 1)):
+        result = safe_url(url)
+        assert result is not None
+        assert not shell_meta_in(result), result
 
 
 # -- canonical_url --------------------------------------------------------------------------------
@@ -315,8 +327,7 @@ def test_safe_url_output_is_plain_http(url: object) -> None:
         return
     assert _OUTPUT.fullmatch(result), result
     assert not result.startswith("-")
-    after_host = result.split("://", 1)[1].partition("/")[2]
-    assert not SHELL_META & set(after_host)
+    assert not shell_meta_in(result)
     assert safe_url(result) == result
     assert canonical_url(result) == canonical_url(url)
     assert canonical_url(result.replace("https://", "http://", 1)) == canonical_url(result)

@@ -2,7 +2,10 @@
 
 A URL from an article file may end up on an opener's command line or in the terminal, so
 ``safe_url`` lets through only plain http(s) URLs to a real host, re-serialised with every
-character that a shell, a terminal or a spoofer could use percent-encoded. ``canonical_url``
+character that a shell, a terminal or a spoofer could use percent-encoded: a user's
+``sh -c 'browser %s'`` wrapper sees only inert text (the one ``?`` and the ``&`` before a
+``name=`` parameter stay: the shell reads them as a glob that matches no file and as a
+background job followed by a variable assignment). ``canonical_url``
 then maps the many addresses of one article (http/https, www, AMP pages, the Google AMP cache,
 tracking parameters) to a single key.
 """
@@ -13,20 +16,31 @@ import ipaddress
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 4096
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-#: Kept as they are in a path; everything else is percent-encoded. The unreserved characters, and
-#: the sub-delimiters that URLs need but shells don't care about. ``; $ ( ) '`` are sub-delimiters
-#: too, but they mean something to a shell, so they are encoded (servers decode them back).
-_PATH_SAFE = r"A-Za-z0-9._~!*+,=&:@/\-"
-_PATH_ESCAPE = re.compile(rf"%(?![0-9A-Fa-f]{{2}})|[^{_PATH_SAFE}%]")
-_QUERY_ESCAPE = re.compile(rf"%(?![0-9A-Fa-f]{{2}})|[^{_PATH_SAFE}?%]")
+#: Kept as they are; everything else is percent-encoded. The unreserved characters but ``~``, and
+#: the sub-delimiters that mean nothing to a shell. ``! $ & ' ( ) * ;`` are sub-delimiters too and
+#: ``~`` is unreserved, but a shell acts on them (background, history, glob, tilde), so they are
+#: encoded; servers decode them back. A URL may reach a user's ``sh -c 'browser %s'`` wrapper.
+_PATH_SAFE = r"A-Za-z0-9._+,=:@/\-"
+_ESCAPE = re.compile(rf"%(?![0-9A-Fa-f]{{2}})|[^{_PATH_SAFE}%]")
+#: A query parameter that a shell reads as a harmless variable assignment (``name=value``), so
+#: the ``&`` before it can stay a separator: ``sh -c 'browser URL'`` then runs nothing more than
+#: the browser in the background and an assignment. Any other ``&`` is encoded: in
+#: ``?a=1&./pwn.sh`` the text after it would run as a command.
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
+#: Variables whose assignment changes what a later command in the wrapper runs (``PATH``, zsh's
+#: tied ``path``, ``IFS``, ``LD_PRELOAD`` ...): never after a kept ``&``.
+_SHELL_VARIABLES = frozenset(
+    {"path", "cdpath", "fpath", "module_path", "ifs", "env", "bash_env", "home", "shellopts"}
+)
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+#: Unreserved characters an escape is decoded to: ``%7E`` stays, as ``~`` is shell tilde expansion.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._")
 
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)")
@@ -53,9 +67,12 @@ def safe_url(url: object) -> str | None:
 
     The result has the scheme and host lower-cased, the host IDNA-encoded to ASCII, the default
     port dropped, an empty path written as ``/``, and path, query and fragment percent-encoded
-    for anything outside a small safe set (quotes, ``; | ` $ ( ) < > { } [ ] \\ ^``, a lone ``%``,
-    non-ASCII). Existing ``%XX`` escapes are kept (upper-cased); escaped unreserved characters
-    are decoded. The result contains only printable ASCII.
+    for anything outside a small safe set: every shell metacharacter (quotes,
+    ``& ; | ` $ ( ) < > { } [ ] * ? ! # ~ \\ ^``), a lone ``%``, non-ASCII. In the query, empty
+    parameters are dropped and ``&`` stays a separator only before a ``name=`` parameter whose
+    name is a shell identifier (``?id=1&page=2``); elsewhere it is encoded (``%26``). Existing
+    ``%XX`` escapes are kept (upper-cased); escaped unreserved characters but ``~`` are decoded.
+    The result contains only printable ASCII.
     """
     return _safe_str(url) if isinstance(url, str) else None
 
@@ -77,12 +94,12 @@ def _safe_str(url: str) -> str | None:
     authority = _authority(parts.netloc, scheme)
     if authority is None:
         return None
-    path = _encode(parts.path, _PATH_ESCAPE) or "/"
+    path = _encode(parts.path) or "/"
     result = f"{scheme}://{authority}{path}"
-    if parts.query:
-        result += "?" + _encode(parts.query, _QUERY_ESCAPE)
+    if query := _query(parts.query):
+        result += "?" + query
     if parts.fragment:
-        result += "#" + _encode(parts.fragment, _QUERY_ESCAPE)
+        result += "#" + _encode(parts.fragment)
     return result if len(result) <= MAX_URL_LENGTH else None
 
 
@@ -202,10 +219,29 @@ def _hostname(name: str) -> str | None:
     return ascii_name
 
 
-def _encode(part: str, unsafe: re.Pattern[str]) -> str:
-    """Percent-encode what ``unsafe`` matches; normalise existing escapes."""
+def _encode(part: str) -> str:
+    """Percent-encode everything outside ``_PATH_SAFE``; normalise existing escapes."""
     part = _PERCENT.sub(_normalise_escape, part)
-    return unsafe.sub(lambda match: quote(match.group(), safe=""), part)
+    return _ESCAPE.sub(_escape, part)
+
+
+def _escape(match: re.Match[str]) -> str:
+    # Not urllib's quote(): it never encodes "~".
+    return "".join(f"%{byte:02X}" for byte in match.group().encode())
+
+
+def _query(query: str) -> str:
+    """The query encoded, empty parameters dropped, ``&`` kept only before a safe assignment."""
+    params = [_encode(param) for param in query.split("&") if param]
+    if not params:
+        return ""
+    joined = [params[0]]
+    for param in params[1:]:
+        assignment = _ASSIGNMENT.match(param)
+        name = assignment.group(1).lower() if assignment else ""
+        safe = name and name not in _SHELL_VARIABLES and not name.startswith("ld_")
+        joined.append(("&" if safe else "%26") + param)
+    return "".join(joined)
 
 
 def _normalise_escape(match: re.Match[str]) -> str:
