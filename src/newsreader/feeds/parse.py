@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser  # type: ignore[import-untyped]
+import html2text
 
 from newsreader.ingest.coerce import as_datetime
 from newsreader.ingest.sanitize import clean_line, clean_text
@@ -247,7 +248,19 @@ def _excerpt(markup: str) -> str:
 
 
 def _body(text: str) -> str:
-    return clean_text(text[:MAX_BODY]).strip()
+    """The body as Markdown, rendered as ingest renders HTML but without its article
+    extraction: a feed item's HTML is the article already, and extraction made for whole pages
+    drops the short paragraphs of a short item (seen: the second of two). Scripts and styles
+    are not rendered."""
+    text = clean_text(text[:MAX_BODY]).strip()
+    if "<" not in text:
+        return text
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.protect_links = False
+    converter.unicode_snob = True
+    return clean_text(converter.handle(text)).strip()
 
 
 def _topics(names: list[str]) -> tuple[str, ...]:
