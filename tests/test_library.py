@@ -293,7 +293,7 @@ def test_sync_falls_back_when_the_pool_fails(
 def test_big_result_sets_rank_title_matches_first(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsreader.library import library as library_module
+    from newsreader.library import views
 
     folder = tmp_path / "f"
     for n in range(12):
@@ -309,7 +309,7 @@ def test_big_result_sets_rank_title_matches_first(
     )
     library = open_synced(folder, data_dir)
     exact = [r.title for r in library.page(View(query="walrus"))]
-    monkeypatch.setattr(library_module, "RANK_ALL", 5)
+    monkeypatch.setattr(views, "RANK_ALL", 5)
     tiered = [r.title for r in library.page(View(query="walrus"))]
     assert exact[0] == tiered[0] == "Walrus spotted"
     assert sorted(exact) == sorted(tiered) and len(tiered) == 13

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from newsreader.library import views
 from newsreader.library.library import Library, View
 from newsreader.library.query import parse
 
@@ -169,7 +170,7 @@ def test_text_with_filters_agrees_with_the_general_path(
     library.set_starred([first])
     try:
         fast = (library.count(View(query=text)), library.ids(View(query=text)))
-        monkeypatch.setattr(Library, "_text_only", staticmethod(lambda view, query: None))
+        monkeypatch.setattr(views, "text_only", lambda view, query, table: None)
         slow = (library.count(View(query=text)), library.ids(View(query=text)))
         assert fast == slow
         assert sorted(fast[1]) == sorted(library.ids(View(query=text, source=None)))
@@ -199,9 +200,9 @@ def test_any_query_gives_results_or_nothing_never_an_error(library: Library, tex
 def test_a_big_search_ranks_title_matches_first_then_the_newest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsreader.library.library as library_module
+    from newsreader.library import views
 
-    monkeypatch.setattr(library_module, "RANK_ALL", 2)  # take the path of big searches
+    monkeypatch.setattr(views, "RANK_ALL", 2)  # take the path of big searches
     folder = tmp_path / "f"
     folder.mkdir()
     body = "An article about the weather and other things, long enough to be a body."

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newsreader.library import stories
+from newsreader.library import signing, stories
 from newsreader.library.library import Library
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -204,11 +204,11 @@ def test_similar_leaves_out_the_same_story(corpus: tuple[Library, Path]) -> None
 
 def test_story_score_weighs_links_and_dates() -> None:
     day = 86400
-    assert stories.story_score(0.2, False, 0, day) < stories.STORY_MIN
-    assert stories.story_score(0.2, True, 0, day) >= stories.STORY_MIN
-    assert stories.story_score(0.0, True, 0, day) < stories.STORY_MIN  # a link alone is not enough
-    assert stories.story_score(0.9, False, 0, 365 * day) < stories.STORY_MIN
-    assert stories.story_score(0.5, False, 0, 3 * day) == 0.5
+    assert signing.story_score(0.2, False, 0, day) < signing.STORY_MIN
+    assert signing.story_score(0.2, True, 0, day) >= signing.STORY_MIN
+    assert signing.story_score(0.0, True, 0, day) < signing.STORY_MIN  # a link alone is not enough
+    assert signing.story_score(0.9, False, 0, 365 * day) < signing.STORY_MIN
+    assert signing.story_score(0.5, False, 0, 3 * day) == 0.5
 
 
 def test_empty_update_returns_at_once(corpus: tuple[Library, Path]) -> None:
@@ -353,7 +353,7 @@ def test_rebuild_in_small_chunks_decides_the_same(
     # The rebuild reads articles in rowid chunks; chunk boundaries must not change any decision.
     conn = corpus[0].conn
     whole = _story_tables(conn)
-    monkeypatch.setattr(stories, "REBUILD_CHUNK", 2)
+    monkeypatch.setattr(signing, "REBUILD_CHUNK", 2)
     stories.update(conn, None)
     assert _story_tables(conn) == whole
 
@@ -365,17 +365,18 @@ def test_rebuild_signed_in_a_process_pool_decides_the_same(
     conn = corpus[0].conn
     whole = _story_tables(conn)
     pooled: list[int] = []
-    real = stories._pooled
+    real = signing.map_ordered
 
-    def counted(*args: Any) -> Any:
-        for item in real(*args):
-            pooled.append(len(item[0]))
+    def counted(*args: Any, workers: int, **kwargs: Any) -> Any:
+        assert workers == 2  # a pool, not the in-process loop
+        for item in real(*args, workers=workers, **kwargs):
+            pooled.append(len(item))
             yield item
 
-    monkeypatch.setattr(stories, "POOL_FROM", 1)
-    monkeypatch.setattr(stories, "REBUILD_CHUNK", 3)
-    monkeypatch.setattr(stories, "_pooled", counted)
-    monkeypatch.setattr(stories.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(signing, "POOL_FROM", 1)
+    monkeypatch.setattr(signing, "REBUILD_CHUNK", 3)
+    monkeypatch.setattr(signing, "map_ordered", counted)
+    monkeypatch.setattr(signing.os, "cpu_count", lambda: 2)
     stories.update(conn, None)
     assert pooled and sum(pooled) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert _story_tables(conn) == whole

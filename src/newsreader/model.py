@@ -1,13 +1,12 @@
-"""Plain data shared by every layer: articles, their links and the problems met on the way."""
+"""Plain data shared by every layer: articles, their links, the problems met on the way, and
+what the library hands the UI (views, rows, stories, counts). No imports beyond the standard
+library, so the UI can name these types without loading ingest or SQLite code."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-
-#: The kinds of article file that ingest recognises, by content.
-KINDS = ("frontmatter", "html", "markdown", "text")
 
 
 @dataclass(slots=True)
@@ -81,3 +80,63 @@ class Problem:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class View:
+    """What the article list shows: a query plus the tree's choice and quick filters."""
+
+    query: str = ""
+    topic: str | None = None
+    source: str | None = None
+    unread: bool = False
+    starred: bool = False
+    #: Substring filter as you type (title, source, topic).
+    quick: str = ""
+    #: Only the reports of one story.
+    story: str | None = None
+    #: Order of a list that is not a text search: newest, oldest, title or source.
+    sort: str = "newest"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the article list: no body."""
+
+    rowid: int
+    id: str
+    title: str
+    provider: str
+    published: datetime | None
+    read: bool
+    starred: bool
+    snippet: str = ""
+    #: Arrived since the previous visit (see ``Library.new_after``).
+    new: bool = False
+
+
+@dataclass
+class Link:
+    """A related link with the local article it resolves to, if the library has it."""
+
+    link: RelatedLink
+    local: Row | None = None
+
+
+@dataclass
+class Story:
+    """A story: reports of the same event, grouped by similarity, links and dates."""
+
+    id: str
+    size: int
+    newest: datetime | None
+    title: str
+
+
+@dataclass
+class Counts:
+    """A topic's or source's name with its totals."""
+
+    name: str
+    total: int
+    unread: int

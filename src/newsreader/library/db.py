@@ -12,9 +12,10 @@ import os
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 CACHE_VERSION = 4
 STATE_VERSION = 1
@@ -129,9 +130,6 @@ QUICK_INDEX = (
     " ON articles(published DESC, rowid DESC, id, title, provider, topics);"
 )
 
-#: The current cache.
-CACHE_SCHEMA = CACHE_SCHEMA_V3 + QUICK_INDEX
-
 #: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
 #: The cache is derived, so a change of layout may simply start it again: the next sync
 #: re-reads the folder (the user's state is elsewhere and untouched).
@@ -196,6 +194,20 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+T = TypeVar("T")
+
+#: Items per ``IN (…)`` list: well under SQLite's cap on a statement's parameters.
+IN_CHUNK = 500
+
+
+def in_chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[tuple[str, Sequence[T]]]:
+    """``items`` a slice at a time, each with its ``?,?,…`` placeholders, for ``IN ({marks})``:
+    a statement takes only so many parameters, so a long list is asked in pieces."""
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        yield ",".join("?" * len(chunk)), chunk
 
 
 def migrate(conn: sqlite3.Connection, migrations: dict[int, str], target: int) -> None:
@@ -285,7 +297,6 @@ def open_db(
     *,
     label: str,
     precious: bool,
-    on_reset: Callable[[], None] | None = None,
 ) -> sqlite3.Connection:
     """Open, check and migrate one database, recovering from damage as the brief requires.
 
@@ -331,8 +342,6 @@ def open_db(
                     f"The {label} was damaged ({error}); it was moved aside to {aside}"
                     " and is rebuilt."
                 )
-            if on_reset:
-                on_reset()
             conn = connect(path)
             migrate(conn, migrations, target)
             return conn

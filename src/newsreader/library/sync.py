@@ -15,18 +15,17 @@ import multiprocessing
 import os
 import sqlite3
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
+from newsreader.library import db, state, stories
 from newsreader.library.db import write
-from newsreader.library.workers import watch_parent
+from newsreader.library.pools import map_ordered
+from newsreader.library.store import Store
 from newsreader.model import Article, Problem
 
 log = logging.getLogger(__name__)
@@ -81,12 +80,31 @@ class SyncReport:
 Progress = Callable[[int, int], None]
 
 
+class Columns(NamedTuple):
+    """The ``articles`` columns after ``id`` and ``path``, in insert order (see ``_INSERT``)."""
+
+    title: str
+    kind: str
+    excerpt: str
+    body: str
+    published: int | None
+    url: str
+    web_url: str
+    provider: str
+    domain: str
+    #: The topics, one a line.
+    topics: str
+    type: str
+    #: Images, related links and extras as JSON.
+    data: str
+    words: int
+
+
 class Prepared(NamedTuple):
     """An article as rows ready to insert, built in a worker so the writer stays light."""
 
     id: str
-    #: The ``articles`` columns after ``id`` and ``path``, in insert order (see ``_INSERT``).
-    values: tuple[Any, ...]
+    values: Columns
     topics: list[str]
     url_keys: list[str]
     link_keys: list[str]
@@ -129,7 +147,7 @@ def prepare(article: Article) -> Prepared:
     published = int(article.published.timestamp()) if article.published else None
     return Prepared(
         article.id,
-        (
+        Columns(
             article.title,
             article.kind,
             article.excerpt,
@@ -172,9 +190,42 @@ def parse_file(path: str) -> Parsed:
         return Problem(path, f"could not store: {type(error).__name__}: {error}")
 
 
-def parse_many(paths: list[str]) -> list[Parsed]:
-    """A worker's task: a chunk of files."""
+def parse_many(_shared: None, paths: list[str]) -> list[Parsed]:
+    """A worker's task: a chunk of files (see ``pools.map_ordered``)."""
     return [parse_file(path) for path in paths]
+
+
+def sync_store(
+    store: Store, folder: str, progress: Progress | None = None, workers: int | None = None
+) -> SyncReport:
+    """Bring a library's cache up to date with its folder, regroup the stories for what
+    changed, and carry read and starred marks over to articles whose id changed.
+
+    If the disk fills up (or turns read-only) on the way, the session goes on from memory:
+    what the cache and the state held is copied there, the sync finishes, and the store's
+    warnings say that nothing more is kept.
+    """
+    try:
+        return _sync_store(store, folder, progress, workers)
+    except sqlite3.OperationalError as error:
+        if store.cache_path is None or not db.unwritable(error):
+            raise
+        store.work_from_memory(error)
+        return _sync_store(store, folder, progress, workers)
+
+
+def _sync_store(
+    store: Store, folder: str, progress: Progress | None, workers: int | None
+) -> SyncReport:
+    with store.writing() as conn:
+        report = sync(conn, folder, progress=progress, workers=workers)
+        started = time.perf_counter()
+        rowids = stories.changed_rowids(conn, report.changed_ids)
+        # {-1}: only deletions happened; update() finds the vanished articles itself.
+        stories.update(conn, rowids or ({-1} if report.changed_ids else set()))
+        report.story_seconds = time.perf_counter() - started
+        state.carry_marks(store, report.moved_ids)
+        return report
 
 
 def sync(
@@ -315,37 +366,19 @@ def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEnt
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(todo) < POOL_THRESHOLD or workers <= 1:
         for entry in todo:
-            yield entry, parse_file(entry.path)
+            yield entry, parse_file(entry.os_path)
         return
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    given = 0  # chunks handed to the caller so far
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=pool_context(),
-            initializer=watch_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            pending: deque[Future[list[Parsed]]] = deque()
-            try:
-                while given < len(chunks):
-                    # Keep a bounded window of chunks in flight, and take results in order.
-                    while given + len(pending) < len(chunks) and len(pending) < workers * WINDOW:
-                        chunk = chunks[given + len(pending)]
-                        pending.append(pool.submit(parse_many, [e.path for e in chunk]))
-                    results = pending.popleft().result()
-                    yield from zip(chunks[given], results, strict=True)
-                    given += 1
-            finally:
-                for future in pending:
-                    future.cancel()
-    except (OSError, BrokenProcessPool) as error:
-        # No pool here (a sandbox without semaphores, a worker killed by the OOM killer…):
-        # finish in this process rather than fail the sync.
-        log.warning("parsing in one process: the worker pool failed (%s)", error)
-    for chunk in chunks[given:]:
-        for entry in chunk:
-            yield entry, parse_file(entry.path)
+    results = map_ordered(
+        parse_many,
+        None,
+        ([e.os_path for e in chunk] for chunk in chunks),
+        workers=workers,
+        context=pool_context,
+        window=workers * WINDOW,
+    )
+    for chunk, parsed in zip(chunks, results, strict=True):
+        yield from zip(chunk, parsed, strict=True)
 
 
 def _store(
@@ -419,21 +452,15 @@ def insert_prepared(
     if found is None:
         return None
     new: int = found[0]
-    title, _, excerpt, body, *_rest = item.values
-    published, provider, domain, topics = (
-        item.values[4],
-        item.values[7],
-        item.values[8],
-        item.values[9],
-    )
+    v = item.values
     conn.execute(
         "INSERT INTO fts(rowid, title, excerpt, body, provider, topics) VALUES (?,?,?,?,?,?)",
-        (new, title, excerpt, body, f"{provider} {domain}", topics),
+        (new, v.title, v.excerpt, v.body, f"{v.provider} {v.domain}", v.topics),
     )
     if item.topics:
         conn.executemany(
             "INSERT INTO topics(article, topic, published) VALUES (?,?,?)",
-            [(new, t, published) for t in item.topics],
+            [(new, t, v.published) for t in item.topics],
         )
     if item.url_keys:
         conn.executemany(
@@ -445,14 +472,6 @@ def insert_prepared(
             [(new, i, k) for i, k in enumerate(item.link_keys)],
         )
     return new
-
-
-def insert_article(conn: sqlite3.Connection, article: Article, now: int) -> int:
-    """Write one article and its index rows; returns its rowid (raises if the id is taken)."""
-    rowid = insert_prepared(conn, prepare(article), article.path, now)
-    if rowid is None:
-        raise sqlite3.IntegrityError(f"article {article.id} is already stored")
-    return rowid
 
 
 def _forget_file(

@@ -1,0 +1,241 @@
+"""Running a compiled view (see :mod:`views`): its rowids in order, a page of them, its count,
+the page around a saved place, and the list's rows for a set of rowids."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from newsreader.library import views
+from newsreader.library.db import in_chunks
+from newsreader.library.query import Query, parse
+from newsreader.library.views import Compiled, compile_view
+from newsreader.model import Row, View
+
+
+def ordered(
+    conn: sqlite3.Connection, view: View, limit: int | None = None, offset: int = 0
+) -> list[int]:
+    """Rowids of a view in display order, optionally one slice of them."""
+    compiled = compile_view(view)
+    query = compiled.query
+    many = bool(query.fts) and _many_matches(conn, query)
+    if compiled.text is not None and many:
+        ranked = _title_first(conn, *compiled.text, query)
+        return ranked if limit is None else ranked[max(0, offset) : max(0, offset) + limit]
+    if compiled.text is not None:
+        # The full-text index answers, with each filter as a set of rowids: no article row
+        # is read per match (rows are large, and a common word matches tens of thousands).
+        where, params = compiled.text
+        order, order_params = views.order(compiled, many, rowid="rowid")
+        sql = f"SELECT rowid FROM fts{where} ORDER BY {order}"
+    else:
+        params = compiled.params
+        order, order_params = views.order(compiled, many, sort=view.sort)
+        sql = f"SELECT a.rowid FROM articles a{compiled.joins}{compiled.where} ORDER BY {order}"
+    args = [*params, *order_params]
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        args += [limit, max(0, offset)]
+    else:
+        # One row, not 100,000: Python's sqlite3 takes the GIL back after every row, and
+        # while the UI thread is busy that turns a 20 ms scan into hundreds of milliseconds.
+        # (An aggregate over a subquery with ORDER BY is not flattened, so the order holds.)
+        sql = f"SELECT group_concat(rowid) FROM ({sql})"
+    try:
+        if limit is None:
+            return _int_list(conn.execute(sql, args).fetchone()[0])
+        return [r[0] for r in conn.execute(sql, args)]
+    except sqlite3.OperationalError as error:
+        if fts_error(error):
+            return []  # the parser quotes everything; this is a last line of defence
+        raise
+
+
+def _many_matches(conn: sqlite3.Connection, query: Query) -> bool:
+    """Whether a text search matches more than ``RANK_ALL`` articles (see ``views.order``)."""
+    try:
+        return bool(
+            conn.execute(
+                "SELECT count(*) > ? FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
+                (views.RANK_ALL, query.fts, views.RANK_ALL + 1),
+            ).fetchone()[0]
+        )
+    except sqlite3.OperationalError:
+        return False
+
+
+def _title_first(
+    conn: sqlite3.Connection, where: str, params: list[Any], query: Query
+) -> list[int]:
+    """A big text search in the order ``views.order`` describes, as two index walks: the
+    articles matching in their title ranked by bm25, then every other match most recently
+    added first, the order FTS5 returns rowids in without sorting. (One query ordering
+    tens of thousands of matches by a CASE costs twice as long.)"""
+    try:
+        joined = conn.execute(
+            f"SELECT group_concat(rowid) FROM (SELECT rowid FROM fts{where} ORDER BY rowid DESC)",
+            params,
+        ).fetchone()[0]
+        # The filters (dates, sources, state) were applied above; here membership in
+        # that result applies them again, instead of building their rowid sets twice.
+        titled = conn.execute(
+            "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ?"
+            f" ORDER BY {views.RANK})",
+            (views.title_match(query),),
+        ).fetchone()[0]
+    except sqlite3.OperationalError as error:
+        if fts_error(error):
+            return []
+        raise
+    every = _int_list(joined)
+    matched = set(every)
+    first = [r for r in _int_list(titled) if r in matched]
+    firsts = set(first)
+    return first + [r for r in every if r not in firsts]
+
+
+def count(conn: sqlite3.Connection, view: View) -> int:
+    """How many articles the view shows."""
+    compiled = compile_view(view)
+    if compiled.text is not None:
+        where, params = compiled.text
+        sql = f"SELECT count(*) FROM fts{where}"  # no article rows read
+    else:
+        params = compiled.params
+        sql = f"SELECT count(*) FROM articles a{compiled.joins}{compiled.where}"
+    try:
+        return int(conn.execute(sql, params).fetchone()[0])
+    except sqlite3.OperationalError as error:
+        if fts_error(error):
+            return 0
+        raise
+
+
+def first_page(
+    conn: sqlite3.Connection, view: View, rowid: int | None, n: int
+) -> tuple[int, list[int], int, bool]:
+    """See :meth:`Library.first_page`."""
+    compiled = compile_view(view)
+    placed = _place(conn, compiled, view.sort, rowid) if rowid is not None else None
+    absent = placed is not None and placed[0] < 0
+    if absent:
+        placed = None
+    # Centred on the row, but never past the end: a short view is one page from its top.
+    start = max(0, min(placed[0] - n // 2, placed[1] - n)) if placed else 0
+    if compiled.query.fts:
+        page = ordered(conn, view, n, start)
+        return start, page, len(page) if len(page) < n else count(conn, view), False
+    joins, where, params = compiled.joins, compiled.where, compiled.params
+    order, order_params = views.order(compiled, False, sort=view.sort)
+    sql = (
+        f"SELECT (SELECT group_concat(rowid) FROM (SELECT a.rowid FROM articles a{joins}"
+        f"{where} ORDER BY {order} LIMIT ? OFFSET ?))"
+    )
+    args: list[Any] = [*params, *order_params, n, start]
+    if placed is None:
+        sql += f", (SELECT count(*) FROM articles a{joins}{where})"
+        args += params
+    joined, *counted = conn.execute(sql, args).fetchone()
+    total = placed[1] if placed else counted[0]
+    return start, _int_list(joined), total, absent
+
+
+def _place(
+    conn: sqlite3.Connection, compiled: Compiled, sort: str, rowid: int
+) -> tuple[int, int] | None:
+    """(where ``rowid`` is in the view's order, rows in the view), counted on the date
+    index in two statements (milliseconds, where the whole ordered list takes tens);
+    (-1, 0) for a row the view does not hold; None where that cannot be counted: a search,
+    a topic, a sort other than by date."""
+    where, params = compiled.where, compiled.params
+    if compiled.query.fts or compiled.joins or sort not in ("newest", "oldest"):
+        return None
+    glue = " AND " if where else " WHERE "
+    found = conn.execute(
+        f"SELECT a.published FROM articles a{where}{glue}a.rowid = ?", [*params, rowid]
+    ).fetchone()
+    if found is None:
+        return -1, 0
+    published = found[0]
+    # The order is ``published DESC, rowid DESC`` (newest) or ``published, rowid`` with
+    # undated rows last (oldest); an undated row comes after every dated one in both.
+    later = ">" if sort == "newest" else "<"
+    if published is None:
+        first, first_args = "a.published IS NOT NULL", []
+        same, same_args = f"a.published IS NULL AND a.rowid {later} ?", [rowid]
+    else:
+        first, first_args = f"a.published {later} ?", [published]
+        same, same_args = f"a.published = ? AND a.rowid {later} ?", [published, rowid]
+    before, total = conn.execute(
+        f"SELECT (SELECT count(*) FROM articles a{where}{glue}{first})"
+        f" + (SELECT count(*) FROM articles a{where}{glue}{same}),"
+        f" (SELECT count(*) FROM articles a{where})",
+        [*params, *first_args, *params, *same_args, *params],
+    ).fetchone()
+    return int(before), int(total)
+
+
+def rows(conn: sqlite3.Connection, rowids: Iterable[int], query: str, new_after: int) -> list[Row]:
+    """Rows for the given rowids, in the same order; with a snippet when ``query`` searches
+    text; ``new`` for those added after ``new_after``."""
+    wanted = list(rowids)
+    found: dict[int, tuple[Any, ...]] = {}
+    snippets: dict[int, str] = {}
+    fts = parse(query).fts if query else ""
+    for marks, chunk in in_chunks(wanted):
+        found.update(
+            (r[0], r)
+            for r in conn.execute(
+                "SELECT a.rowid, a.id, a.title, a.provider, a.published,"
+                f" {views.FLAGS}, a.added > ? FROM articles a WHERE a.rowid IN ({marks})",
+                [new_after, *chunk],
+            )
+        )
+        if fts:
+            # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
+            try:
+                snippets.update(
+                    conn.execute(
+                        f"SELECT rowid, {views.SNIPPET}"
+                        f" FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
+                        [fts, *chunk],
+                    )
+                )
+            except sqlite3.OperationalError as error:
+                if not fts_error(error):
+                    raise
+    return [
+        Row(
+            rowid=rowid,
+            id=r[1],
+            title=r[2],
+            provider=r[3],
+            published=dt(r[4]),
+            read=bool(r[5]),
+            starred=bool(r[6]),
+            snippet=snippets.get(rowid, ""),
+            new=bool(r[7]),
+        )
+        for rowid in wanted
+        if (r := found.get(rowid)) is not None
+    ]
+
+
+def _int_list(joined: str | None) -> list[int]:
+    """The ints of a ``group_concat``: json parses 100,000 of them in half the time of int()."""
+    return json.loads(f"[{joined}]") if joined else []
+
+
+def fts_error(error: sqlite3.OperationalError) -> bool:
+    """Whether an error is FTS5 refusing a query (rather than a real failure)."""
+    text = str(error).lower()
+    return "fts5" in text or "syntax" in text or "malformed match" in text
+
+
+def dt(epoch: int | None) -> datetime | None:
+    """A stored epoch as a UTC datetime."""
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
