@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreader import __version__
+from newsreader.ingest.sanitize import display_path
 
 #: Hits ``search`` prints unless ``--limit`` says otherwise: the ranked top, about one screen
 #: (two lines a hit). Each costs a snippet, about 0.3 ms of tokenising at 100,000 articles.
@@ -204,9 +205,9 @@ def _run_tui(parser: argparse.ArgumentParser, argv: list[str]) -> int:
 def _folder(path: str) -> Path:
     folder = Path(path).expanduser()
     if not folder.exists():
-        raise UsageError(f"no such folder: {path}")
+        raise UsageError(f"no such folder: {display_path(path)}")
     if not folder.is_dir():
-        raise UsageError(f"not a folder: {path}")
+        raise UsageError(f"not a folder: {display_path(path)}")
     return folder
 
 
@@ -239,6 +240,8 @@ def _progress_bar(done: int, total: int) -> None:
 def _row_json(library: Any, row: Any) -> dict[str, Any]:
     article = library.article(row.rowid)
     data = article.to_json()
+    data["path"] = display_path(article.path)
+    data["paths"] = [display_path(path) for path in article.paths]
     data["url"] = article.url or article.web_url
     data["read"], data["starred"] = row.read, row.starred
     data["related_local"] = library.related_local_ids(article)
@@ -312,14 +315,14 @@ def _cmd_index(args: argparse.Namespace) -> int:
     print(report.summary())
     problems = library.problems()
     if problems:
-        print(f"{len(problems)} files skipped: see 'newsreader problems {args.dir}'")
+        print(f"{len(problems)} files skipped: see 'newsreader problems {display_path(args.dir)}'")
     return 0
 
 
 def _cmd_problems(args: argparse.Namespace) -> int:
     library, _ = _open(args)
     for problem in library.problems():
-        print(f"{problem.path}: {problem.reason}")
+        print(f"{display_path(problem.path)}: {problem.reason}")
     return 0
 
 
@@ -331,18 +334,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
     failures = 0
     for path in args.paths:
         if not os.path.exists(path):
-            print(f"newsreader: {path}: no such file", file=sys.stderr)
+            print(f"newsreader: {display_path(path)}: no such file", file=sys.stderr)
             failures += 1
             continue
         result = load_file(path)
         if isinstance(result, Problem):
-            print(f"newsreader: {path}: {result.reason}", file=sys.stderr)
+            print(f"newsreader: {display_path(path)}: {result.reason}", file=sys.stderr)
             failures += 1
             continue
         body = to_text(result.body) if args.text else result.body
         if args.json:
             data = result.to_json(with_body=True)
             data["body"] = body
+            data["path"] = display_path(result.path)
+            data["paths"] = [display_path(path) for path in result.paths]
             print(json.dumps(data, ensure_ascii=False))
         else:
             print(f"# {result.title}\n")

@@ -36,4 +36,4 @@ def library_key(folder: str | os.PathLike[str]) -> str:
     resolved = str(Path(folder).expanduser().resolve())
     name = Path(resolved).name or "root"
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40]
-    return f"{safe}-{hashlib.sha256(resolved.encode()).hexdigest()[:12]}"
+    return f"{safe}-{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:12]}"

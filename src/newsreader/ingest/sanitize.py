@@ -132,3 +132,41 @@ def clean_line(s: str, limit: int = 500) -> str:
     if limit < 1:
         return ""
     return line[: limit - 1].rstrip() + ELLIPSIS
+
+
+#: What ``display_path`` escapes: backslash (so an escape is never ambiguous), a byte that
+#: ``path_key`` escaped (NUL and two hex digits), and any character ``str.isprintable`` rejects:
+#: controls, bidi and other format characters, line and paragraph separators, lone surrogates.
+_PATH_ESCAPE = re.compile(r"\\|\x00[0-9A-F]{2}|[^\x20-\x7e]")
+_SHORT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def display_path(path: str) -> str:
+    """A file path as one visible, unambiguous line for the terminal.
+
+    File names are the one untrusted text that is not cleaned at ingest (the path must still open
+    the file), so wherever one is shown it goes through here: ESC, newlines, bidi overrides and
+    other invisible or control characters are written as escapes (``\\x1b``, ``\\n``,
+    ``\\u202e``), a byte that is not UTF-8 as ``\\xff`` (from an OS path or a cache key alike),
+    and a backslash as ``\\\\``. Every other character is kept, so ordinary names read as they
+    are.
+    """
+    if path.isascii() and path.isprintable() and "\\" not in path:
+        return path
+    return _PATH_ESCAPE.sub(_escape_path_char, path)
+
+
+def _escape_path_char(match: re.Match[str]) -> str:
+    text = match.group()
+    if len(text) == 3:  # NUL and the hex of a byte that is not UTF-8
+        return "\\x" + text[1:].lower()
+    if text in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[text]
+    if text.isprintable():
+        return text
+    code = ord(text)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode gives it
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
