@@ -194,7 +194,7 @@ def queries(n: int) -> list[str]:
 
 def _cli_search(library: Library, view: View) -> list[int]:
     """What ``newsreader search`` does before printing: every hit ranked, the best shown."""
-    ranked = library.ids(view)
+    ranked = library.rowids(view)
     library.rows(ranked[:SEARCH_LIMIT], view.query)
     return ranked
 
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     hits = 0
     for q in queries(100):
         view = View(query=q)
-        seconds, _ = timed(lambda v=view: library.rows(library.ids(v)[:200]))
+        seconds, _ = timed(lambda v=view: library.rows(library.rowids(v)[:200]))
         reader_ms.append(seconds * 1000)
         seconds, ranked = timed(lambda v=view: _cli_search(library, v))
         cli_ms.append(seconds * 1000)

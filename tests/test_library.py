@@ -72,7 +72,7 @@ def test_sync_adds_updates_removes(tmp_path: Path, data_dir: Path) -> None:
         write_article(folder, f"sub/{n}.md", n=n)
     library = open_synced(folder, data_dir)
     assert library.count(View()) == 3
-    rowid = library.rowid_of(library.ids_of_view(View(query="marmalade"))[0])
+    rowid = library.rowid_of(library.article_ids(View(query="marmalade"))[0])
     write_article(folder, "sub/3.md", n=3)
     write_article(folder, "sub/0.md", n=0, body="Rewritten with quince instead, and a longer text.")
     os.utime(folder / "sub/0.md", ns=(1, 10**18))
@@ -90,13 +90,13 @@ def test_rename_keeps_id_and_state(tmp_path: Path, data_dir: Path) -> None:
     folder = tmp_path / "f"
     write_article(folder, "a.md", n=1)
     library = open_synced(folder, data_dir)
-    (article_id,) = library.ids_of_view(View())
+    (article_id,) = library.article_ids(View())
     library.set_read([article_id])
     library.set_starred([article_id])
     (folder / "a.md").rename(folder / "renamed.md")
     report = library.sync(workers=1)
     assert report.removed == 1
-    assert library.ids_of_view(View()) == [article_id]
+    assert library.article_ids(View()) == [article_id]
     assert library.is_read(article_id) and library.is_starred(article_id)
     article = library.article(article_id)
     assert article is not None and article.path.endswith("renamed.md")
@@ -104,7 +104,7 @@ def test_rename_keeps_id_and_state(tmp_path: Path, data_dir: Path) -> None:
 
 def test_deleting_the_cache_keeps_state(seeds_dir: Path, data_dir: Path) -> None:
     library = open_synced(seeds_dir, data_dir)
-    ids = library.ids_of_view(View())
+    ids = library.article_ids(View())
     library.set_read(ids[:2])
     library.set_starred(ids[2:3])
     library.save_search("clearview", "clearview is:unread")
@@ -133,7 +133,7 @@ def test_duplicate_urls_and_amp_variant_are_one_article(seeds_copy: Path, data_d
     library = Library.open(seeds_copy, data_dir)
     report = library.sync(workers=1)
     assert report.added == 5 and report.duplicates == 2
-    article = library.article(library.ids_of_view(View(query="Internal Affairs used facial"))[0])
+    article = library.article(library.article_ids(View(query="Internal Affairs used facial"))[0])
     assert article is not None
     assert article.path == str(seeds_copy / SEED_000)
     assert article.paths == [
@@ -163,7 +163,7 @@ def test_removing_the_file_an_article_shows_takes_the_next_copys_text(
     assert library.count(View(query="alpha")) == 1 and library.count(View(query="bravo")) == 0
     (folder / "a.md").unlink()
     library.sync(workers=1)
-    (article_id,) = library.ids_of_view(View())
+    (article_id,) = library.article_ids(View())
     article = library.article(article_id)
     assert article is not None and article.title == "Version bravo"
     assert article.paths == [str(folder / "b.md")]
@@ -178,7 +178,7 @@ def test_same_text_in_two_files_is_one_article(tmp_path: Path, data_dir: Path) -
     (folder / "b.txt").write_text(dump)
     library = open_synced(folder, data_dir)
     assert library.count(View()) == 1
-    (article_id,) = library.ids_of_view(View())
+    (article_id,) = library.article_ids(View())
     article = library.article(article_id)
     assert article is not None and len(article.paths) == 2 and article.path == article.paths[0]
 
@@ -187,7 +187,7 @@ def test_links_between_seeds_resolve(seeds_dir: Path, data_dir: Path) -> None:
     library = open_synced(seeds_dir, data_dir)
     by_path = {
         library.article(i).path.rsplit("/", 1)[1]: library.article(i)  # type: ignore[union-attr]
-        for i in library.ids_of_view(View())
+        for i in library.article_ids(View())
     }
     a0, a1 = by_path[SEED_000], by_path[SEED_001]
     links = library.related(a0)
@@ -201,9 +201,9 @@ def test_links_between_seeds_resolve(seeds_dir: Path, data_dir: Path) -> None:
 
 def test_state_marks_and_counts(seeds_dir: Path, data_dir: Path) -> None:
     library = open_synced(seeds_dir, data_dir)
-    ids = library.ids_of_view(View(query="clearview"))
+    ids = library.article_ids(View(query="clearview"))
     assert ids
-    library.set_read(library.ids_of_view(View(query="clearview")))
+    library.set_read(library.article_ids(View(query="clearview")))
     assert library.count(View(unread=True)) == 5 - len(ids)
     library.set_read(ids[:1], read=False)
     assert library.count(View(query="is:read")) == len(ids) - 1
@@ -216,7 +216,7 @@ def test_state_marks_and_counts(seeds_dir: Path, data_dir: Path) -> None:
 def test_migrates_a_version_1_cache(seeds_dir: Path, data_dir: Path) -> None:
     library = open_synced(seeds_dir, data_dir)
     cache = library.cache_path
-    ids = library.ids_of_view(View())
+    ids = library.article_ids(View())
     library.set_read(ids[:2])
     library.close()
     assert cache is not None
@@ -313,7 +313,7 @@ def test_big_result_sets_rank_title_matches_first(
     tiered = [r.title for r in library.page(View(query="walrus"))]
     assert exact[0] == tiered[0] == "Walrus spotted"
     assert sorted(exact) == sorted(tiered) and len(tiered) == 13
-    assert library.ids(View(query="walrus")) == [
+    assert library.rowids(View(query="walrus")) == [
         r.rowid for r in library.page(View(query="walrus"))
     ]
     assert library.count(View(query="walrus -spotted")) == 12
@@ -326,7 +326,7 @@ def test_topic_counts_fold_case_and_track_reads(tmp_path: Path, data_dir: Path) 
     write_article(folder, "b.md", n=2, topic="ai")
     write_article(folder, "c.md", n=3, topic="Other")
     library = open_synced(folder, data_dir)
-    library.set_read(library.ids_of_view(View(topic="AI"))[:1])
+    library.set_read(library.article_ids(View(topic="AI"))[:1])
     counts = {c.name.casefold(): (c.total, c.unread) for c in library.topics()}
     assert counts == {"ai": (2, 1), "other": (1, 1)}
     assert [r.title for r in library.page(View(topic="ai"))] == ["Story number 2", "Story number 1"]
@@ -341,7 +341,7 @@ def test_list_orders(seeds_copy: Path, data_dir: Path) -> None:
     library.sync(workers=1)
 
     def titles(sort: str) -> list[str]:
-        return [r.title for r in library.rows(library.ids(View(sort=sort)))]
+        return [r.title for r in library.rows(library.rowids(View(sort=sort)))]
 
     newest = titles("newest")
     assert newest[0].startswith("Investigation reveals")  # 2021-06-04
@@ -366,7 +366,7 @@ def test_a_new_ingest_version_rereads_every_file_and_marks_follow_changed_ids(
     dump = "A plain page dump\n\n" + ("Words of a plain text article about gardens. " * 20)
     (folder / "dump.txt").write_text(dump)
     library = open_synced(folder, data_dir)
-    (old_id,) = library.ids_of_view(View())
+    (old_id,) = library.article_ids(View())
     library.set_read([old_id])
     library.set_starred([old_id])
     assert library.sync(workers=1).parsed == 0  # nothing changed, nothing read
@@ -381,7 +381,7 @@ def test_a_new_ingest_version_rereads_every_file_and_marks_follow_changed_ids(
     monkeypatch.setattr(sync_module, "INGEST_VERSION", "test-next")
     report = library.sync(workers=1)
     assert report.parsed == 1
-    (new_id,) = library.ids_of_view(View())
+    (new_id,) = library.article_ids(View())
     assert new_id == "f" * 16 and library.article(new_id).body == "cleaner"  # type: ignore[union-attr]
     assert library.is_read(new_id) and library.is_starred(new_id)
     assert library.sync(workers=1).parsed == 0  # the new version is recorded
@@ -416,7 +416,7 @@ def test_first_page_counts_where_each_row_stands(seeds_copy: Path, data_dir: Pat
     for n in range(20):
         write_article(seeds_copy / "more", f"{n:02}.txt", n=n)
     library = open_synced(seeds_copy, data_dir)
-    every = library.ids(View())
+    every = library.rowids(View())
     read = library.rows(every[::3])
     library.set_read([r.id for r in read], True)
     for view in (
@@ -425,7 +425,7 @@ def test_first_page_counts_where_each_row_stands(seeds_copy: Path, data_dir: Pat
         View(unread=True),
         View(sort="oldest", unread=True),
     ):
-        order = library.ids(view)
+        order = library.rowids(view)
         assert len(order) > 10
         # A page of one row starts where that row stands.
         assert [library.first_page(view, r, 1) for r in order] == [
@@ -440,7 +440,7 @@ def test_first_page_is_the_page_around_a_row(seeds_copy: Path, data_dir: Path) -
         write_article(seeds_copy / "more", f"{n:02}.txt", n=n)
     library = open_synced(seeds_copy, data_dir)
     for view in (View(), View(sort="oldest"), View(sort="title"), View(topic="AI")):
-        order = library.ids(view)
+        order = library.rowids(view)
         assert library.first_page(view, None, 4) == (0, order[:4], len(order), False)
         for place in (0, 3, len(order) - 1):
             start, page, total, absent = library.first_page(view, order[place], 4)
@@ -451,11 +451,11 @@ def test_first_page_is_the_page_around_a_row(seeds_copy: Path, data_dir: Path) -
             else:
                 assert start == 0  # not countable: the first page
     small = library.first_page(View(), None, 1000)
-    assert small == (0, library.ids(View()), len(library.ids(View())), False)
+    assert small == (0, library.rowids(View()), len(library.rowids(View())), False)
     # A row the view does not hold (read, in an unread-only view): its first page, flagged.
-    library.set_read([library.rows(library.ids(View())[:1])[0].id], True)
-    read = library.ids(View())[0]
-    unread = library.ids(View(unread=True))
+    library.set_read([library.rows(library.rowids(View())[:1])[0].id], True)
+    read = library.rowids(View())[0]
+    unread = library.rowids(View(unread=True))
     assert library.first_page(View(unread=True), read, 4) == (0, unread[:4], len(unread), True)
     assert library.first_page(View(sort="title"), read, 4)[3] is False  # not countable
     library.close()

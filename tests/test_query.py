@@ -65,8 +65,8 @@ def titles(library: Library, query: str, **view: object) -> set[str]:
 def test_awkward_input_never_raises(library: Library, text: str) -> None:
     query = parse(text)
     view = View(query=text)
-    assert library.count(view) == len(library.ids(view)) == len(library.page(view, 0, 1000))
-    assert isinstance(library.rows(library.ids(view), text), list)
+    assert library.count(view) == len(library.rowids(view)) == len(library.page(view, 0, 1000))
+    assert isinstance(library.rows(library.rowids(view), text), list)
     assert query.fts.count('"') % 2 == 0
 
 
@@ -88,7 +88,7 @@ def test_plain_words_and_phrases(library: Library) -> None:
 def test_snippets_are_marked(library: Library) -> None:
     rows = library.page(View(query="neighborhoods"))
     assert "\x02" in rows[0].snippet and "\x03" in rows[0].snippet
-    ids = library.ids(View(query="neighborhoods"))
+    ids = library.rowids(View(query="neighborhoods"))
     assert "\x02" in library.rows(ids, "neighborhoods")[0].snippet
 
 
@@ -112,7 +112,7 @@ def test_filters(library: Library) -> None:
 
 
 def test_state_filters(library: Library) -> None:
-    (first,) = library.ids_of_view(View(query="neighborhoods"))
+    (first,) = library.article_ids(View(query="neighborhoods"))
     library.set_read([first])
     library.set_starred([first])
     try:
@@ -165,15 +165,15 @@ def test_quoted_filter_values_and_negated_filters(library: Library) -> None:
 def test_text_with_filters_agrees_with_the_general_path(
     library: Library, text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (first,) = library.ids_of_view(View(query="neighborhoods"))
+    (first,) = library.article_ids(View(query="neighborhoods"))
     library.set_read([first])
     library.set_starred([first])
     try:
-        fast = (library.count(View(query=text)), library.ids(View(query=text)))
+        fast = (library.count(View(query=text)), library.rowids(View(query=text)))
         monkeypatch.setattr(views, "text_only", lambda view, query, table: None)
-        slow = (library.count(View(query=text)), library.ids(View(query=text)))
+        slow = (library.count(View(query=text)), library.rowids(View(query=text)))
         assert fast == slow
-        assert sorted(fast[1]) == sorted(library.ids(View(query=text, source=None)))
+        assert sorted(fast[1]) == sorted(library.rowids(View(query=text, source=None)))
     finally:
         library.set_read([first], read=False)
         library.set_starred([first], starred=False)
@@ -223,7 +223,7 @@ def test_a_big_search_ranks_title_matches_first_then_the_newest(
     order = [row.title for row in lib.page(View(query="otters"))]
     assert set(order[:3]) == {t for _, t, _, titled in specs if titled}
     assert order[3:] == ["Market report", "Council news"]  # the rest, newest added first
-    assert lib.count(View(query="otters")) == 5 == len(lib.ids(View(query="otters")))
+    assert lib.count(View(query="otters")) == 5 == len(lib.rowids(View(query="otters")))
     dated = [row.title for row in lib.page(View(query="otters after:2020-06-01"))]
     assert set(dated[:2]) == {"Otters return to the river", "Otters and beavers"}
     assert dated[2:] == ["Market report", "Council news"]

@@ -29,7 +29,7 @@ def synced(folder: Path, data_dir: Path) -> Library:
 
 def prepare_damage(seeds_dir: Path, data_dir: Path) -> tuple[Path, list[str]]:
     library = synced(seeds_dir, data_dir)
-    ids = library.ids_of_view(View())[:2]
+    ids = library.article_ids(View())[:2]
     library.set_read(ids)
     cache = library.cache_path
     library.close()
@@ -88,7 +88,7 @@ def test_damaged_state_is_moved_aside_loudly(seeds_dir: Path, data_dir: Path) ->
     (aside,) = asides(state)
     assert aside.read_bytes() == b"garbage" * 5000
     library.sync(workers=1)
-    ids = library.ids_of_view(View())
+    ids = library.article_ids(View())
     library.set_read(ids[:1])
     assert library.totals()["unread"] == 4
 
@@ -100,7 +100,7 @@ def test_unwritable_data_dir_works_from_memory(seeds_dir: Path, tmp_path: Path) 
     assert library.opened.in_memory and library.cache_path is None
     assert any("working from memory" in w for w in library.warnings)
     assert library.sync().added == 5
-    ids = library.ids_of_view(View(query="clearview"))
+    ids = library.article_ids(View(query="clearview"))
     library.set_read(ids)
     library.save_search("x", "y")
     assert library.count(View(unread=True)) == 5 - len(ids)
@@ -117,7 +117,7 @@ def test_read_only_data_dir_keeps_what_it_has(seeds_dir: Path, data_dir: Path) -
         assert library.opened.in_memory
         library.sync()
         assert all(library.is_read(i) for i in ids)
-        library.set_read(library.ids_of_view(View()))
+        library.set_read(library.article_ids(View()))
         assert library.totals()["unread"] == 0
     finally:
         for path in [data_dir, *data_dir.rglob("*")]:
@@ -156,7 +156,7 @@ def test_read_only_data_dir_for_real_keeps_what_it_has(
     assert any("working from memory" in w for w in library.warnings), library.warnings
     library.sync(workers=1)
     assert library.count(View()) == 5 and all(library.is_read(i) for i in ids)
-    library.set_read(library.ids_of_view(View()))
+    library.set_read(library.article_ids(View()))
     assert library.totals()["unread"] == 0
     library.close()
     assert (writable / "state.sqlite").read_bytes() == state_before
@@ -380,7 +380,7 @@ def test_state_damaged_inside_its_pages_is_moved_aside_loudly(
     (aside,) = asides(state)
     assert aside.read_bytes() == damaged
     library.sync(workers=1)
-    library.set_read(library.ids_of_view(View())[:1])
+    library.set_read(library.article_ids(View())[:1])
     assert library.totals()["unread"] == 4
 
 
@@ -390,7 +390,7 @@ def test_a_disk_that_fills_up_mid_sync_goes_on_from_memory(
     folder = tmp_path / "folder"
     _write_corpus(folder, 10)
     library = synced(folder, data_dir)
-    read = library.ids_of_view(View())[:3]
+    read = library.article_ids(View())[:3]
     library.set_read(read)
     library.set_starred(read[:1])
     _write_corpus(folder, 400)
@@ -409,7 +409,7 @@ def test_a_disk_that_fills_up_mid_sync_goes_on_from_memory(
     assert any("working from memory" in w for w in library.warnings), library.warnings
     assert library.count(View()) == 400
     assert all(library.is_read(i) for i in read) and library.is_starred(read[0])
-    library.set_read(library.ids_of_view(View())[:10])
+    library.set_read(library.article_ids(View())[:10])
     assert library.totals()["unread"] == 390
 
 
