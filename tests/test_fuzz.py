@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
+import tempfile
 from typing import Any
 
 import yaml
@@ -12,7 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hostile_support import assert_safe
+from newsreader.ingest.discover import key_path, walk
 from newsreader.ingest.load import load_bytes
+from newsreader.ingest.sanitize import display_path
 from newsreader.model import Article, Problem
 
 #: 150 examples a test keeps CI to seconds; set NEWSREADER_FUZZ_EXAMPLES for a longer campaign.
@@ -195,3 +199,66 @@ YAML_PIECES = st.sampled_from(
 @given(st.lists(YAML_PIECES, max_size=60))
 def test_yaml_token_soup(pieces: list[str]) -> None:
     check(("---\ntitle: soup\n" + "".join(pieces) + "\n---\nbody").encode())
+
+
+# -- file names (issue 16, items 9 and 11) ----------------------------------------------------------
+
+#: Bytes a file name may hold: anything but NUL and "/", weighted towards the troublesome ones
+#: (controls, ESC sequences, bidi overrides in UTF-8, bytes that are not UTF-8).
+NAME_PIECES = st.one_of(
+    st.binary(min_size=1, max_size=8).map(lambda b: b.replace(b"\0", b"").replace(b"/", b"")),
+    st.sampled_from(
+        [
+            b"\x1b]0;T\x07",
+            b"\x1b[2J",
+            b"\n",
+            b"\r",
+            b"\t",
+            b"\xe2\x80\xae",
+            b"\xe2\x81\xa6",
+            b"\xff",
+            b"\xc3",
+            b"\xed\xa0\x80",
+            b"\xc2\x9b",
+            b"\\",
+            b"\\x1b",
+            b"a",
+            b".md",
+        ]
+    ),
+)
+FILE_NAME = (
+    st.lists(NAME_PIECES, min_size=1, max_size=6)
+    .map(b"".join)
+    .filter(lambda name: name not in (b"", b".", b"..") and len(name) <= 255)
+)
+#: What a display line must never hold: C0 and C1 controls, DEL, bidi controls, surrogates.
+RAW_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+@FUZZ
+@given(st.lists(FILE_NAME, min_size=1, max_size=5, unique=True))
+def test_file_names_never_break_discovery_or_display(names: list[bytes]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            with open(os.path.join(os.fsencode(folder), name), "wb") as handle:
+                handle.write(b"---\ntitle: t\n---\nbody\n")
+        shown = set()
+        for entry in walk(folder):
+            entry.path.encode("utf-8")  # storable as SQLite text
+            assert key_path(entry.path) == entry.os_path
+            assert os.path.isfile(entry.os_path)
+            line = display_path(entry.path)
+            assert line == display_path(entry.os_path)
+            assert not RAW_CONTROL.search(line) and line.isprintable(), repr(line)
+            shown.add(line)
+        visible = [n for n in names if not n.startswith(b".")]
+        assert len(shown) == len(visible)  # distinct names stay distinct on screen
+
+
+@FUZZ
+@given(st.text(max_size=200))
+def test_display_path_of_any_text(text: str) -> None:
+    line = display_path(text)
+    assert not RAW_CONTROL.search(line) and line.isprintable(), repr(line)
+    assert display_path(line) == line.replace("\\", "\\\\")
