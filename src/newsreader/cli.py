@@ -20,7 +20,9 @@ from newsreader.ingest.sanitize import display_path
 #: (two lines a hit). Each costs a snippet, about 0.3 ms of tokenising at 100,000 articles.
 SEARCH_LIMIT = 25
 
-COMMANDS = ("list", "show", "index", "search", "problems", "stories", "export", "config")
+#: "feeds", "fetch" and "save" are newsreader.feeds.cli's.
+COMMANDS: tuple[str, ...] = ("list", "show", "index", "search", "problems", "stories", "export")
+COMMANDS += ("config", "feeds", "fetch", "save")
 
 
 class UsageError(Exception):
@@ -104,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--path", action="store_true", help="print where the config file is")
     action.add_argument("--init", action="store_true", help="write a commented default config")
     action.add_argument("--check", action="store_true", help="report problems in the config file")
+    from newsreader.feeds.cli import add_parsers  # feeds, fetch, save: each sets its handler
+
+    add_parsers(sub)
     return parser
 
 
@@ -150,7 +155,9 @@ def _dispatch(argv: list[str]) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler: Callable[[argparse.Namespace], int] = globals()[f"_cmd_{args.command}"]
+    handler: Callable[[argparse.Namespace], int] = (
+        getattr(args, "handler", None) or globals()[f"_cmd_{args.command}"]
+    )
     try:
         return handler(args)
     except Exception as error:
