@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsreader.ingest.sanitize import clean_line, clean_text
+from newsreader.ingest.sanitize import clean_line, clean_text, display_path
 
 #: What must never come out of clean_text: ESC and every other C0 control but tab and newline,
 #: DEL, C1 controls, bidi embeddings/overrides/isolates, lone surrogates.
@@ -220,3 +221,41 @@ def test_references_rejoined_by_a_removal_are_shown_not_decoded(text: str) -> No
     cleaned = clean_text(text)
     assert cleaned in ("", "&amp;#x202e;", "&amp;#8238;")
     assert clean_text(cleaned) == cleaned
+
+
+# -- issue 16, item 4: no regex here backtracks super-linearly on hostile text ----------------------
+
+#: 1 MB inputs aimed at each pattern's loops: unterminated sequences, long parameter runs, repeated
+#: starts. Linear work takes well under a second each; a quadratic pattern would take minutes.
+ADVERSARIAL = {
+    "csi-params": "\x1b[" + "0" * 1_000_000,
+    "csi-repeated": "\x1b[0" * 333_333,
+    "osc-unterminated": "\x1b]" + "a" * 1_000_000,
+    "osc-repeated": "\x1b]0;" * 250_000,
+    "esc-intermediates": "\x1b" + " " * 1_000_000,
+    "esc-only": "\x1b" * 1_000_000,
+    "c1-csi": "\x9b" + "0" * 1_000_000,
+    "c1-string-unterminated": "\x9d" + "a" * 1_000_000,
+    "c1-strings": ("\x90" + "a" * 50) * 19_600,
+    "hex-reference-zeros": "&#x" + "0" * 1_000_000,
+    "decimal-reference-zeros": "&#" + "0" * 1_000_000,
+    "references-repeated": "&#x0" * 250_000,
+    "names-unterminated": ("&" + "a" * 31) * 31_250,
+    "rejoined-references": "&#x2&#x202e;02e;" * 62_500,
+}
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_adversarial_text_is_cleaned_in_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    cleaned = clean_text(text)
+    clean_line(text)
+    assert time.perf_counter() - started < 10, "super-linear: took over 10 s on 1 MB"
+    assert "\x1b" not in cleaned and clean_text(cleaned) == cleaned
+
+
+def test_display_path_of_a_long_hostile_name_is_fast() -> None:
+    started = time.perf_counter()
+    shown = display_path("\x1b]0;t\x07\udcff\u202e\\" * 25_000)
+    assert time.perf_counter() - started < 10
+    assert shown.startswith("\\x1b]0;t\\x07\\xff\\u202e\\\\")

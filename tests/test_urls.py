@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+import tracemalloc
 
 import pytest
 from hypothesis import given, settings
@@ -340,3 +342,40 @@ def test_canonical_url_and_domain_never_raise(url: str) -> None:
     assert isinstance(key, str) and not key.startswith(("http://", "https://"))
     domain = domain_of(url)
     assert key.startswith(domain) and (domain or not key)
+
+
+# -- issue 16, item 4: hostile sizes --------------------------------------------------------------
+
+
+def test_an_overlong_url_is_refused_before_it_is_remembered() -> None:
+    # The validation is cached per URL string: a 1 MB "URL" kept as a cache key would let a folder
+    # of such files pin hundreds of megabytes in a parse worker.
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(20):
+            assert safe_url(f"https://example.com/{n}/" + "a" * 1_000_000) is None
+            assert canonical_url(f"https://example.com/{n}/" + "%" * 1_000_000) == ""
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000, f"{kept:,} bytes kept after refusing 40 MB of URLs"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/" + "%" * 4000,
+        "https://example.com/?" + "&a" * 2000,
+        "https://example.com/?" + "a=" * 2000,
+        "https://" + "a." * 120 + "com/",
+        "https://" + "a" * 4000 + "/",
+        "https://a.cdn.ampproject.org/c/s/" * 120,
+        "https://example.com/" + "%2" * 1300,
+    ],
+)
+def test_adversarial_urls_are_fast(url: str) -> None:
+    started = time.perf_counter()
+    for _ in range(20):
+        canonical_url(url + "x" * _)  # distinct strings: no help from the cache
+    assert time.perf_counter() - started < 5

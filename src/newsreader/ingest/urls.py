@@ -74,15 +74,18 @@ def safe_url(url: object) -> str | None:
     ``%XX`` escapes are kept (upper-cased); escaped unreserved characters but ``~`` are decoded.
     The result contains only printable ASCII.
     """
-    return _safe_str(url) if isinstance(url, str) else None
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    # Measured before the cache: a megabyte "URL" must not be kept as a cache key.
+    return _safe_str(url) if 0 < len(url) <= MAX_URL_LENGTH else None
 
 
 # An article's URLs go through here several times (its fields, identity keys, domain), and
 # hosts repeat across a folder: both are worth remembering a while.
 @lru_cache(maxsize=512)
 def _safe_str(url: str) -> str | None:
-    url = url.strip()
-    if not url or len(url) > MAX_URL_LENGTH or url.startswith("-") or not _printable(url):
+    if url.startswith("-") or not _printable(url):
         return None
     try:
         parts = urlsplit(url)
