@@ -210,7 +210,13 @@ def test_state_marks_and_counts(seeds_dir: Path, data_dir: Path) -> None:
     topics = {c.name: c for c in library.topics()}
     assert topics["AI"].total == 3
     assert {c.name for c in library.sources()} >= {"New York Post", "WPIX"}
+    # Forgetting a search never saved changes nothing; forgetting a saved one removes it alone.
+    library.save_search("cams", "clearview")
+    library.save_search("ai", "topic:AI")
     library.delete_search("nothing")
+    assert library.saved_searches() == [("ai", "topic:AI"), ("cams", "clearview")]
+    library.delete_search("cams")
+    assert library.saved_searches() == [("ai", "topic:AI")]
 
 
 def test_migrates_a_version_1_cache(seeds_dir: Path, data_dir: Path) -> None:

@@ -412,3 +412,57 @@ def test_a_term_written_two_ways_still_links_a_story(tmp_path: Path) -> None:
     conn.execute("COMMIT")
     assert _story(conn, "a") is not None and _story(conn, "a") == _story(conn, "b")
     library.close()
+
+
+TRIAL = (
+    "Quillfeather trial opens in Vienna",
+    "Prosecutors in Vienna opened the fraud trial of the financier Quillfeather on Tuesday, "
+    "accusing him of hiding assets offshore.",
+)
+ACCOUNTANT = (
+    "Court hears Quillfeather accountant",
+    "An accountant told judges that Quillfeather moved money through shell companies in Malta "
+    "and Cyprus for a decade.",
+)
+
+
+def _linked_pair(folder: Path, *, link: bool, second: bool = True) -> None:
+    """Two reports of one trial that share one name and nothing else: too little to be
+    candidates by their keys, so only the first one's ``related[]`` link can pair them."""
+    x_related = ["https://news.example/y"] if link else None
+    article(folder, "x", *TRIAL, date="2024-03-05", url="https://news.example/x", related=x_related)
+    if second:
+        article(folder, "y", *ACCOUNTANT, date="2024-03-06", url="https://news.example/y")
+
+
+@pytest.mark.parametrize("link", [True, False])
+def test_a_link_alone_brings_two_reports_into_one_story(tmp_path: Path, link: bool) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, title, body, date in [*FLOOD, *RECALL, OTHER]:
+        article(folder, name, title, body, date=date)
+    _linked_pair(folder, link=link)
+    library = _open(folder, tmp_path / "data")
+    conn = library.conn
+    # Linked, they are one story; unlinked, the same texts are not even a similar pair.
+    assert (_story(conn, "x") is not None and _story(conn, "x") == _story(conn, "y")) is link
+    stories.update(conn, None)  # the rebuild decides the same as the first sync
+    assert (_story(conn, "x") is not None and _story(conn, "x") == _story(conn, "y")) is link
+    library.close()
+
+
+def test_a_linked_report_added_later_joins_the_story(tmp_path: Path) -> None:
+    # The incremental update must take linked articles as candidates too.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, title, body, date in [*FLOOD, *RECALL, OTHER]:
+        article(folder, name, title, body, date=date)
+    _linked_pair(folder, link=True, second=False)
+    library = _open(folder, tmp_path / "data")
+    assert _story(library.conn, "x") is None
+    _linked_pair(folder, link=True)
+    report = library.sync(workers=1)
+    assert report.added == 1
+    assert _story(library.conn, "x") is not None
+    assert _story(library.conn, "x") == _story(library.conn, "y")
+    library.close()
