@@ -13,32 +13,24 @@ from typing import Any
 
 from newsreader.library.db import in_chunks, write
 
-INDEX_TERMS = 20
-#: ...and the heaviest of those are its keys. Two articles are candidates when the keys of one
+#: The heaviest of the indexed terms (``signing.INDEX_TERMS``) are an article's keys. Two articles are candidates when the keys of one
 #: include at least :data:`MIN_SHARED_KEYS` indexed terms of the other, in either direction: the
 #: short excerpt of one report names the story's main words, which a long body also carries,
 #: if not always among its very heaviest.
 KEY_TERMS = 10
-KEY_TERMS = 10
 #: One shared word is a topic, two are the start of a story.
 MIN_SHARED_KEYS = 2
-ENTITY_BOOST = 2
 #: Keys with more articles than this are skipped in look-ups (topics, not stories).
 POSTING_CAP = 150
-COMMON_SHARE = 0.02
 #: At most this many candidates are scored per article, the ones sharing the most keys first.
-MAX_CANDIDATES = 40
 MAX_CANDIDATES = 40
 #: Pairs at least this similar are kept for "Similar in your library" and topic inference. Below
 #: 0.1 two news texts share little more than common words.
 SIMILAR_MIN = 0.1
-UNKNOWN_DATE = 1.0
 #: Inferred topics: a topic's score is the similarity-weighted share of tagged neighbours carrying
 #: it, shrunk by this prior weight so one faint neighbour cannot decide alone.
 INFER_PRIOR = 0.3
-INFER_PRIOR = 0.3
 #: Minimum score for a topic to be suggested, and how many at most.
-INFER_MIN = 0.3
 INFER_MIN = 0.3
 INFER_MAX = 3
 
@@ -257,13 +249,13 @@ def store_inferred(conn: sqlite3.Connection, untagged: list[int]) -> None:
         ):
             votes[article].append((score, topics))
         for article, neighbours in votes.items():
-            rows += [(article, topic, score) for topic, score in _infer(neighbours)]
+            rows += [(article, topic, score) for topic, score in infer(neighbours)]
     conn.executemany(
         "INSERT OR REPLACE INTO inferred_topics(article, topic, score) VALUES (?,?,?)", rows
     )
 
 
-def _infer(neighbours: list[tuple[float, str]]) -> list[tuple[str, float]]:
+def infer(neighbours: list[tuple[float, str]]) -> list[tuple[str, float]]:
     """Topics from tagged neighbours: ``sum(similarity with it) / (sum(similarity) + prior)``.
 
     With the prior at 0.3 and the floor at 0.3, a single neighbour must be at least 0.13 similar

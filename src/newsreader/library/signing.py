@@ -23,48 +23,38 @@ from newsreader.library.pools import map_ordered
 #: Words of the body that are read. Reports of one event share their lead; the tail of a page
 #: dump is comments and share buttons, which would only add noise.
 BODY_WORDS = 300
-BODY_WORDS = 300
 #: Terms kept per vector. A news lead has 30 to 60 content words worth weighing.
 VECTOR_TERMS = 48
-VECTOR_TERMS = 48
-#: The heaviest terms of each vector are indexed in ``story_keys``...
+#: The heaviest terms of each vector are indexed in ``story_keys`` (see ``grouping.KEY_TERMS``).
 INDEX_TERMS = 20
-MIN_SHARED_KEYS = 2
 #: Document frequencies are read as if the folder held at least this many articles. In a small
 #: folder every word is rare or everywhere (in five articles about the NYPD, "nypd" is in all
 #: five), which says little about how telling a word is; the floor flattens idf there, so tf and
 #: names decide, and it has no effect on big folders.
 IDF_MIN_DOCS = 1000
-IDF_MIN_DOCS = 1000
 #: Weight multiplier for words capitalised mid-sentence in the excerpt and body: names of people,
 #: organisations and places identify an event better than common words do.
 ENTITY_BOOST = 2
-POSTING_CAP = 150
 #: Terms found in more than this share of the folder (counted as at least :data:`IDF_MIN_DOCS`
 #: articles) are not looked up either: a word in one article of fifty is a topic word.
 COMMON_SHARE = 0.02
-SIMILAR_MIN = 0.1
 #: Threshold on the combined story score. Re-reports of one event (rewrites of the same wire
 #: copy, a follow-up quoting the same people) score 0.3 and more on lead-weighted vectors, while
 #: different events on one topic mostly share a few topical words (0.1 to 0.25).
-STORY_MIN = 0.3
 STORY_MIN = 0.3
 #: Added to the cosine when either article's ``related[]`` resolves to the other. Editors link
 #: related coverage, usually of the same story but sometimes only of the topic, so a link alone
 #: (cosine 0) never makes a story, but it carries a pair that shares the story's words halfway.
 LINK_BONUS = 0.2
-LINK_BONUS = 0.2
 #: Reports this many days apart or closer are not penalised: a news cycle.
-SAME_DAYS = 3.0
 SAME_DAYS = 3.0
 #: After that, the story score halves every this many days: a month later a report is as likely
 #: a new story as a follow-up, a year later (12 half-lives) almost certainly a new one.
 HALF_LIFE_DAYS = 30.0
-HALF_LIFE_DAYS = 30.0
 #: Decay when either date is unknown (page dumps): no evidence either way, so the text decides.
 UNKNOWN_DATE = 1.0
 
-#: Articles read, signed and stored at a time by :func:`_rebuild`: their texts are the biggest
+#: Articles read, signed and stored at a time by ``stories._rebuild``: their texts are the biggest
 #: thing it holds, so it never holds more than this many.
 REBUILD_CHUNK = 500
 

@@ -7,17 +7,17 @@ lives in the cache database, in tables of its own (``story_*``, ``similar``, ``s
 How it works
 ------------
 1. **Signing.** Each article becomes a TF-IDF vector over its title (weight 3), excerpt (weight 2,
-   skipped when it merely repeats the start of the body) and the first :data:`BODY_WORDS` words of
+   skipped when it merely repeats the start of the body) and the first ``signing.BODY_WORDS`` words of
    its body: lowercase unicode words, diacritics folded, stopwords and bare numbers dropped, tf
    sublinear (``1 + ln tf``). Document frequencies come from the folder's own full-text index
    (``fts5vocab`` over ``fts``), which the sync already maintains exactly, inserts and deletes
-   alike, so they cost no storage and never drift. Only the :data:`VECTOR_TERMS` heaviest terms
+   alike, so they cost no storage and never drift. Only the ``signing.VECTOR_TERMS`` heaviest terms
    are kept (L2-normalised): the cosine of two news texts is dominated by their heaviest terms,
    and this bounds storage at 100,000 articles.
-2. **Candidates.** The :data:`KEY_TERMS` heaviest terms of each vector are its *keys*, stored in
+2. **Candidates.** The ``grouping.KEY_TERMS`` heaviest terms of each vector are its *keys*, stored in
    ``story_keys(term, article)`` with an index, so a new article finds its candidates by index
    look-ups, never by a scan. Two articles are candidates when they share at least
-   :data:`MIN_SHARED_KEYS` keys. Keys whose posting list is longer than :data:`POSTING_CAP` are
+   ``grouping.MIN_SHARED_KEYS`` keys. Keys whose posting list is longer than ``grouping.POSTING_CAP`` are
    skipped: a term that is a key of hundreds of articles names a topic ("police"), not a story,
    and skipping it bounds the work per article. Articles linked by ``related[]`` are always
    candidates.
@@ -28,17 +28,20 @@ How it works
    keys find those pairs, and in pure Python they are cheaper to compute than dozens of
    permutations per article.
 3. **Scores.** ``similar`` stores every candidate pair with a cosine of at least
-   :data:`SIMILAR_MIN`. A pair is a *story edge* when
+   ``grouping.SIMILAR_MIN``. A pair is a *story edge* when
    ``min(1, cosine + LINK_BONUS * linked) * date_decay(days apart) >= STORY_MIN``.
 4. **Stories** are the connected components of story edges of two or more articles (union-find
    when everything is rebuilt; a breadth-first walk over the touched part otherwise). A story's
    id is the smallest article id in it, so it survives additions and most edits.
 5. **Inferred topics**: an untagged article takes the topics of its tagged neighbours, weighted by
-   similarity (see :func:`_infer`). They are kept in ``inferred_topics``, apart from real topics.
+   similarity (see ``grouping.infer``). They are kept in ``inferred_topics``, apart from real topics.
 
 Incremental updates re-sign only the changed articles, look their candidates up through the
 index, and re-walk only the stories they belonged to or join. :func:`update` with an empty set
 returns at once.
+
+This module holds the updates (a rebuild, an incremental update) and the queries; ``signing``
+holds steps 1 and 3 (text to vectors, the scores), ``grouping`` the tables, steps 2, 4 and 5.
 """
 
 from __future__ import annotations
