@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import SafeLoader, YAMLHandler
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
@@ -31,6 +30,10 @@ from newsreader.ingest.sanitize import clean_line, clean_text
 from newsreader.ingest.urls import canonical_url, domain_of, safe_url
 from newsreader.model import Article, Image, Problem, RelatedLink
 
+#: libyaml's safe loader where PyYAML was built with it (what python-frontmatter used to hand us).
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The fence around front matter: three or more dashes alone on a line.
+_FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 #: Front matter larger or deeper than this is refused before YAML nodes are built: PyYAML's C
 #: composer recurses once per level and segfaults at tens of thousands of levels, which no
 #: try/except can catch. 1 MiB holds thousands of related links; it parses in about 0.2 s.
@@ -259,9 +262,8 @@ def _is_sentence(line: str) -> bool:
 def _from_front_matter(text: str, path: str) -> Article:
     match = _FM_START.match(text)
     assert match is not None
-    handler = YAMLHandler()
     try:
-        _, raw_fm, content = handler.FM_BOUNDARY.split(text[match.start() :].lstrip(), 2)
+        _, raw_fm, content = _FM_BOUNDARY.split(text[match.start() :].lstrip(), 2)
     except ValueError:
         raise BadArticle("unterminated front matter (no closing ---)") from None
     meta = _load_yaml(raw_fm)
