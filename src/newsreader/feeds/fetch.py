@@ -37,6 +37,8 @@ from newsreader.model import Article
 #: With this many feeds or more, feeds are parsed in a process pool: feedparser takes about
 #: 1 ms an item in pure Python, and threads would share one core.
 POOL_FEEDS = 16
+#: Threads that write item files: creating a file is mostly waiting on the file system.
+WRITERS = 4
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 SAVED_DIR = "saved"
 
@@ -144,7 +146,10 @@ def fetch_all(
     pool: Executor | None = _parse_pool() if len(subs) >= POOL_FEEDS else None
     moved: dict[str, str] = {}
     try:
-        with ThreadPoolExecutor(IN_ALL, thread_name_prefix="fetch") as threads:
+        with (
+            ThreadPoolExecutor(IN_ALL, thread_name_prefix="fetch") as threads,
+            ThreadPoolExecutor(WRITERS, thread_name_prefix="write") as writer,
+        ):
             futures: dict[Future[_Fetched], Subscription] = {}
             for sub in subs:
                 record = state.record(sub.url)
@@ -163,7 +168,7 @@ def fetch_all(
                     progress(done, total, result)
             for future in as_completed(futures):
                 sub = futures[future]
-                result = _finish(state, sub, future.result(), int(now))
+                result = _finish(state, sub, future.result(), int(now), writer)
                 if result.moved_to:
                     moved[sub.url] = result.moved_to
                 report.feeds.append(result)
@@ -234,7 +239,9 @@ def _full(http: Fetcher, item: FeedItem) -> FeedItem:
     return replace(item, body=article.body or item.body)
 
 
-def _finish(state: FeedState, sub: Subscription, fetched: _Fetched, now: int) -> FeedResult:
+def _finish(
+    state: FeedState, sub: Subscription, fetched: _Fetched, now: int, writer: Executor
+) -> FeedResult:
     """In the main thread: store the items and the feed's state."""
     record = state.record(sub.url)
     title = sub.title
@@ -251,7 +258,7 @@ def _finish(state: FeedState, sub: Subscription, fetched: _Fetched, now: int) ->
     feed = fetched.parsed
     assert feed is not None
     title = title or feed.title
-    counts = state.store(sub, title, feed.items)
+    counts = state.store(sub, title, feed.items, writer)
     state.save_record(replace(record, etag=response.etag, last_modified=response.last_modified))
     return FeedResult(
         sub.url, title, "updated", counts, warning=feed.warning, moved_to=response.moved_to
