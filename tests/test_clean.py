@@ -223,6 +223,14 @@ def test_to_text_links_of_every_form_become_their_text() -> None:
     assert to_text("No definitions: [kept].") == "No definitions: [kept]."
 
 
+def test_autolinks_stay_in_markdown_bodies() -> None:
+    md = clean(
+        "See <https://auto.example/x> or write <me@example.com>, not <b>this</b>.", "markdown"
+    )
+    assert md == "See <https://auto.example/x> or write <me@example.com>, not this."
+    assert to_text(md) == "See https://auto.example/x or write me@example.com, not this."
+
+
 def test_to_text_autolink_shows_its_url() -> None:
     text = to_text("Autolink <https://auto.example/x> but not the bare https://bare.example/y.")
     assert text == "Autolink https://auto.example/x but not the bare"

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from hostile_support import load, write
-from newsreader.ingest.load import MAX_IMAGES, MAX_RELATED
-from newsreader.model import Article
+from newsreader.ingest.decode import MAX_BYTES
+from newsreader.ingest.load import MAX_DUMP, MAX_IMAGES, MAX_RELATED
+from newsreader.model import Article, Problem
 
 PARAGRAPH = (
     "The committee published its findings on Thursday, concluding that the project had run "
@@ -144,7 +145,34 @@ def test_long_runs_of_blanks(kind: str, tmp_path: Path) -> None:
 def test_many_short_lines(tmp_path: Path) -> None:
     text = "Many lines\n\n" + "word\n" * 500_000
     with within(10):
-        load(write(tmp_path, "lines.txt", text))
+        a = article(write(tmp_path, "lines.txt", text))
+    # half a million words: enough to be an article, and its one distinct line is kept
+    assert "Many lines" in (a.title, a.body.splitlines()[0])
+    assert len(a.body) <= MAX_DUMP
+
+
+def test_front_matter_past_the_read_cap_is_too_large_not_unterminated(tmp_path: Path) -> None:
+    text = "---\ntitle: Big\nnotes: " + "a" * (MAX_BYTES + 10) + "\n---\nThe body.\n"
+    result = load(write(tmp_path, "big.md", text))
+    assert isinstance(result, Problem)
+    assert result.reason.startswith("too large"), result.reason
+    # a small file without its closing fence is still called what it is
+    small = load(write(tmp_path, "small.md", "---\ntitle: Small\nThe body.\n"))
+    assert isinstance(small, Problem) and "unterminated" in small.reason
+
+
+@pytest.mark.parametrize("depth", [3000, 100_000])
+def test_deeply_nested_divs_keep_their_text(depth: int, tmp_path: Path) -> None:
+    html = (
+        "<html><head><title>Nested</title></head><body>"
+        + "<div>" * depth
+        + f"<p>{PARAGRAPH}</p>"
+        + "</div>" * depth
+        + "</body></html>"
+    )
+    with within(10):
+        a = article(write(tmp_path, "n.html", html))
+    assert PARAGRAPH in " ".join(a.body.split())
 
 
 def test_huge_front_matter_body_is_capped(tmp_path: Path) -> None:

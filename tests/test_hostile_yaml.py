@@ -62,7 +62,22 @@ def test_syntax_errors_are_problems(text: str, tmp_path: Path) -> None:
 
 def test_error_reason_says_where(tmp_path: Path) -> None:
     reason = problem(front(tmp_path, "title: ok\nfoo: [unclosed\nbar: 1")).reason
-    assert reason.startswith("invalid YAML front matter (line ")
+    assert reason.startswith("invalid YAML front matter (line 3)"), reason
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # the scanner gives up at the end of the file; the broken value starts on line 2
+        ('---\ntitle: "unclosed\nauthor: x\ndate: 2021\ntopics: [a]\nurl: x\n---\nbody\n', 2),
+        ("---\ntitle: a: b: c\nauthor: x\n---\nbody\n", 2),
+        ("---\ntitle: ok\n  bad: indent\nauthor: x\n---\nbody\n", 3),
+        ("\n\n---\ntitle: a: b\n---\nbody\n", 4),  # blank lines before the fence count
+    ],
+)
+def test_error_line_is_the_files_line(text: str, line: int, tmp_path: Path) -> None:
+    reason = problem(write(tmp_path, "x.md", text)).reason
+    assert f"(line {line})" in reason, reason
 
 
 @pytest.mark.parametrize("text", ["\ttitle: x", "title: x\n\tfoo: bar", "a:\n\t- b"])

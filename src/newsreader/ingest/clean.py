@@ -47,9 +47,10 @@ if hasattr(trafilatura_core, "content_fingerprint"):
 
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
-_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")
+#: A stray tag, not an autolink ``<https://…>`` or ``<me@example.com>``: a name, then a blank.
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:[\s/][^<>]{0,500})?>")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014:\u00b7\u00bb/]|::)\s+")
+_TITLE_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|\-\u2013\u2014:\u00b7\u00bb/]|::)\s+")
 
 
 def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
@@ -122,12 +123,45 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     """Parse leniently; None when there is nothing to parse."""
     if not html.strip():
         return None
+    parser = lxml.html.HTMLParser()
     try:
-        tree = lxml.html.document_fromstring(html)
+        tree = lxml.html.document_fromstring(html, parser=parser)
+        if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+            # libxml2 stops at 256 levels and drops everything below: 100,000 nested divs
+            # came out as an empty body. The tags past MAX_DEPTH go first, their text stays.
+            tree = lxml.html.document_fromstring(_shallow(html))
     except (etree.ParserError, ValueError):
         return None
     _flatten_deep(tree)
     return tree
+
+
+_ANY_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]{0,40})(?:\s[^<>]*)?>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def _shallow(html: str) -> str:
+    """``html`` without the tags that open (or close) deeper than MAX_DEPTH, counted on the text.
+
+    Only for pages the parser gave up on: unclosed ``<p>`` and ``<li>`` make the count drift
+    deeper than the real tree, which costs some structure of a page that had lost all of it.
+    """
+    out: list[str] = []
+    depth = last = 0
+    for match in _ANY_TAG.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID or match.group(0).endswith("/>"):
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        if depth >= MAX_DEPTH:
+            out.append(html[last : match.start()])
+            out.append(" ")
+            last = match.end()
+        if not closing:
+            depth += 1
+    out.append(html[last:])
+    return "".join(out)
 
 
 def _flatten_deep(tree: lxml.html.HtmlElement) -> None:
@@ -212,16 +246,21 @@ _MD_REF_DEF = re.compile(r"^ {0,3}\[([^\[\]\n]+)\]:[ \t]*\S+(?:[ \t]+\S.*)?$", r
 _MD_SHORTCUT = re.compile(r"!?\[([^\[\]\n]+)\](?![(\[:])")
 #: An autolink shows its URL, so the URL is kept; other bare URLs are dropped as link targets.
 _AUTOLINK_OR_URL = re.compile(
-    r"<((?:https?|ftp|mailto):[^<>\s]*)>|\b(?:https?|ftp)://\S+|\bwww\.\S+\.\S+"
+    r"<((?:https?|ftp|mailto):[^<>\s]*|[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+)>|\b(?:https?|ftp)://\S+|\bwww\.\S+\.\S+"
 )
 _MD_PREFIX = re.compile(r"^[ \t]*(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])[ \t]+)+", re.M)
 _MD_RULE = re.compile(r"^[ \t]*(?:[-*_=][ \t]*){3,}$|^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-]*$", re.M)
 #: Emphasis only between word-boundary delimiters, so ``my_config_value`` and ``2*3*4`` keep
 #: their underscores and stars; an opener never starts inside a run (``***x***,`` closes, it
-#: does not open at its last star). Code spans may sit inside words. Spans are bounded: each
-#: unclosed delimiter scans ahead, and unbounded that is quadratic (36 s on 90 kB of ``*x``).
-_MD_EMPHASIS = re.compile(r"(?<![\w\\*~])(\*\*|__|\*|_|~~)(?=\S)(.{1,1000}?)(?<=\S)\1(?!\w)", re.S)
-_MD_CODE = re.compile(r"(`+)(?=\S)(.{1,1000}?)(?<=\S)\1", re.S)
+#: does not open at its last star). Code spans may sit inside words. A span stops at the next
+#: delimiter character that is not inside a word: each unclosed delimiter scans ahead, and a
+#: scan to a fixed bound was still quadratic (10 s on 400 kB of `` *a``); emphasis inside
+#: emphasis goes in a second pass.
+_MD_EMPHASIS = re.compile(
+    r"(?<![\w\\*~])(\*{1,3}|_{1,3}|~~)(?=\S)"
+    r"((?:[^*_~]|(?<=\w)[*_](?=\w)|~(?!~)){1,1000}?)(?<=\S)\1(?!\w)"
+)
+_MD_CODE = re.compile(r"(`+)(?=[^\s`])([^`]{0,999}[^\s`])\1(?!`)")
 _TABLE_BORDER = re.compile(r"[ \t]*\|[ \t]*")
 _SPACE_RUN = re.compile(r"[ \t]+")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")

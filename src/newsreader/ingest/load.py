@@ -53,9 +53,15 @@ MIN_SENTENCE_WORDS = 8
 MAX_IMAGES = 50
 
 _FM_START = re.compile(r"\A\s*---[ \t]*\n")
-_HTML_START = re.compile(r"\A\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
-_HTML_TAG = re.compile(r"<(p|div|br|a|span|h[1-6]|li|ul|table|img|article|section)\b[^>]*>", re.I)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$", re.M)
+#: Leading comments in an atomic group: ``.*?`` may run past a ``-->``, and without it a file of
+#: forty empty comments ``<!---->`` took minutes to fail (each split of them tried in turn).
+_HTML_START = re.compile(
+    r"\A\s*(?>(?:<!--.*?-->\s*)*)<(!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+_HTML_TAG = re.compile(r"<(p|div|br|a|span|h[1-6]|li|ul|table|img|article|section)\b[^<>]*>", re.I)
+#: An ATX heading line; its closing ``#`` run is stripped in Python (_heading_text): in the regex
+#: (``\s*#*\s*$`` after a lazy text) a line of 32,000 ``#`` took 18 s.
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S[^\n]*)", re.M)
 _MD_SETEXT = re.compile(r"\A\s*([^\n]{3,200})\n(=+|-+)\s*$", re.M)
 _XML_NOT_ARTICLE = re.compile(
     r"\A\s*(<\?xml[^>]*>\s*)?<(urlset|sitemapindex|rss|feed|svg|plist)\b", re.I
@@ -100,10 +106,14 @@ class BadArticle(ValueError):
     """The file looks like an article but can't be read as one; the message says why."""
 
 
+class Unterminated(BadArticle):
+    """Front matter with no closing ``---``: in a file cut at the read cap, it is too large."""
+
+
 def load_file(path: str) -> Article | Problem:
     """Read, decode, detect, parse and clean one file. Never raises."""
     try:
-        data = read_capped(path, MAX_BYTES)
+        data = read_capped(path, MAX_BYTES + 1)  # a byte more: was the file cut?
     except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return Problem(path, f"unreadable: {reason}")
@@ -116,10 +126,16 @@ def load_bytes(data: bytes, path: str) -> Article | Problem:
         return Problem(path, "empty file")
     if looks_binary(data):
         return Problem(path, "binary file, not an article")
+    cut = len(data) > MAX_BYTES
     try:
-        return parse_text(decode(data), path)
+        return parse_text(decode(data[:MAX_BYTES]), path)
     except NotAnArticle as error:
         return Problem(path, f"not an article: {error}")
+    except Unterminated as error:
+        if cut:
+            mb = MAX_BYTES // (1024 * 1024)
+            return Problem(path, f"too large: front matter not closed in the first {mb} MB")
+        return Problem(path, str(error))
     except BadArticle as error:
         return Problem(path, str(error))
     except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
@@ -196,10 +212,19 @@ def _is_json(text: str) -> bool:
 
 
 def _markdown_title(text: str) -> str:
+    """The first ATX heading's text, else a setext heading that opens the text; '' if none."""
+    text = text[:MAX_TITLE_SCAN]
     match = _MD_HEADING.search(text) or _MD_SETEXT.match(text)
     if match is None:
         return ""
-    return clean_line(match.group(2) if match.re is _MD_HEADING else match.group(1))
+    if match.re is _MD_SETEXT:
+        return clean_line(match.group(1))
+    # a closing run of ``#`` after a blank goes (``## Title ##``); ``C#`` keeps its ``#``
+    heading = match.group(2).rstrip()
+    bare = heading.rstrip("#")
+    if bare != heading and bare[-1:] in (" ", "\t") and bare.strip():
+        heading = bare.rstrip()
+    return clean_line(heading)
 
 
 def _finish(
@@ -265,8 +290,10 @@ def _from_front_matter(text: str, path: str) -> Article:
     try:
         _, raw_fm, content = _FM_BOUNDARY.split(text[match.start() :].lstrip(), 2)
     except ValueError:
-        raise BadArticle("unterminated front matter (no closing ---)") from None
-    meta = _load_yaml(raw_fm)
+        raise Unterminated("unterminated front matter (no closing ---)") from None
+    # raw_fm starts with the rest of the fence's line: its line 0 is the fence's, numbered in
+    # the file (blank lines may come before it)
+    meta = _load_yaml(raw_fm, text.count("\n", 0, text.index("---")) + 1)
     content = content.strip()
     fields = _fields(meta)
     title = fields.pop("title")
@@ -282,8 +309,9 @@ def _from_front_matter(text: str, path: str) -> Article:
     return _finish(path, "frontmatter", title, body, fields=fields)
 
 
-def _load_yaml(raw: str) -> dict[str, Any]:
+def _load_yaml(raw: str, first_line: int = 1) -> dict[str, Any]:
     """Parse front matter with the C safe loader, after bounding what it can be made to do.
+    ``first_line`` is the file's line number of the text's first line, for error messages.
 
     Size and nesting are first measured on the text, then exactly on libyaml's event stream
     (its parser keeps its own stack, so it is safe at any depth); only then are nodes built.
@@ -308,8 +336,10 @@ def _load_yaml(raw: str) -> dict[str, Any]:
     except yaml.YAMLError as error:
         message = str(error).strip()
         first = message.splitlines()[0] if message else type(error).__name__
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark is not None else ""
+        # "while scanning a quoted scalar": the context is where the broken value starts,
+        # the problem where the scanner gave up, often lines later
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + first_line})" if mark is not None else ""
         raise BadArticle(f"invalid YAML front matter{where}: {clean_line(first, 120)}") from None
     if meta is None:
         return {}
@@ -577,9 +607,10 @@ def _related(value: Any) -> list[RelatedLink]:
 
 # -- HTML pages -----------------------------------------------------------------------------------
 
-_META = re.compile(r"<meta\s+[^>]*>", re.I)
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))""")
-_CANONICAL = re.compile(r"""<link\s+[^>]*rel=["']?canonical["']?[^>]*>""", re.I)
+_META = re.compile(r"<meta\s[^<>]*>", re.I)
+#: Names only where a name starts: tried inside a long name, each start scanned all of it.
+_ATTR = re.compile(r"""(?<![\w:-])([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))""")
+_CANONICAL = re.compile(r"""<link\s[^<>]*\brel=["']?canonical\b[^<>]*>""", re.I)
 
 
 def _html_meta(html: str) -> dict[str, str]:
