@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +191,196 @@ def test_data_dir_precedence_flag_then_environment_then_config(
     monkeypatch.delenv("NEWSREADER_DATA_DIR")
     assert main(["index", str(seeds_dir)]) == 0
     assert (tmp_path / "from-config" / "state.sqlite").exists()
+
+
+# -- help, mistakes, exit codes (issue 17) --------------------------------------------------------
+
+
+def _help(*args: str) -> str:
+    """What ``newsreader ARGS --help`` prints."""
+    result = run(*args, "--help", data_dir=Path("/nonexistent"))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_every_command_has_a_description_and_every_argument_help() -> None:
+    from newsreader import helptext
+    from newsreader.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(COMMANDS) <= set(sub.choices)
+    for name, command in sub.choices.items():
+        assert command.description, f"{name} has no description"
+        for action in command._actions if name in helptext.COMMANDS else []:
+            assert action.help, f"{name} {action.dest} has no help"
+    assert "the folder of articles" in _help("list")
+    top = _help()
+    assert "Examples:" in top and "newsreader search" in top
+    assert "NEWSREADER_CONFIG" in top and "NEWSREADER_DATA_DIR" in top
+
+
+def test_search_help_shows_the_syntax_and_two_examples() -> None:
+    text = _help("search")
+    assert "README" not in text
+    for syntax in (
+        '"internal affairs"',
+        "-koala",
+        " OR ",
+        "topic:",
+        "source:",
+        "is:starred",
+        "after:",
+    ):
+        assert syntax in text, syntax
+    examples = [line for line in text.splitlines() if line.strip().startswith("newsreader search")]
+    assert len(examples) >= 2
+    assert "--json" in text and "JSON Lines" in text
+    export = _help("export")
+    for fmt in ("markdown", "jsonl", "opml", "html"):
+        assert fmt in export
+    assert "link list" in export
+
+
+def test_a_mistyped_command_gets_a_suggestion(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    assert main(["serach", "seeds", "nypd"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsreader: unknown command 'serach' (did you mean 'search'?)")
+    assert main(["frobnicate", "seeds"]) == 2
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err
+
+
+def test_no_such_story_or_article_is_a_failure_not_a_usage_error(
+    seeds_dir: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(seeds_dir), "--story", "nosuchstory"]) == 1
+    err = capsys.readouterr().err
+    assert err == "newsreader: no such story: nosuchstory\n"
+    assert main(["export", str(seeds_dir), "--id", "nosuchid"]) == 1
+    assert capsys.readouterr().err == "newsreader: no such article id: nosuchid\n"
+
+
+def test_the_reader_needs_a_terminal(seeds_dir: Path, data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with out.open("w") as stdout:
+        result = subprocess.run(
+            [sys.executable, "-m", "newsreader", str(seeds_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)},
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "\x1b" not in result.stderr
+    assert out.read_text() == ""
+
+
+# -- --json for problems and index, and a line when there are no problems ------------------------
+
+
+def test_problems_and_index_speak_json(seeds_copy: Path, data_dir: Path) -> None:
+    clean = run("problems", str(seeds_copy), data_dir=data_dir)
+    assert clean.returncode == 0 and clean.stdout == "No problems: 5 files read.\n"
+    (seeds_copy / "data.json").write_text('{"a": 1}')
+    report = lines(run("index", str(seeds_copy), "--json", data_dir=data_dir).stdout)
+    assert len(report) == 1
+    assert report[0]["added"] == 0 and report[0]["skipped"] == 1 and report[0]["unchanged"] == 5
+    assert report[0]["problems"] == 1
+    (problem,) = lines(run("problems", str(seeds_copy), "--json", data_dir=data_dir).stdout)
+    assert problem["path"] == str(seeds_copy / "data.json") and "JSON" in str(problem["reason"])
+
+
+# -- export counts what it wrote ------------------------------------------------------------------
+
+
+def test_export_html_counts_the_links_it_wrote(seeds_dir: Path, data_dir: Path) -> None:
+    target = data_dir / "out.html"
+    result = run("export", str(seeds_dir), "-f", "html", "-o", str(target), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    links = target.read_text().count("<li>")
+    assert links == 3  # two of the five seeds have no URL
+    assert "left out 2 article(s) with no URL" in result.stderr
+    assert f"wrote {links} articles to {target}" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["/", "home"])
+def test_a_root_or_home_data_dir_is_refused(seeds_dir: Path, tmp_path: Path, where: str) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    chosen = "/" if where == "/" else str(home)
+    env = {**os.environ, "HOME": str(home), "NEWSREADER_DATA_DIR": chosen}
+    result = subprocess.run(
+        [sys.executable, "-m", "newsreader", "list", str(seeds_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"newsreader: refusing to use {chosen} as the data dir")
+    assert not (home / "state.sqlite").exists() and not Path("/state.sqlite").exists()
+
+
+# -- caches of vanished folders, shell completion ------------------------------------------------
+
+
+def test_cache_list_and_prune_remove_only_the_caches_of_vanished_folders(
+    seeds_dir: Path, tmp_path: Path, data_dir: Path
+) -> None:
+    gone = tmp_path / "gone"
+    shutil.copytree(seeds_dir, gone)
+    assert run("index", str(gone), data_dir=data_dir).returncode == 0
+    assert run("index", str(seeds_dir), data_dir=data_dir).returncode == 0
+    assert run("index", str(tmp_path / "gone"), data_dir=data_dir).returncode == 0
+    state = (data_dir / "state.sqlite").read_bytes()
+    shutil.rmtree(gone)
+    listed = run("cache", "--list", data_dir=data_dir).stdout.splitlines()
+    assert len(listed) == 2
+    (stale,) = [line for line in listed if "GONE" in line]
+    assert str(gone) in stale and stale.split()[2].startswith("gone-")
+    (kept,) = [line for line in listed if "GONE" not in line]
+    assert str(seeds_dir) in kept
+    pruned = run("cache", "--prune", data_dir=data_dir)
+    assert pruned.returncode == 0 and "1 caches removed" in pruned.stdout
+    (left,) = (data_dir / "cache").glob("*.sqlite")
+    assert left.name.startswith("seeds-")
+    assert (data_dir / "state.sqlite").read_bytes() == state
+    # The folder that is still there keeps its cache: its list needs no sync work.
+    again = run("index", str(seeds_dir), data_dir=data_dir)
+    assert again.stdout.startswith("0 added, 0 updated, 0 removed, 0 skipped, 5 unchanged")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_come_from_the_parser(shell: str, tmp_path: Path) -> None:
+    result = run("completion", shell, data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for word in ("search", "export", "problems", "json", "limit", "completion"):
+        assert word in result.stdout, (shell, word)
+    if shell == "bash" and shutil.which("bash"):
+        script = tmp_path / "newsreader.bash"
+        script.write_text(result.stdout)
+        check = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+
+
+def test_the_shipped_man_page_is_the_parsers() -> None:
+    script = Path(__file__).resolve().parents[1] / "scripts" / "manpage.py"
+    spec = importlib.util.spec_from_file_location("manpage", script)
+    assert spec and spec.loader
+    manpage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(manpage)
+    page = manpage.render()
+    for text in (
+        "newsreader search",
+        "SEARCH SYNTAX",
+        "is:starred",
+        "NEWSREADER_CONFIG",
+        "completion",
+    ):
+        assert text in page.replace("\\-", "-")
+    assert manpage.PAGE.read_text(encoding="utf-8") == page, "run scripts/manpage.py"

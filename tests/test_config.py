@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -212,3 +213,78 @@ def test_link_list_exports_say_how_many_had_no_url(tmp_path: Path) -> None:
         assert "nypost.com" in done.stdout
     done = _export(tmp_path, "-f", "jsonl")
     assert "left out" not in done.stderr and "NYPD Leveraged Clearview" in done.stdout
+
+
+# -- a bad config speaks up everywhere, and never crashes (issues 16 and 17) ----------------------
+
+
+def test_list_warns_once_per_config_problem_and_still_works(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('data_dir = 5\nsort = "random"\n')
+    env = {
+        **os.environ,
+        "NEWSREADER_CONFIG": str(path),
+        "NEWSREADER_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "newsreader", "list", str(SEEDS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 5
+    warnings = done.stderr.splitlines()
+    assert len(warnings) == 2, done.stderr
+    assert "line 1" in warnings[0] and "'data_dir' must be str" in warnings[0]
+    assert "line 2" in warnings[1] and "'sort' must be one of" in warnings[1]
+
+
+def test_a_config_that_is_not_utf8_is_reported_and_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    original = b'theme = "nord"\n# caf\xff\n'
+    path.write_bytes(original)
+    loaded = config.load(path)
+    assert loaded.theme == "textual-dark"
+    (problem,) = loaded.problems
+    assert "not UTF-8" in problem and "line 2" in problem
+    # What the palette's theme command calls: an OSError the app already reports, never a
+    # UnicodeDecodeError, and the file is left as it was.
+    with pytest.raises(OSError, match="not UTF-8"):
+        config.save_setting(path, "theme", "gruvbox")
+    assert path.read_bytes() == original
+
+
+def test_config_messages_never_carry_escapes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'theme = "evil\\u001b]0;pwned\\u0007"\n'
+        '"bad\\u001b[2Jkey" = 1\n'
+        '[keys]\n"x\\u009b31m" = "ctrl+x"\n'
+    )
+    monkeypatch.setenv("NEWSREADER_CONFIG", str(path))
+    assert main(["config", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "unknown theme" in out and "unknown setting" in out and "unknown binding id" in out
+    assert not any(c in out for c in "\x1b\x07\x9b"), repr(out)
+    loaded = config.load(path)
+    text = "\n".join(loaded.problems)
+    assert text and "\x1b" not in text
+
+
+def test_check_is_linear_in_the_number_of_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[keys]\n" + "".join(f'unknown_{i} = "x"\n' for i in range(5000)))
+    loaded = config.load(path)
+    started = time.perf_counter()
+    problems = config.check_names(loaded, ["textual-dark"], ["quit"])
+    elapsed = time.perf_counter() - started
+    assert len(problems) == 5000
+    assert "line 5001: unknown binding id 'keys.unknown_4999'" in problems[-1] or any(
+        "line 5001: unknown binding id 'keys.unknown_4999'" in p for p in problems
+    )
+    # It took 32 s when each key scanned the whole file; one pass takes milliseconds.
+    assert elapsed < 3, elapsed

@@ -6,6 +6,8 @@ Errors are one line on stderr: exit 2 for usage, 1 for failure, never a tracebac
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib.metadata as metadata
 import json
 import os
 import sys
@@ -13,8 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from newsreader import __version__
+import shtab
+
+from newsreader import __version__, helptext
 from newsreader.ingest.sanitize import display_path
+from newsreader.paths import UnsafeDataDir
 
 #: Hits ``search`` prints unless ``--limit`` says otherwise: the ranked top, about one screen
 #: (two lines a hit). Each costs a snippet, about 0.3 ms of tokenising at 100,000 articles.
@@ -23,10 +28,26 @@ SEARCH_LIMIT = 25
 #: "feeds", "fetch" and "save" are newsreader.feeds.cli's.
 COMMANDS: tuple[str, ...] = ("list", "show", "index", "search", "problems", "stories", "export")
 COMMANDS += ("config", "feeds", "fetch", "save")
+COMMANDS += ("cache", "completion")
+SHELLS = ("bash", "zsh", "fish")  # what ``completion`` writes scripts for (shtab's names)
+#: The distribution's name on the package index ("newsreader" there is another project).
+DISTRIBUTION = "newsreader-tui"
 
 
 class UsageError(Exception):
     """Bad arguments: exit 2."""
+
+
+class Failure(Exception):
+    """The command could not do what was asked (no such story, say): exit 1, with no hint
+    about usage, since the usage was right."""
+
+
+def _version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,43 +59,64 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every subcommand."""
     parser = _Parser(
         prog="newsreader",
-        description="A fast, keyboard-driven terminal reader for a folder of news articles.\n\n"
-        "  newsreader DIR            open the reader on a folder\n"
-        "  newsreader COMMAND ...    script it (see below)",
+        description=helptext.DESCRIPTION,
+        epilog=helptext.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"newsreader {_version()}", help="print the version"
+    )
     parser.add_argument(
         "--data-dir",
+        metavar="DIR",
         help="where the cache and your state live "
-        "(default: $NEWSREADER_DATA_DIR or the platform's user data dir)",
+        "(default: $NEWSREADER_DATA_DIR, the config file's data_dir or the user data dir)",
+    ).complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, title="commands"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("list", help="list every article in a folder, newest first")
-    p.add_argument("dir")
+    def command(name: str, epilog: str | None = None) -> argparse.ArgumentParser:
+        summary, description = helptext.COMMANDS[name]
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    def folder(p: argparse.ArgumentParser) -> None:
+        p.add_argument("dir", metavar="DIR", help="the folder of articles").complete = (  # type: ignore[attr-defined]
+            shtab.DIRECTORY
+        )
+
+    p = command("list")
+    folder(p)
     p.add_argument("--json", action="store_true", help="JSON Lines, one object per article")
-    p.add_argument("--query", "-q", default="", help="filter with the search syntax")
+    p.add_argument("--query", "-q", default="", help=helptext.QUERY_HELP)
 
-    p = sub.add_parser("show", help="print files as articles")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = command("show")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="article files").complete = (  # type: ignore[attr-defined]
+        shtab.FILE
+    )
     p.add_argument("--json", action="store_true", help="JSON Lines including the cleaned body")
     p.add_argument(
         "--text", action="store_true", help="plain-text body: no Markdown, no link targets"
     )
 
-    p = sub.add_parser("index", help="sync a folder into the cache")
-    p.add_argument("dir")
+    p = command("index")
+    folder(p)
+    p.add_argument("--json", action="store_true", help="the counts as one JSON object")
 
-    p = sub.add_parser("search", help="full-text search (see the README for the syntax)")
-    p.add_argument("dir")
+    p = command("search", helptext.SEARCH_EPILOG)
+    folder(p)
+    p.add_argument("query", nargs="*", metavar="QUERY", help="words and operators (below)")
     p.add_argument(
-        "query",
-        nargs="*",
-        help='words, "a phrase", -word, OR, topic:, source:,'
-        " is:unread|read|starred, after:DATE, before:DATE",
+        "--json",
+        action="store_true",
+        help="JSON Lines, one object per hit, with its snippet (matches in [brackets])",
     )
-    p.add_argument("--json", action="store_true")
     p.add_argument(
         "--limit",
         type=_count,
@@ -82,33 +124,58 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the best this many hits (default {SEARCH_LIMIT}; 0 for all of them)",
     )
 
-    p = sub.add_parser("problems", help="files that were skipped, and why")
-    p.add_argument("dir")
+    p = command("problems")
+    folder(p)
+    p.add_argument("--json", action="store_true", help="JSON Lines: path and reason")
 
-    p = sub.add_parser("stories", help="stories: reports of the same event, with their articles")
-    p.add_argument("dir")
+    p = command("stories")
+    folder(p)
     p.add_argument("--json", action="store_true", help="JSON Lines, one object per story")
     p.add_argument("--limit", type=int, default=1000, help="at most this many stories")
 
-    p = sub.add_parser("export", help="write articles as Markdown, JSON Lines, OPML or HTML")
-    p.add_argument("dir")
+    p = command("export", helptext.SEARCH_SYNTAX)
+    folder(p)
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--query", "-q", default="", help="the articles a search finds")
+    which.add_argument("--query", "-q", default="", help=helptext.QUERY_HELP)
     which.add_argument("--story", help="the articles of one story (ids from 'stories')")
     which.add_argument("--id", dest="article_ids", action="append", help="one article (repeatable)")
     p.add_argument(
-        "--format", "-f", default="markdown", choices=["markdown", "jsonl", "opml", "html"]
+        "--format",
+        "-f",
+        default="markdown",
+        choices=["markdown", "jsonl", "opml", "html"],
+        help=helptext.EXPORT_FORMAT_HELP,
     )
-    p.add_argument("--output", "-o", help="a file to write (default: stdout)")
+    p.add_argument("--output", "-o", help="a file to write (default: stdout)").complete = (  # type: ignore[attr-defined]
+        shtab.FILE
+    )
 
-    p = sub.add_parser("config", help="the config file: where it is, or write a default one")
+    p = command("config")
     action = p.add_mutually_exclusive_group(required=True)
     action.add_argument("--path", action="store_true", help="print where the config file is")
     action.add_argument("--init", action="store_true", help="write a commented default config")
     action.add_argument("--check", action="store_true", help="report problems in the config file")
+
+    p = command("cache")
+    action = p.add_mutually_exclusive_group(required=True)
+    action.add_argument(
+        "--list", action="store_true", help="each cache: its size, its folder, and if it exists"
+    )
+    action.add_argument(
+        "--prune", action="store_true", help="remove the caches of folders that no longer exist"
+    )
+
+    p = command("completion")
+    p.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
     from newsreader.feeds.cli import add_parsers  # feeds, fetch, save: each sets its handler
 
     add_parsers(sub)
+    for choice in sub._choices_actions:  # a command added without a description has its summary
+        command_parser = sub.choices[choice.dest]
+        command_parser.description = command_parser.description or choice.help
+        for argument in command_parser._actions:
+            if argument.dest == "dir" and not argument.help:
+                argument.help, argument.metavar = "the folder of articles", "DIR"
     return parser
 
 
@@ -121,6 +188,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsreader: {error}", file=sys.stderr)
         print("Try 'newsreader --help'.", file=sys.stderr)
         return 2
+    except UnsafeDataDir as error:
+        print(f"newsreader: {display_path(str(error))}", file=sys.stderr)
+        return 2
+    except Failure as error:
+        print(f"newsreader: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(
             "newsreader: interrupted; the next run carries on where this one stopped",
@@ -140,8 +213,10 @@ def _dispatch(argv: list[str]) -> int:
     parser = build_parser()
     # `newsreader DIR` (no subcommand) opens the reader.
     first = _first_positional(argv)
-    if first is not None and first not in COMMANDS and "-h" not in argv and "--help" not in argv:
-        return _run_tui(parser, argv)
+    if first is not None and first not in COMMANDS:
+        _check_command(first, argv)
+        if "-h" not in argv and "--help" not in argv:
+            return _run_tui(parser, argv)
     args, extras = parser.parse_known_args(argv)
     if extras:
         # `search DIR nypd -police`: a `-word` is part of the query, not an option.
@@ -198,12 +273,34 @@ def _first_positional(argv: list[str]) -> str | None:
     return None
 
 
+def _check_command(first: str, argv: list[str]) -> None:
+    """``newsreader serach seeds nypd``: a word that is not a folder, where a command would be,
+    is a mistyped command (a folder is only ever followed by options)."""
+    if "/" in first or Path(first).expanduser().exists():
+        return  # a path: a missing one is reported as a missing folder
+    close = difflib.get_close_matches(first, COMMANDS, n=1)
+    if close:
+        raise UsageError(f"unknown command {first!r} (did you mean {close[0]!r}?)")
+    if len([a for a in argv if not a.startswith("-")]) > 1 or "-h" in argv or "--help" in argv:
+        raise UsageError(f"unknown command {first!r} (the commands: {', '.join(COMMANDS)})")
+
+
 def _run_tui(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     tui = _Parser(prog="newsreader", add_help=False)
     tui.add_argument("--data-dir")
     tui.add_argument("dir")
     args = tui.parse_args(argv)
     folder = _folder(args.dir)
+    # Without a terminal the app cannot draw or read keys: it would wait for ever, writing
+    # escape sequences into whatever file stands in for the screen.
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "the reader needs a terminal (stdin and stdout are not one here);"
+            " for a script use a command, like 'newsreader list DIR'"
+        )
+    from newsreader import config, paths
+
+    paths.data_dir(args.data_dir, config.load().data_dir)  # refuse / or $HOME before starting
     from newsreader.tui.app import run
 
     return run(str(folder), args.data_dir)
@@ -222,7 +319,10 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
     from newsreader import config, paths
     from newsreader.library.library import Library
 
-    library = Library.open(_folder(args.dir), paths.data_dir(args.data_dir, config.load().data_dir))
+    settings = config.load()
+    for problem in settings.problems:  # the defaults stand in; say so, one line each
+        print(f"newsreader: {problem}", file=sys.stderr)
+    library = Library.open(_folder(args.dir), paths.data_dir(args.data_dir, settings.data_dir))
     _OPENED[:] = [library]
     for warning in library.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
@@ -318,18 +418,33 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    library, report = _open(args, quiet=False)
-    print(report.summary())
+    library, report = _open(args, quiet=args.json)
     problems = library.problems()
+    if args.json:
+        counts = ("added", "updated", "removed", "skipped", "duplicates", "unchanged")
+        data: dict[str, Any] = {name: getattr(report, name) for name in counts}
+        data["seconds"] = round(report.seconds, 3)
+        data["problems"] = len(problems)
+        print(json.dumps(data))
+        return 0
+    print(report.summary())
     if problems:
         print(f"{len(problems)} files skipped: see 'newsreader problems {display_path(args.dir)}'")
     return 0
 
 
 def _cmd_problems(args: argparse.Namespace) -> int:
-    library, _ = _open(args)
-    for problem in library.problems():
-        print(f"{display_path(problem.path)}: {problem.reason}")
+    library, report = _open(args)
+    problems = library.problems()
+    for problem in problems:
+        if args.json:
+            data = {"path": display_path(problem.path), "reason": problem.reason}
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print(f"{display_path(problem.path)}: {problem.reason}")
+    if not problems and not args.json:
+        read = report.added + report.updated + report.unchanged
+        print(f"No problems: {read:,} files read.")
     return 0
 
 
@@ -413,12 +528,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         articles = [library.article(i) for i in args.article_ids]
         missing = [i for i, a in zip(args.article_ids, articles, strict=True) if a is None]
         if missing:
-            raise UsageError(f"no such article id: {', '.join(missing)}")
+            raise Failure(f"no such article id: {', '.join(missing)}")
         title = "newsreader export"
     elif args.story:
         rowids = [r.rowid for r in library.story_rows(args.story)]
         if not rowids:
-            raise UsageError(f"no such story: {args.story}")
+            raise Failure(f"no such story: {args.story}")
         articles = [library.article(r) for r in rowids]
         title = f"Story: {articles[0].title}" if articles and articles[0] else "Story"
     else:
@@ -427,15 +542,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     found = [a for a in articles if a is not None]
     if not found:
         print("newsreader: no articles match", file=sys.stderr)
+    written = len(found)
     if args.format in ("opml", "html"):
         # A link list has nothing to show for an article without a URL: say so, not silently.
         unlinked = sum(1 for a in found if not (a.url or a.web_url))
+        written -= unlinked
         if unlinked:
             print(f"newsreader: left out {unlinked} article(s) with no URL", file=sys.stderr)
     text = render(found, args.format, title)
     if args.output:
         Path(args.output).expanduser().write_text(text, encoding="utf-8")
-        print(f"wrote {len(found)} articles to {args.output}", file=sys.stderr)
+        print(f"wrote {written} articles to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -467,3 +584,17 @@ def _cmd_config(args: argparse.Namespace) -> int:
             f"{path}: no problems" if path.exists() else f"{path} does not exist: defaults are used"
         )
     return 1 if problems else 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from newsreader import caches, config, paths
+
+    base = paths.data_dir(args.data_dir, config.load().data_dir)
+    for line in caches.prune_lines(base) if args.prune else caches.list_lines(base):
+        print(line)
+    return 0
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    print(shtab.complete(build_parser(), shell=args.shell), end="")
+    return 0

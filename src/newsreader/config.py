@@ -6,6 +6,7 @@ keeps its default; the app always starts.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Collection
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreader import paths
+from newsreader.ingest.sanitize import clean_line
 
 SORTS = ("newest", "oldest", "title", "source")
 
@@ -76,11 +78,44 @@ pipe_command = ""
 """
 
 
-def _line_of(text: str, key: str) -> int | None:
+class ConfigError(OSError):
+    """The config file cannot be read or written as text (an OSError, so that callers that
+    already report a failed write report this too)."""
+
+
+#: A key at the start of a line: bare, or in double or single quotes.
+_KEY = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line each key is first set on, from one pass over the file (a pass per key made a
+    check of thousands of keys quadratic)."""
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
-            return number
-    return None
+        match = _KEY.match(line)
+        if match:
+            lines.setdefault(next(g for g in match.groups() if g is not None), number)
+    return lines
+
+
+def shown(value: object) -> str:
+    """A key, value or path from the file as one safe line: no escape sequences, no controls,
+    no line breaks, and not too long (the file may come from anywhere)."""
+    return clean_line(str(value), 200)
+
+
+def read_text(path: Path) -> str:
+    """The config file's text. A file that is not UTF-8 raises :class:`ConfigError` naming the
+    line of the first bad byte; a missing file raises FileNotFoundError."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError(
+            f"{shown(path)}, line {line}: not UTF-8 text (byte 0x{data[error.start]:02x});"
+            " save it as UTF-8"
+        ) from None
 
 
 def load(path: Path | None = None) -> Config:
@@ -88,16 +123,21 @@ def load(path: Path | None = None) -> Config:
     path = path or paths.config_file()
     config = Config(path=path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         return config
-    except (OSError, UnicodeDecodeError) as error:
-        config.problems.append(f"{path}: cannot read it ({error}); using the defaults")
+    except ConfigError as error:
+        config.problems.append(f"{error}; using the defaults")
+        return config
+    except OSError as error:
+        config.problems.append(
+            f"{shown(path)}: cannot read it ({shown(error)}); using the defaults"
+        )
         return config
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        config.problems.append(f"{path}: {error}; using the defaults")
+        config.problems.append(f"{shown(path)}: {shown(error)}; using the defaults")
         return config
     apply(config, data, text)
     return config
@@ -107,10 +147,12 @@ def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
     """Copy checked values from parsed TOML into ``config``; report the rest."""
     known = {f.name: f for f in fields(Config) if f.name not in ("problems", "path")}
     defaults = Config()
+    lines = _key_lines(text)
     for key, value in data.items():
-        where = f"{config.path}, line {_line_of(text, key) or '?'}"
+        where = f"{shown(config.path)}, line {lines.get(key, '?')}"
+        name = shown(key)
         if key not in known:
-            config.problems.append(f"{where}: unknown setting '{key}' (ignored)")
+            config.problems.append(f"{where}: unknown setting '{name}' (ignored)")
             continue
         expected = type(getattr(defaults, key))
         if expected is dict:
@@ -119,9 +161,9 @@ def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
                 continue
             good = {k: v for k, v in value.items() if isinstance(v, str) and v.strip()}
             for bad in sorted(set(value) - set(good)):
-                line = _line_of(text, bad) or "?"
                 config.problems.append(
-                    f"{config.path}, line {line}: '{key}.{bad}' must be a key string like \"ctrl+n\" (ignored)"
+                    f"{shown(config.path)}, line {lines.get(bad, '?')}: '{key}.{shown(bad)}'"
+                    ' must be a key string like "ctrl+n" (ignored)'
                 )
             value = good
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -145,19 +187,21 @@ def check_names(config: Config, themes: Collection[str], ids: Collection[str]) -
     (path, line) as the others. The UI passes its themes and binding ids, so this stays free of
     Textual."""
     try:
-        text = config.path.read_text(encoding="utf-8") if config.path else ""
-    except (OSError, UnicodeDecodeError):
+        text = read_text(config.path) if config.path else ""
+    except OSError:  # load() has said so already
         text = ""
+    lines = _key_lines(text)
+    where = shown(config.path)
     problems = []
     if config.theme not in themes:
         problems.append(
-            f"{config.path}, line {_line_of(text, 'theme') or '?'}: unknown theme "
-            f"'{config.theme}' (default used; the palette's Theme command lists them)"
+            f"{where}, line {lines.get('theme', '?')}: unknown theme "
+            f"'{shown(config.theme)}' (default used; the palette's Theme command lists them)"
         )
     for key in sorted(set(config.keys) - set(ids)):
         problems.append(
-            f"{config.path}, line {_line_of(text, key) or '?'}: unknown binding id "
-            f"'keys.{key}' (ignored; press ? to see every id)"
+            f"{where}, line {lines.get(key, '?')}: unknown binding id "
+            f"'keys.{shown(key)}' (ignored; press ? to see every id)"
         )
     return problems
 
@@ -173,15 +217,21 @@ def init(path: Path | None = None) -> Path:
 
 
 def save_setting(path: Path, key: str, value: str) -> None:
-    """Set one top-level string setting in the file, keeping everything else (and comments)."""
-    line = f'{key} = "{value}"'
+    """Set one top-level string setting in the file, keeping everything else (and comments).
+
+    Raises OSError (:class:`ConfigError` for a file that is not UTF-8, which is left as it is).
+    """
+    # json.dumps writes a TOML basic string: quotes, backslashes and controls escaped (DEL too,
+    # which TOML also forbids raw).
+    quoted = json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    line = f"{key} = {quoted}"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         text = ""
     pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
     if pattern.search(text):
-        text = pattern.sub(line, text, count=1)
+        text = pattern.sub(lambda _: line, text, count=1)  # no backslash escapes in `line`
     else:
         # Top-level keys must come before the first table.
         table = re.search(r"^\[", text, re.M)
