@@ -21,10 +21,10 @@ pytest.importorskip("pyte", reason="pyte is needed for the real-terminal tests")
 
 from terminal_support import (  # noqa: E402 - after the skips above
     ENTER,
-    ESCAPE,
     NEWSREADER,
     Panes,
     Terminal,
+    boxes,
     cli_json,
     copy_seeds,
     panes,
@@ -54,8 +54,9 @@ pytestmark = [
     ),
 ]
 
-#: Seconds the app may take to exit after q, even in the middle of a sync.
-EXIT_BOUND = 10.0
+#: Seconds the app may take to exit after q, even in the middle of a sync. Measured on 2 cores:
+#: 1.3-1.7 s with nothing else running, 5-8 s at a load of 15 (a quit with no sync, 2 s).
+EXIT_BOUND = 20.0
 
 
 @pytest.fixture
@@ -98,6 +99,25 @@ def reader_shows(term: Terminal, title: str) -> bool:
     return found is not None and " ".join(title.split()) in term.pane_text(found.reader)
 
 
+def wait_synced(term: Terminal, count: int) -> None:
+    """Wait for the end of the startup sync of ``count`` new files (its summary in the status
+    bar), so that no reload comes after the test's keys."""
+    term.wait_for(f"{count} added")
+
+
+def check_keys_work(term: Terminal) -> None:
+    """The app still takes keys: z gives the reader the whole width, z again brings the four
+    panes back (fails with the screen otherwise)."""
+    cols = term.screen.columns
+    term.send("z")
+    term.wait_until(
+        lambda: panes(term.lines()) is None and any(b.width == cols for b in boxes(term.lines())),
+        "the zoomed reader",
+    )
+    term.send("z")
+    term.wait_until(lambda: panes(term.lines()) is not None, "the four panes again")
+
+
 def assert_clean_exit(term: Terminal, status: int) -> None:
     assert term.traceback() is None, f"a traceback reached the user\n{term.dump()}"
     assert status == 0, f"exit status {status}\n{term.dump()}"
@@ -115,7 +135,7 @@ def test_startup_shows_the_seeds_and_q_restores_the_terminal(
     with Terminal([str(seeds)], home, rows=40, cols=120) as term:
         term.wait_until(lambda: shows_rows(term, expected), "the five seed titles")
         term.wait_until(lambda: reader_shows(term, expected[0]), "the first article in the reader")
-        assert term.cursor_row() is not None and row_shows(term.cursor_row() or "", expected[0])
+        assert row_shows(term.cursor_row() or "", expected[0]), term.dump()
         assert_clean_exit(term, term.quit())
 
 
@@ -139,17 +159,15 @@ def test_link_number_typed_at_once(tmp_path: Path, home: Path, digits: str) -> N
     write_article(folder, "one.txt", title=TWELVE_LINKS, url="https://example.com/story", body=body)
     browser, _ = write_recorder(tmp_path / "bin", "browser")
     with Terminal([str(folder)], home, env={"BROWSER": str(browser)}) as term:
+        wait_synced(term, 1)
         term.wait_until(lambda: reader_shows(term, TWELVE_LINKS), "the article in the reader")
         term.send("f")
         term.wait_for("Follow which link")
         term.send(digits)
+        term.wait_until(lambda: term.row_of("Follow which link") is None, "the prompt closed")
         term.settle(0.5)
         assert term.traceback() is None, f"a traceback reached the user\n{term.dump()}"
-        # The app still runs and still takes keys: the help screen opens and closes.
-        term.send("?")
-        term.wait_for("type to search")
-        term.send(ESCAPE)
-        term.wait_until(lambda: term.row_of("type to search") is None, "the help screen closed")
+        check_keys_work(term)
         assert reader_shows(term, TWELVE_LINKS), term.dump()
         assert_clean_exit(term, term.quit())
 
@@ -160,10 +178,10 @@ def test_link_number_typed_at_once(tmp_path: Path, home: Path, digits: str) -> N
 def test_j_held_down_for_200_rows(tmp_path: Path, home: Path) -> None:
     titles = write_corpus(tmp_path / "many", 250)
     with Terminal([str(tmp_path / "many")], home) as term:
-        term.wait_for("250 added")  # the sync is done: the list will not be reloaded under us
+        wait_synced(term, 250)  # the sync is done: the list will not be reloaded under us
         term.wait_until(lambda: row_shows(term.cursor_row() or "", titles[0]), "the first row")
         term.send("j" * 200)
-        took = term.wait_until(
+        term.wait_until(
             lambda: (
                 row_shows(term.cursor_row() or "", titles[200]) and reader_shows(term, titles[200])
             ),
@@ -173,7 +191,6 @@ def test_j_held_down_for_200_rows(tmp_path: Path, home: Path) -> None:
         term.settle(0.5)  # nothing moves on past it once the keys are all read
         assert row_shows(term.cursor_row() or "", titles[200]), term.dump()
         assert reader_shows(term, titles[200]), term.dump()
-        assert took < 20
         assert_clean_exit(term, term.quit())
 
 
@@ -197,11 +214,11 @@ SEARCH_AT_ONCE = pytest.mark.xfail(
         pytest.param("clearview", False, id="clearview-after-the-box-shows"),
     ],
 )
-def test_search_typed_at_once(seeds: Path, home: Path, word: str, at_once: bool) -> None:
+def test_search_for_a_whole_word(seeds: Path, home: Path, word: str, at_once: bool) -> None:
     expected = set(titles_of(home.parent / "oracle", "search", str(seeds), word, "--limit", "0"))
     assert expected
     with Terminal([str(seeds)], home) as term:
-        term.wait_for("5 added")
+        wait_synced(term, 5)
         term.wait_until(lambda: len(term.list_rows()) == 5, "the whole list")
         if at_once:
             term.send("/" + word + ENTER)
@@ -254,7 +271,7 @@ def redrawn(term: Terminal, rows: int, cols: int) -> Panes:
 def test_resize_keeps_the_panes_readable(seeds: Path, home: Path, seed_titles: list[str]) -> None:
     expected = seed_titles
     with Terminal([str(seeds)], home, rows=40, cols=120) as term:
-        term.wait_for("5 added")
+        wait_synced(term, 5)
         term.wait_until(lambda: shows_rows(term, expected), "the five seed titles")
         for rows, cols in RESIZES:
             term.resize(rows, cols)
@@ -274,7 +291,7 @@ def test_resize_keeps_the_panes_readable(seeds: Path, home: Path, seed_titles: l
 def test_resize_gives_the_layout_of_a_fresh_start(seeds: Path, tmp_path: Path) -> None:
     resized: dict[tuple[int, int], dict[str, tuple[int, int, int, int]]] = {}
     with Terminal([str(seeds)], tmp_path / "resized", rows=40, cols=120) as term:
-        term.wait_for("5 added")
+        wait_synced(term, 5)
         redrawn(term, 40, 120)
         for rows, cols in RESIZES:
             term.resize(rows, cols)
@@ -283,7 +300,7 @@ def test_resize_gives_the_layout_of_a_fresh_start(seeds: Path, tmp_path: Path) -
     for rows, cols in RESIZES:
         home = tmp_path / f"fresh-{cols}x{rows}"
         with Terminal([str(seeds)], home, rows=rows, cols=cols) as fresh:
-            fresh.wait_for("5 added")
+            wait_synced(fresh, 5)
             layout = redrawn(fresh, rows, cols).layout()
             assert resized[(rows, cols)] == layout, (
                 f"after resizing to {cols}x{rows}: {resized[(rows, cols)]}\n"
@@ -404,7 +421,7 @@ def test_restart_keeps_star_and_read(seeds: Path, home: Path, seed_titles: list[
     titles = seed_titles
     first, second, third = titles[:3]
     with Terminal([str(seeds)], home) as term:
-        term.wait_for("5 added")
+        wait_synced(term, 5)
         term.wait_until(lambda: shows_rows(term, titles), "the five seed titles")
         assert _marker(term, first) == "●" and _marker(term, second) == "●", term.dump()
         term.send("s")
