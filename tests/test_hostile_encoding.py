@@ -146,3 +146,52 @@ def test_nul_padded_article_loads(tmp_path: Path) -> None:
     assert a.title == TITLE and a.body.endswith("sont repartis.")
     utf16 = article(write(tmp_path, "padded16.md", FRONT.encode("utf-16") + b"\x00" * 4096))
     assert utf16.title == TITLE
+
+
+# -- declared and guessed charsets (issue 19, item 6) -------------------------------------------
+
+HEADLINES = {
+    "windows-1251": ("Полиция Москвы начала проверку", "Полиция сообщила в четверг, что"),
+    "koi8-r": ("Полиция Москвы начала проверку", "Полиция сообщила в четверг, что"),
+    "shift_jis": ("警視庁が捜査を開始", "警視庁は木曜日、捜査は続いていると発表し、"),
+    "gb18030": ("警方开始调查", "警方周四表示，调查仍在进行中，并承诺"),
+    "iso-8859-2": ("Policja wszczęła śledztwo", "Policja poinformowała w czwartek, że"),
+    "utf-16": ("Полиция Москвы начала проверку", "Полиция сообщила в четверг, что"),
+}
+REST = " the investigation goes on, and more will be said later this week. " * 3
+
+
+def page(charset: str, how: str) -> str:
+    title, opening = HEADLINES[charset]
+    body = f"<p>{opening}{REST}</p><p>{opening}{REST}</p>"
+    head = {
+        "meta": f'<meta charset="{charset}">',
+        "http-equiv": f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">',
+    }.get(how, "")
+    xml = f'<?xml version="1.0" encoding="{charset}"?>\n' if how == "xml" else ""
+    return f"{xml}<html><head>{head}<title>{title}</title></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize("how", ["meta", "http-equiv", "xml"])
+@pytest.mark.parametrize("charset", sorted(HEADLINES))
+def test_declared_charset_is_honoured(charset: str, how: str, tmp_path: Path) -> None:
+    a = article(write(tmp_path, "page.html", page(charset, how).encode(charset)))
+    title, opening = HEADLINES[charset]
+    assert a.title == title
+    assert opening in a.body
+
+
+@pytest.mark.parametrize("charset", ["windows-1251", "koi8-r", "shift_jis", "gb18030"])
+def test_undeclared_non_latin_text_is_guessed(charset: str, tmp_path: Path) -> None:
+    title, opening = HEADLINES[charset]
+    text = f"{title}\n\n{opening}{REST}\n\n{opening}{REST}\n"
+    a = article(write(tmp_path, "dump.txt", text.encode(charset)))
+    assert a.title == title
+    assert opening in a.body
+
+
+def test_undeclared_latin_text_stays_cp1252(tmp_path: Path) -> None:
+    # charset-normalizer reads this as cp1257 ("naļve", "déją"): Latin text is not guessed
+    text = "Le café naïve déjà vu — the “quoted” façade of the château, où l’été est très chaud."
+    a = article(write(tmp_path, "fr.txt", f"Un titre\n\n{text}\n\n{text}\n".encode("cp1252")))
+    assert text in a.body

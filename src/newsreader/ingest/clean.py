@@ -123,6 +123,9 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     """Parse leniently; None when there is nothing to parse."""
     if not html.strip():
         return None
+    if html.lstrip().startswith("<?xml"):
+        # lxml refuses a str that declares an encoding; the text is decoded already
+        html = _XML_DECLARATION.sub("", html, count=1)
     parser = lxml.html.HTMLParser()
     try:
         tree = lxml.html.document_fromstring(html, parser=parser)
@@ -136,6 +139,7 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     return tree
 
 
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^<>]*>")
 _ANY_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]{0,40})(?:\s[^<>]*)?>")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 

@@ -79,6 +79,21 @@ _CP1252 = {
 
 _FALLBACK_ERRORS = "newsreader-cp1252"
 
+#: Where a charset is declared: ``<meta charset>``, ``http-equiv`` content, ``<?xml encoding``.
+DECLARATION_BYTES = 4096
+_DECLARATION = re.compile(
+    rb"""<meta[^<>]{0,200}?charset\s*=\s*["']?([\w.:-]{1,40})|"""
+    rb"""<\?xml[^<>]{0,100}?encoding\s*=\s*["']([\w.:-]{1,40})""",
+    re.I,
+)
+_WESTERN_LABELS = frozenset(
+    ("iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252")
+)
+#: Undeclared 8-bit text is guessed from its first bytes, if they hold enough non-ASCII ones.
+GUESS_BYTES = 64 * 1024
+MIN_GUESS_HIGH = 40
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
 
 class NotRegularFileError(OSError):
     """``read_capped`` was given a FIFO, socket, device or directory."""
@@ -163,8 +178,10 @@ def decode(data: bytes) -> str:
     printable characters; the five bytes cp1252 leaves undefined are read as Latin-1) — unless
     valid multi-byte UTF-8 sequences outnumber the invalid bytes, as in a UTF-8 file cut short
     by the read cap or with a stray cp1252 quote pasted in; then the valid sequences are kept
-    as UTF-8 and only the invalid bytes are read as cp1252. No charset guesser: they misread
-    short texts. NUL characters are removed and CRLF/CR become LF.
+    as UTF-8 and only the invalid bytes are read as cp1252. Non-UTF-8 text is read in the
+    charset that an HTML ``<meta>`` or an XML declaration names; undeclared, charset-normalizer
+    reads it if it holds enough 8-bit bytes and comes out in a non-Latin script. NUL
+    characters are removed and CRLF/CR become LF.
     """
     try:
         text = _decode(bytes(data))
@@ -198,9 +215,53 @@ def _utf8_or_cp1252(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    declared = _declared(data[:DECLARATION_BYTES])
+    if declared:
+        return data.decode(declared, "replace")
     if _mostly_utf8(data):
         return data.decode("utf-8", _FALLBACK_ERRORS)
+    guessed = _guess(data)
+    if guessed is not None:
+        return guessed
     return data.decode("latin-1").translate(_CP1252)
+
+
+def _declared(head: bytes) -> str | None:
+    """The codec an HTML ``<meta charset>`` / ``http-equiv`` or an XML declaration names, if
+    Python knows it; Latin-1 and ASCII labels mean cp1252, as browsers read them."""
+    match = _DECLARATION.search(head)
+    if match is None:
+        return None
+    label = (match.group(1) or match.group(2)).decode("ascii").lower()
+    if label in _WESTERN_LABELS:
+        return None  # the cp1252 fallback reads these, and UTF-8 mislabelled as them
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # a page that says UTF-8 (or UTF-16, which 8-bit bytes can't be) and isn't: the fallback
+    return None if name.startswith(("utf-8", "utf-16", "utf-32")) else name
+
+
+def _guess(data: bytes) -> str | None:
+    """charset-normalizer's reading of undeclared 8-bit text, when it is in a non-Latin script
+    (Cyrillic, CJK, Greek…). For Latin text its guesses miss (cp1252 French read as cp1257,
+    ISO-8859-2 Polish as ISO-8859-10) where the cp1252 fallback is right or near it."""
+    sample = data[:GUESS_BYTES]
+    if len(sample) - len(sample.translate(None, _HIGH_BYTES)) < MIN_GUESS_HIGH:
+        return None
+    from charset_normalizer import from_bytes  # only undeclared 8-bit text needs it
+
+    best = from_bytes(sample).best()
+    if best is None:
+        return None
+    try:
+        text = data.decode(best.encoding, "replace")
+    except LookupError:
+        return None
+    letters = [c for c in text[: len(sample)] if c.isalpha() and not c.isascii()]
+    latin = sum(c <= "\u024f" for c in letters)
+    return text if letters and latin < 0.2 * len(letters) else None
 
 
 def _require_regular(mode: int, path: str | os.PathLike[str]) -> None:

@@ -56,7 +56,8 @@ _FM_START = re.compile(r"\A\s*---[ \t]*\n")
 #: Leading comments in an atomic group: ``.*?`` may run past a ``-->``, and without it a file of
 #: forty empty comments ``<!---->`` took minutes to fail (each split of them tried in turn).
 _HTML_START = re.compile(
-    r"\A\s*(?>(?:<!--.*?-->\s*)*)<(!doctype\s+html|html|head|body)\b", re.I | re.S
+    r"\A\s*(?:<\?xml[^<>]*>\s*)?(?>(?:<!--.*?-->\s*)*)<(!doctype\s+html|html|head|body)\b",
+    re.I | re.S,
 )
 _HTML_TAG = re.compile(r"<(p|div|br|a|span|h[1-6]|li|ul|table|img|article|section)\b[^<>]*>", re.I)
 #: An ATX heading line; its closing ``#`` run is stripped in Python (_heading_text): in the regex
