@@ -45,7 +45,8 @@ if hasattr(trafilatura_main, "MIN_DUPLICATE_LENGTH"):
 if hasattr(trafilatura_core, "content_fingerprint"):
     trafilatura_core.content_fingerprint = lambda _text: ""
 
-_BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+#: Blank lines, not the indentation of the line after them (a list item's, a code block's).
+_BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)*\n")
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
 #: A stray tag, not an autolink ``<https://…>`` or ``<me@example.com>``: a name, then a blank.
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:[\s/][^<>]{0,500})?>")
@@ -101,7 +102,8 @@ def _clean_html(
         # linked headlines; the whole message is the article, minus its footer lines
         whole = _html2md(lxml.html.tostring(tree, encoding="unicode"), layout_tables=True)
         return textdump.drop_boilerplate(whole)
-    extracted = trafilatura.extract(
+    _mark_preformatted(tree)
+    document = trafilatura.bare_extraction(
         tree,
         output_format="html",
         include_links=True,
@@ -109,14 +111,66 @@ def _clean_html(
         include_tables=True,
         include_comments=False,
         favor_recall=True,
+        as_dict=False,
     )
-    body = _html2md(extracted) if extracted else ""
+    body_xml = getattr(document, "body", None)
+    body = _html2md(_as_html(body_xml)) if body_xml is not None else ""
     page_text = len(tree.text_content())
     if len(body.strip()) >= max(MIN_CHARS, MIN_SHARE * page_text):
         return body
     # trafilatura missed: render everything and let the text classifier pick the article
     whole = _html2md(lxml.html.tostring(tree, encoding="unicode"))
     return textdump.extract(whole, title=title, excerpt=excerpt, markdown=True)
+
+
+def _mark_preformatted(tree: lxml.html.HtmlElement) -> None:
+    """Wrap each ``<pre>``'s content in one ``<span>``: trafilatura then keeps it as code, with
+    its line breaks, where otherwise it turns plain ``<pre>`` text into a quote."""
+    for pre in tree.iter("pre"):
+        if len(pre) == 1 and pre[0].tag == "span" and not (pre.text or "").strip():
+            continue
+        span = lxml.html.Element("span")
+        span.text, pre.text = pre.text, None
+        span.extend(list(pre))
+        pre.append(span)
+
+
+#: trafilatura's inner format -> HTML. Its own HTML output makes every list a ``<ul>``, every
+#: code element a ``<pre>`` (inline ``<code>`` became a paragraph of its own) and every quote a
+#: ``<blockquote>``, and it is pretty-printed, whose indentation html2text renders inside lists.
+_INLINE = {"#b": "b", "#i": "i", "#u": "u", "#t": "code", "#sub": "sub", "#sup": "sup"}
+_SIMPLE = {"item": "li", "quote": "blockquote", "lb": "br", "row": "tr", "del": "del"}
+
+
+def _as_html(body: etree._Element) -> str:
+    """trafilatura's extracted body (its XML: list, item, head, hi, ref, code…) as HTML."""
+    for el in body.iter():
+        tag, rend = el.tag, el.get("rend", "")
+        href = el.get("target", "") if tag == "ref" else ""
+        if tag == "list":
+            el.tag = "ol" if rend == "ol" else "ul"
+        elif tag == "head":
+            el.tag = f"h{rend[1:]}" if rend in ("h1", "h2", "h3", "h4", "h5", "h6") else "h3"
+        elif tag == "code":
+            # a block of code holds line breaks or stands alone; inline code sits in text
+            parent = el.getparent()
+            alone = parent is None or parent is body or parent.tag in ("item", "li", "quote")
+            el.tag = "pre" if alone or "\n" in (el.text or "") else "code"
+        elif tag == "hi":
+            el.tag = _INLINE.get(rend, "i")
+        elif tag == "ref":
+            el.tag = "a"
+        elif tag == "cell":
+            el.tag = "th" if el.get("role") == "head" else "td"
+        elif tag == "graphic":
+            el.tag = "img"
+        elif isinstance(tag, str):
+            el.tag = _SIMPLE.get(tag, tag)
+        el.attrib.clear()
+        if href:
+            el.set("href", href)
+    body.tag = "body"
+    return str(etree.tostring(body, encoding="unicode"))
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
@@ -180,12 +234,13 @@ def _flatten_deep(tree: lxml.html.HtmlElement) -> None:
 
 
 def _prune(tree: lxml.html.HtmlElement) -> None:
-    """Drop what a reader never sees: hidden elements, scripts, styles, forms."""
+    """Drop what a reader never sees: hidden elements, scripts, styles, form controls."""
     doomed = []
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue  # comments and processing instructions
-        if el.tag in ("script", "style", "noscript", "template", "form", "button", "select"):
+        # not <form>: ASP.NET pages wrap the whole page, article and all, in one
+        if el.tag in ("script", "style", "noscript", "template", "button", "select"):
             doomed.append(el)
         elif el.get("hidden") is not None or el.get("aria-hidden") == "true":
             doomed.append(el)
