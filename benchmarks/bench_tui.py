@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from textual.strip import Strip  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
-from newsreader.library.library import Library, View  # noqa: E402
+from newsreader.library.library import Library  # noqa: E402
+from newsreader.model import View  # noqa: E402
 from newsreader.tui.app import NewsReaderApp  # noqa: E402
 from newsreader.tui.widgets.article_list import ArticleList  # noqa: E402
 
@@ -133,7 +134,7 @@ def main() -> int:
         # folder's size adds, and nothing else (the articles' own drawing cost cancels out).
         small = base / "small"
         small.mkdir()
-        first = library.rows(library.ids(View())[: PRESSES + 50])
+        first = library.rows(library.rowids(View())[: PRESSES + 50])
         for number, row in enumerate(first):
             article = library.article(row.id)
             assert article is not None

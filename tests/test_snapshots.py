@@ -12,17 +12,16 @@ from typing import Any
 
 import pytest
 
+from conftest import SEEDS
 from newsreader.library.library import Library
-from newsreader.tui import app as app_module
 from newsreader.tui.app import NewsReaderApp
-
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+from newsreader.tui.screens import state as state_module
 
 
 @pytest.fixture
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[NewsReaderApp]:
     # A preview never turns read during a snapshot, whatever the machine's speed.
-    monkeypatch.setattr(app_module, "READ_AFTER", 3600)
+    monkeypatch.setattr(state_module, "READ_AFTER", 3600)
     folder = tmp_path / "seeds"
     shutil.copytree(SEEDS, folder)
     library = Library.open(folder, tmp_path / "data")

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-import newsreader.tui.app as tui_app
+import newsreader.tui.screens.state as tui_state
 from newsreader.tui.widgets.related import RelatedLinks
 from newsreader.tui.widgets.topic_tree import TopicTree
 from tui_support import (
@@ -53,7 +53,7 @@ CONTROL = (
 def _no_read_on_dwell(monkeypatch: pytest.MonkeyPatch) -> None:
     """Previewing an article marks it read after READ_AFTER seconds; a slow CI run would cross
     that line at random, so tests switch it off (one test below checks it on purpose)."""
-    monkeypatch.setattr(tui_app, "READ_AFTER", 3600.0)
+    monkeypatch.setattr(tui_state, "READ_AFTER", 3600.0)
 
 
 def hostile_folder(tmp_path: Path) -> Path:
@@ -165,10 +165,10 @@ def test_walking_every_article_shows_markup_literally_and_never_runs_it(h: Harne
                 await press(pilot, "j")
             await press(pilot, "enter")
             assert app.is_running
-            assert app.article is not None
-            seen_titles.append(app.article.title)
-            head = plain(app.reader.query_one("#header", Static))
-            assert app.article.title in head  # literally, brackets and all
+            assert app.main.article is not None
+            seen_titles.append(app.main.article.title)
+            head = plain(app.main.reader.query_one("#header", Static))
+            assert app.main.article.title in head  # literally, brackets and all
             assert_screen_clean(h)
         assert app.articles.cursor == 4
         titles = "\n".join(seen_titles)
@@ -188,7 +188,7 @@ def test_click_markup_in_a_title_is_text_not_an_action(h: Harness) -> None:
         text = screen_text(app)
         assert "[@click=app.quit]" in text
         assert CLICK in text
-        header = app.reader.query_one("#header", Static)
+        header = app.main.reader.query_one("#header", Static)
         # Click all along the title line (and the excerpt): were the markup live, "here" would quit.
         for y in range(0, 4):
             for x in range(0, min(60, header.region.width), 3):
@@ -359,7 +359,7 @@ def test_an_enormous_body_and_thousands_of_links_are_drawn_capped(tmp_path: Path
         assert "goes on for" in source and "press e to export it whole" in source
         listed = plain(app.query_one("#links", Static))
         assert "[300]" in listed and "[301]" not in listed and "1,700 more" in listed
-        assert len(app.reader.links) == 2000  # every link still has its number for f
+        assert len(app.main.reader.links) == 2000  # every link still has its number for f
         await press(pilot, "f", "1", "9", "9", "9", "enter")
         assert h.browser.calls[-1] == "https://example.com/1998"
         assert app.is_running

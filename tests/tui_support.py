@@ -7,6 +7,7 @@ Every test gets its own folder and data dir under ``tmp_path``, so the tests run
 from __future__ import annotations
 
 import asyncio
+import shlex
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,10 +18,11 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerState
 
+from conftest import SEEDS
 from newsreader.library.library import Library, View
 from newsreader.tui.app import NewsReaderApp
+from newsreader.tui.screens.main import MainScreen
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SIZE = (120, 40)
 
 
@@ -34,37 +36,50 @@ def copy_seeds(tmp_path: Path) -> Path:
 def seed_ids(lib: Library) -> dict[str, str]:
     """Article id by file name prefix (``"000"`` … ``"004"``) in a synced library."""
     out = {}
-    for row in lib.rows(lib.ids(View())):
+    for row in lib.rows(lib.rowids(View())):
         article = lib.article(row.id)
         assert article is not None
         out[Path(article.path).name[:3]] = row.id
     return out
 
 
-class Recorder:
-    """Stands in for ``launch_browser``, ``copy_to_clipboard`` and ``notify``."""
+class BrowserScript:
+    """A real browser command for the app's ``browser`` setting: a shell script that appends
+    the URL it is given to a log and exits with ``status``. ``missing=True`` names a program
+    that does not exist, so running it fails."""
 
-    def __init__(self, result: bool | Exception = True) -> None:
-        self.calls: list[str] = []
-        self.result = result
+    def __init__(self, folder: Path, status: int = 0, missing: bool = False) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.log = folder / "browser.log"
+        script = folder / ("no-such-browser" if missing else "browser.sh")
+        if not missing:
+            script.write_text(
+                f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> {shlex.quote(str(self.log))}\nexit {status}\n"
+            )
+            script.chmod(0o755)
+        self.command = f"{shlex.quote(str(script))} %s"
 
-    def __call__(self, url: str) -> bool:
-        self.calls.append(url)
-        if isinstance(self.result, Exception):
-            raise self.result
-        return self.result
+    @property
+    def calls(self) -> list[str]:
+        """Every URL the browser was given, in order."""
+        return self.log.read_text().splitlines() if self.log.exists() else []
 
 
 class Harness:
-    """The app under test with recorders for the browser, the clipboard and notifications."""
+    """The app under test, with a recording browser command, and recorders for the clipboard
+    and notifications."""
 
-    def __init__(self, folder: Path, data: Path, *, browser: bool | Exception = True) -> None:
+    def __init__(self, folder: Path, data: Path, *, browser: bool | None = True) -> None:
+        """``browser``: True, a browser that works; False, one that fails; None, one that
+        cannot be run at all."""
         self.folder = folder
         self.data = data
         self.lib = Library.open(folder, data)
         self.app = NewsReaderApp(self.lib)
-        self.browser = Recorder(browser)
-        self.app.launch_browser = self.browser  # type: ignore[method-assign]
+        self.browser = BrowserScript(
+            data.parent / "browser", status=0 if browser else 1, missing=browser is None
+        )
+        self.app.config.browser = self.browser.command
         self.copied: list[str] = []
         self.app.copy_to_clipboard = self.copied.append  # type: ignore[method-assign]
         self.notes: list[str] = []
@@ -75,6 +90,11 @@ class Harness:
             original(message, *args, **kwargs)
 
         self.app.notify = notify  # type: ignore[method-assign]
+
+    @property
+    def main(self) -> MainScreen:
+        """The app's main screen, which holds the state."""
+        return self.app.main
 
     # -- library lookups -------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Every command, declared once: its id, keys, label, help text and the pane it belongs to.
+"""Every command, declared once: its id, keys, label, help text, the pane it belongs to and what
+it needs to run.
 
-Bindings, footer hints, the help screen and the command palette are all generated from this
-table, and ids make every key remappable from the config (Textual's ``set_keymap``).
+Bindings, footer hints, the help screen, the command palette and ``check_action`` all come from
+this table, and ids make every key remappable from the config (Textual's ``set_keymap``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,21 @@ class Command:
     show: bool = False
     #: Offered in the command palette.
     palette: bool = True
+    #: What it needs to run: ``"article"`` (one shown or under the cursor), ``"query"`` (a
+    #: search in the list) or nothing; ``check_action`` reads it.
+    needs: str = ""
+    #: The config setting it needs before the palette offers it (its key still runs, to say so).
+    setting: str = ""
+
+    def binding(self) -> Binding:
+        """The Textual binding, with its id so the keymap can remap it."""
+        return Binding(
+            self.keys, self.action, self.label, show=self.show, tooltip=self.help, id=self.id
+        )
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("quit", "q", "Quit", "Quit newsreader", "quit", show=True),
+    Command("quit", "q", "Quit", "Quit newsreader", "app.quit", show=True),
     Command("help", "question_mark", "Help", "Show every key, searchable", "help", show=True),
     Command(
         "search",
@@ -56,6 +68,7 @@ COMMANDS: tuple[Command, ...] = (
         "toggle_read",
         "Articles",
         show=True,
+        needs="article",
     ),
     Command(
         "star",
@@ -65,6 +78,7 @@ COMMANDS: tuple[Command, ...] = (
         "toggle_star",
         "Articles",
         show=True,
+        needs="article",
     ),
     Command(
         "open_original",
@@ -74,9 +88,16 @@ COMMANDS: tuple[Command, ...] = (
         "open_original",
         "Reader",
         show=True,
+        needs="article",
     ),
     Command(
-        "copy_url", "y", "Copy URL", "Copy the article's URL to the clipboard", "copy_url", "Reader"
+        "copy_url",
+        "y",
+        "Copy URL",
+        "Copy the article's URL to the clipboard",
+        "copy_url",
+        "Reader",
+        needs="article",
     ),
     Command(
         "follow_link",
@@ -85,6 +106,7 @@ COMMANDS: tuple[Command, ...] = (
         "Follow a numbered link or image of the body",
         "follow_link",
         "Reader",
+        needs="article",
     ),
     Command(
         "page_down",
@@ -112,6 +134,7 @@ COMMANDS: tuple[Command, ...] = (
         "Save the current search as a virtual topic",
         "save_search",
         "Articles",
+        needs="query",
     ),
     Command(
         "mark_all_read",
@@ -137,6 +160,8 @@ COMMANDS: tuple[Command, ...] = (
         "Pipe the article's text to the config's pipe_command",
         "pipe",
         "Reader",
+        needs="article",
+        setting="pipe_command",
     ),
     Command(
         "unread_only",
@@ -146,7 +171,24 @@ COMMANDS: tuple[Command, ...] = (
         "toggle_unread_only",
         "Articles",
     ),
+    # Last of the "Anywhere" group: the help screen lists it after the others.
+    Command(
+        "back",
+        "escape",
+        "Back",
+        "Leave the search or the zoom; back to where you were",
+        "escape",
+        palette=False,
+    ),
 )
+
+#: Enter in the article list (a binding of the list widget, not of the screen).
+OPEN_ROW = Command(
+    "list_open", "enter", "Open", "", "open", "Article list", show=True, palette=False
+)
+
+#: What each action needs (see ``Command.needs``), for ``check_action``.
+NEEDS = {c.action: c.needs for c in COMMANDS if c.needs}
 
 
 @dataclass(frozen=True)
@@ -178,25 +220,14 @@ def move_bindings(actions: dict[str, str]) -> list[BindingType]:
     ]
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     """Textual bindings for every command, each with its id so the keymap can remap it."""
-    return [
-        Binding(c.keys, c.action, c.label, show=c.show, tooltip=c.help, id=c.id) for c in COMMANDS
-    ]
-
-
-def by_action(action: str) -> Command | None:
-    """The command behind an action name."""
-    return next((c for c in COMMANDS if c.action == action), None)
-
-
-#: Bindings outside the command table: Escape (the app) and Enter (the list).
-OTHER_IDS = ("back", "list_open")
+    return [c.binding() for c in COMMANDS]
 
 
 def binding_ids() -> set[str]:
     """Every binding id the keymap may name."""
-    return {c.id for c in COMMANDS} | {m.id for m in MOVES} | set(OTHER_IDS)
+    return {c.id for c in COMMANDS} | {m.id for m in MOVES} | {OPEN_ROW.id}
 
 
 def theme_names() -> list[str]:

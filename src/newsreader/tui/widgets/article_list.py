@@ -1,7 +1,9 @@
 """The article list: a Line-API ScrollView that draws only the rows on screen.
 
 It holds the ordered rowids of the current view (a plain list of ints, even at 100,000) and asks
-the library for rows a page at a time, caching them, so a keypress costs the same at any size.
+the library for rows a page at a time. Pages of rows and the rendered lines are kept in bounded
+LRU caches (as toolong's ``LogLines`` does), so a keypress costs the same at any size and
+scrolling back and forth over a long list reads nothing twice.
 """
 
 from __future__ import annotations
@@ -12,19 +14,29 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
-from textual.color import Color
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from newsreader.library.library import Row
-from newsreader.tui.commands import move_bindings
+from newsreader.model import Row
+from newsreader.tui.commands import OPEN_ROW, move_bindings
 
 PAGE = 200
+#: Pages of rows kept (10,000 rows), and rendered lines (several screens' worth).
+MAX_PAGES = 50
+MAX_LINES = 1000
 RowFetcher = Callable[[list[int]], list[Row]]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the list shows: the rowids in order, and the article to keep the cursor on."""
+
+    rowids: list[int]
+    keep: str | None = None
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -41,14 +53,32 @@ class ArticleList(ScrollView, can_focus=True):
                 "list_page_up": "page(-1)",
             }
         ),
-        Binding("enter", "open", "Open", show=True, id="list_open"),
+        OPEN_ROW.binding(),
     ]
+
+    #: Every style of a row, so a theme or the app's CSS can restyle them.
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--cursor-blurred",
+        "article-list--marker",
+        "article-list--meta",
+        "article-list--unread",
+        "article-list--empty",
+    }
 
     DEFAULT_CSS = """
     ArticleList { background: $surface; }
+    ArticleList > .article-list--cursor { background: $primary; color: $foreground; text-style: bold; }
+    ArticleList > .article-list--cursor-blurred { background: $primary 45%; color: $foreground; }
+    ArticleList > .article-list--marker { color: $accent; }
+    ArticleList > .article-list--meta { text-style: dim; }
+    ArticleList > .article-list--unread { text-style: bold; }
+    ArticleList > .article-list--empty { text-style: dim; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
+    #: What the list shows; the screen binds it (``data_bind``) and the list redraws on change.
+    listing: reactive[Listing | None] = reactive(None, always_update=True)
 
     @dataclass
     class Highlighted(Message):
@@ -71,20 +101,23 @@ class ArticleList(ScrollView, can_focus=True):
         self._fetch = fetch
         self._rowid_of = rowid_of
         self.rowids: list[int] = []
-        self.search = ""
-        self._pages: dict[int, list[Row]] = {}
+        self._pages: LRUCache[int, list[Row]] = LRUCache(MAX_PAGES)
+        self._lines: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(MAX_LINES)
         self.empty_message = "No articles"
         self._user_move = False
 
     # -- data -------------------------------------------------------------------------------------
 
-    def show(self, rowids: list[int], *, query: str = "", keep: str | None = None) -> None:
+    def watch_listing(self, listing: Listing | None) -> None:
+        if listing is not None:
+            self.show(listing.rowids, keep=listing.keep)
+
+    def show(self, rowids: list[int], *, keep: str | None = None) -> None:
         """Replace the list; keep the cursor on article id ``keep`` if it is still there.
 
         ``rowids`` may hold 0s, for rows whose place is known but not yet which rows they are."""
         self.rowids = rowids
-        self.search = query
-        self._pages.clear()
+        self._forget()
         self.virtual_size = Size(self.size.width, len(rowids))
         target = 0
         if keep is not None:
@@ -95,8 +128,18 @@ class ArticleList(ScrollView, can_focus=True):
 
     def refresh_rows(self) -> None:
         """Re-read the visible rows (read/starred changed) without touching the order."""
-        self._pages.clear()
+        self._forget()
         self.refresh()
+
+    def _forget(self) -> None:
+        """Drop the cached rows and lines: what they show has changed."""
+        self._pages.clear()
+        self._lines.clear()
+
+    def notify_style_update(self) -> None:
+        # A new theme or focus style: the rendered lines are stale, the rows are not.
+        self._lines.clear()
+        super().notify_style_update()
 
     def row(self, index: int) -> Row | None:
         """The row at ``index``, fetched with its page on first use; None for a row not known yet
@@ -110,9 +153,7 @@ class ArticleList(ScrollView, can_focus=True):
             wanted = self.rowids[page * PAGE : (page + 1) * PAGE]
             fetched = {r.rowid: r for r in self._fetch([rowid for rowid in wanted if rowid])}
             rows = [fetched.get(rowid) or _missing(rowid) for rowid in wanted]
-            if len(self._pages) > 50:
-                self._pages.clear()
-            self._pages[page] = rows
+            self._pages.set(page, rows)
         return rows[index - page * PAGE] if self.rowids[index] else None
 
     @property
@@ -209,26 +250,25 @@ class ArticleList(ScrollView, can_focus=True):
         base = self.rich_style
         if not self.rowids:
             text = f" {self.empty_message}" if y == 0 else ""
-            return Strip([Segment(text.ljust(width)[:width], base + Style(dim=True))])
+            empty = self.get_component_rich_style("article-list--empty", partial=True)
+            return Strip([Segment(text.ljust(width)[:width], base + empty)])
         row = self.row(index)
         if row is None:
             return Strip.blank(width, base)
         selected = index == self.cursor
-        return Strip(self._segments(row, width, selected, base)).crop_extend(0, width, base)
+        key = (index, width, selected, selected and self.has_focus)
+        line = self._lines.get(key)
+        if line is None:
+            line = Strip(self._segments(row, width, selected, base)).crop_extend(0, width, base)
+            self._lines.set(key, line)
+        return line
 
     def _segments(self, row: Row, width: int, selected: bool, base: Style) -> list[Segment]:
-        focused = self.has_focus
-        theme = self.app.current_theme
+        style = base
         if selected:
-            primary = Color.parse(theme.primary)
-            bg = (
-                primary
-                if focused
-                else primary.blend(Color.parse(theme.background or "#000000"), 0.55)
-            )
-            style = base + Style(bgcolor=bg.rich_color, color=theme.foreground, bold=focused)
-        else:
-            style = base
+            cursor = "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
+            style = base + self.get_component_rich_style(cursor)
+        part = self.get_component_rich_style
         marker = (
             "★"
             if row.starred
@@ -240,12 +280,15 @@ class ArticleList(ScrollView, can_focus=True):
         right = f" {source} {date:>6} " if width >= 36 else f" {date:>6} "
         title_width = max(1, width - 2 - len(right))
         title = _clip(row.title, title_width)
-        title_style = style + Style(bold=not row.read)
-        marker_style = style + Style(color=theme.accent or "yellow")
+        # A read title is never bold, not even under the focused cursor.
+        title_style = style + (
+            part("article-list--unread", partial=True) if not row.read else Style(bold=False)
+        )
+        meta_style = style if selected else style + part("article-list--meta", partial=True)
         return [
-            Segment(marker + " ", marker_style),
+            Segment(marker + " ", style + part("article-list--marker", partial=True)),
             Segment(title.ljust(title_width), title_style),
-            Segment(right, style + Style(dim=not selected)),
+            Segment(right, meta_style),
         ]
 
 

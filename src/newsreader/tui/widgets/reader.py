@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Markdown, Static
 
 from newsreader.model import Article
@@ -67,6 +68,15 @@ def _mark(content: Content, terms: list[str]) -> Content:
     return content
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the reader shows: the article, the search terms to highlight, inferred topics."""
+
+    article: Article
+    terms: list[str]
+    inferred: list[str]
+
+
 class ReaderView(VerticalScroll, can_focus=True):
     """The article being read."""
 
@@ -83,6 +93,9 @@ class ReaderView(VerticalScroll, can_focus=True):
 
         url: str
 
+    #: The article shown; the screen binds it (``data_bind``) and the reader redraws on change.
+    reading: reactive[Reading | None] = reactive(None, always_update=True)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.article: Article | None = None
@@ -92,6 +105,12 @@ class ReaderView(VerticalScroll, can_focus=True):
         yield Static(Content("Select an article to read it."), id="header")
         yield Markdown("", open_links=False, id="body")
         yield Static("", id="links")
+
+    def watch_reading(self, reading: Reading | None) -> None:
+        if reading is not None:
+            self.show(reading.article, terms=reading.terms, inferred=reading.inferred)
+            # Names come from files: literal Content, never markup.
+            self.border_title = Content(reading.article.provider or "Reader")
 
     def show(
         self,

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from newsreader.library.library import Link, Row
+from newsreader.model import Link, Row
 from newsreader.tui.commands import move_bindings
 
 MAX_SHOWN = 300
@@ -61,9 +62,16 @@ class RelatedLinks(OptionList):
 
         target: Target
 
+    #: The sections shown; the screen binds it (``data_bind``) and the pane refills on change.
+    sections: reactive[Sections | None] = reactive(None, always_update=True)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.targets: dict[str, Target] = {}
+
+    def watch_sections(self, sections: Sections | None) -> None:
+        if sections is not None:
+            self.show(sections)
 
     def show(self, sections: Sections) -> None:
         """Fill the pane with titled sections of links or local rows."""

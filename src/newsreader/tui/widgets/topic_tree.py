@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from newsreader.library.library import Counts, View
+from newsreader.model import Counts, View
 from newsreader.tui.commands import move_bindings
 
 MAX_NODES = 2000
@@ -21,7 +23,18 @@ class TreeData:
 
     view: View
     name: str
-    saved: str = ""
+
+
+@dataclass(frozen=True)
+class TreeContents:
+    """Everything the tree shows: totals, topics, sources, saved searches, and extra branches
+    (the stories) as (title, [(label, data)])."""
+
+    totals: dict[str, int]
+    topics: list[Counts]
+    sources: list[Counts]
+    saved: list[tuple[str, str]]
+    extra: list[tuple[str, list[tuple[str, TreeData]]]] = field(default_factory=list)
 
 
 class TopicTree(Tree[TreeData]):
@@ -44,6 +57,9 @@ class TopicTree(Tree[TreeData]):
 
         data: TreeData
 
+    #: What the tree shows; the screen binds it (``data_bind``) and the tree rebuilds on change.
+    contents: reactive[TreeContents | None] = reactive(None, always_update=True)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Library", id=id)
         self.show_root = False
@@ -53,16 +69,20 @@ class TopicTree(Tree[TreeData]):
         text = Text(label) if isinstance(label, str) else label
         return text.split()[0] if text.plain else text
 
-    def fill(
-        self,
-        totals: dict[str, int],
-        topics: list[Counts],
-        sources: list[Counts],
-        saved: list[tuple[str, str]],
-        extra: list[tuple[str, list[tuple[str, TreeData]]]] | None = None,
-    ) -> None:
+    def watch_contents(self, contents: TreeContents | None) -> None:
+        if contents is not None:
+            self.fill(contents)
+
+    def nodes(self) -> Iterator[TreeNode[TreeData]]:
+        """Every node below the root, branches and leaves (the tree is two levels deep)."""
+        for node in self.root.children:
+            yield node
+            yield from node.children
+
+    def fill(self, contents: TreeContents) -> None:
         """Rebuild the tree, keeping the expanded branches and the cursor where they were."""
-        expanded = {str(n.label) for n in self._tree_nodes.values() if n.is_expanded}
+        totals, topics, sources = contents.totals, contents.topics, contents.sources
+        expanded = {str(n.label) for n in self.nodes() if n.is_expanded}
         selected = (
             self.cursor_node.data.name if self.cursor_node and self.cursor_node.data else "All"
         )
@@ -76,7 +96,7 @@ class TopicTree(Tree[TreeData]):
             self._label("Starred", totals["starred"]), TreeData(View(starred=True), "Starred")
         )
         groups: list[tuple[str, list[tuple[str, TreeData]]]] = [
-            *(extra or []),
+            *contents.extra,
             (
                 "Topics",
                 [
@@ -100,8 +120,8 @@ class TopicTree(Tree[TreeData]):
             (
                 "Saved searches",
                 [
-                    (self._label(name), TreeData(View(query=query), f"Search: {name}", saved=name))
-                    for name, query in saved
+                    (self._label(name), TreeData(View(query=query), f"Search: {name}"))
+                    for name, query in contents.saved
                 ],
             ),
         ]
@@ -116,7 +136,7 @@ class TopicTree(Tree[TreeData]):
             )
             for label, data in entries:
                 branch.add_leaf(label, data)
-        for node in self._tree_nodes.values():
+        for node in self.nodes():
             if node.data is not None and node.data.name == selected:
                 self.move_cursor(node)
                 break
@@ -136,4 +156,4 @@ class TopicTree(Tree[TreeData]):
 
     def node_named(self, name: str) -> TreeNode[TreeData] | None:
         """The node whose view has this name."""
-        return next((n for n in self._tree_nodes.values() if n.data and n.data.name == name), None)
+        return next((n for n in self.nodes() if n.data and n.data.name == name), None)

@@ -1,0 +1,98 @@
+"""Programs outside the app: the browser for ``o`` and links, the ``|`` pipe command.
+
+No Textual here: these run in the screen's worker threads and are tested on their own. Every
+command runs without a shell, the URL or the text as one argument or as stdin, never spliced
+into a command line.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import webbrowser
+from dataclasses import dataclass
+
+from newsreader.ingest.sanitize import clean_text
+from newsreader.ingest.urls import safe_url
+from newsreader.model import Article
+
+#: Seconds a browser command may take to hand the URL over.
+BROWSER_TIMEOUT = 30
+#: Lines of a pipe command's output shown in the notice, and its time limit in seconds.
+PIPE_LINES = 8
+PIPE_TIMEOUT = 30
+
+
+def browser_argv(command: str, url: str) -> list[str]:
+    """The browser setting as an argv: ``%s`` replaced by the URL, else the URL appended."""
+    argv = shlex.split(command)
+    return [a.replace("%s", url) for a in argv] if "%s" in command else [*argv, url]
+
+
+def open_in_browser(url: str, command: str = "") -> bool:
+    """Open an http(s) URL: the ``browser`` setting's command, else ``$BROWSER`` or the system
+    default (both through ``webbrowser``). True when the browser took it.
+
+    The URL is checked and re-serialised here, whatever the caller did: what a browser is
+    given is always ``safe_url``'s form of it, and anything else is refused (False).
+    Errors from the command (it does not exist, it hangs) propagate: the caller reports them.
+    """
+    safe = safe_url(url)
+    if safe is None:
+        return False
+    if not command:
+        return webbrowser.open(safe, new=2)
+    done = subprocess.run(
+        browser_argv(command, safe),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=BROWSER_TIMEOUT,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def article_text(article: Article) -> str:
+    """What the pipe command reads: the title, a blank line, the plain body (or the excerpt)."""
+    from newsreader.ingest.clean import to_text  # only when piping: it pulls in the HTML parser
+
+    return f"{article.title}\n\n{to_text(article.body) or article.excerpt}\n"
+
+
+@dataclass(frozen=True)
+class PipeResult:
+    """What a pipe command did: the lines to show, and whether it failed."""
+
+    text: str
+    failed: bool
+    #: The notice's title: the command, when it ran at all.
+    title: str = ""
+
+
+def run_pipe(command: str, text: str) -> PipeResult:
+    """Run ``command`` (no shell) with ``text`` on stdin and keep what it printed.
+
+    Its output is captured: under Textual, anything written to the terminal would be lost
+    behind the screen and show up after quitting. It is as untrusted as the article, so no
+    escape sequence of it is kept.
+    """
+    try:
+        done = subprocess.run(
+            shlex.split(command),
+            input=text.encode(),
+            capture_output=True,
+            timeout=PIPE_TIMEOUT,
+            check=False,
+            start_new_session=True,  # no controlling terminal: it cannot open /dev/tty either
+        )
+    except (OSError, ValueError, subprocess.TimeoutExpired) as error:
+        return PipeResult(f"Could not run {command!r}: {error}", failed=True)
+    output = clean_text((done.stdout + done.stderr).decode(errors="replace"))
+    lines = output.strip().splitlines()
+    shown = lines[:PIPE_LINES] or ["(no output)"]
+    if len(lines) > PIPE_LINES:
+        shown.append(f"… {len(lines) - PIPE_LINES} more lines")
+    if done.returncode:
+        shown.append(f"(exit status {done.returncode})")
+    return PipeResult("\n".join(shown), failed=bool(done.returncode), title=command)

@@ -1,0 +1,285 @@
+"""The main screen: topic tree and article list, reader, related links, and every key's action.
+
+A key's path: its binding (from ``commands.py``, or a widget's own for the moves) runs an
+``action_*`` here or in the focused widget; the action starts a worker of ``MainState``
+(``state.py``), which calls the library and posts what it found; the handler there sets a
+reactive, and the widget bound to it (``data_bind``) redraws.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on, work
+from textual.notifications import SeverityLevel
+from textual.widgets import Input
+
+from newsreader.model import Article, View
+from newsreader.tui import external
+from newsreader.tui.commands import NEEDS, Command, bindings
+from newsreader.tui.help import help_rows
+from newsreader.tui.messages import Notice, ProblemsLoaded, UnreadFound, ViewRequest
+from newsreader.tui.screens import state
+from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, TextPrompt
+from newsreader.tui.screens.state import MainState
+
+#: Articles a list export writes at most.
+MAX_EXPORT = 5000
+#: Seconds the "last article" notice stands: Space held down at the end shows it once.
+LAST_NOTICE = 3.0
+
+
+class MainScreen(MainState):
+    """The reader's one screen: three panes, a search box, the status line and the footer."""
+
+    BINDINGS = bindings()
+
+    #: When the "last article" notice was last shown (``time.monotonic()``).
+    _last_notice_at = -LAST_NOTICE
+
+    # -- what can run -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        need = NEEDS.get(action)
+        if need == "article" and self.article is None and self.articles.current is None:
+            return False
+        if need == "query" and not self.view.query:
+            return False
+        return True
+
+    def offered(self, command: Command) -> bool:
+        """Whether the palette offers a command now: it can run, and what it needs is set up.
+
+        The key of an unconfigured command still works, to say what to configure.
+        """
+        if command.setting and not getattr(self.config, command.setting):
+            return False
+        return self.check_action(command.action, ()) is True
+
+    def _current_id(self) -> str | None:
+        """The article a key acts on: the reader's when it has focus, else the cursor's."""
+        if self.focused is self.reader and self.article is not None:
+            return self.article.id
+        if self.articles.on_placeholder:
+            return None  # a row not read yet: not the article the reader last showed
+        row = self.articles.current
+        return row.id if row else (self.article.id if self.article else None)
+
+    def _still_loading(self) -> bool:
+        """Say so when the list holds only its first page yet (a moment at startup)."""
+        if self.articles.partial:
+            self.notify("The list is still loading: try again in a moment.", timeout=3)
+            return True
+        return False
+
+    # -- marks ------------------------------------------------------------------------------------
+
+    def action_toggle_read(self) -> None:
+        article_id = self._current_id()
+        if article_id:
+            self._stop_read_timer()
+            self.toggle_read(article_id)
+
+    def action_toggle_star(self) -> None:
+        article_id = self._current_id()
+        if article_id:
+            self.toggle_star(article_id)
+
+    def action_mark_all_read(self) -> None:
+        self.mark_all_read(self.view)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def action_open_original(self) -> None:
+        url = self.article.url or self.article.web_url if self.article else ""
+        if url:
+            self.open_url(url)
+        else:
+            self.notify("This article has no original URL.", severity="warning")
+
+    def action_copy_url(self) -> None:
+        url = self.article.url or self.article.web_url if self.article else ""
+        if url:
+            self.app.copy_to_clipboard(url)
+            self.notify(f"Copied {url}", markup=False, timeout=3)
+        else:
+            self.notify("This article has no URL to copy.", severity="warning", timeout=3)
+
+    def action_follow_link(self) -> None:
+        links = self.reader.links
+        if not links:
+            self.notify("This article has no numbered links.", severity="warning")
+            return
+
+        def chosen(number: int | None) -> None:
+            if number:
+                self.open_url(links[number - 1][1])
+
+        self.app.push_screen(NumberPrompt(len(links)), chosen)
+
+    def action_page_reader(self) -> None:
+        if not self.reader.at_end:
+            self.reader.scroll_page_down(animate=False)
+            return
+        articles = self.articles
+        if articles.cursor >= len(articles.rowids) - 1:
+            # Space held down at the end would stack one toast per key repeat.
+            if time.monotonic() - self._last_notice_at > LAST_NOTICE:
+                self._last_notice_at = time.monotonic()
+                self.notify("This is the last article: nothing after it.", timeout=LAST_NOTICE)
+            return
+        if articles.rowids[articles.cursor + 1] == 0 and self._still_loading():
+            return
+        self.go_to(articles.cursor + 1)
+
+    def action_next_unread(self) -> None:
+        if not self._still_loading():
+            self._find_unread(self.view, list(self.articles.rowids), self.articles.cursor, 1)
+
+    def action_prev_unread(self) -> None:
+        if not self._still_loading():
+            self._find_unread(self.view, list(self.articles.rowids), self.articles.cursor, -1)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="unread")
+    def _find_unread(self, view: View, rowids: list[int], cursor: int, direction: int) -> None:
+        if not rowids:
+            self.post_message(UnreadFound(rowids, None))
+            return
+        unread = set(self.library.rowids(replace(view, unread=True)))
+        start = min(cursor, len(rowids) - 1)
+        order: Iterable[int] = (
+            range(start + 1, len(rowids)) if direction > 0 else range(start - 1, -1, -1)
+        )
+        found = next((index for index in order if rowids[index] in unread), None)
+        self.post_message(UnreadFound(rowids, found))
+
+    def action_zoom(self) -> None:
+        self.toggle_class("-zoom")
+        if self.has_class("-zoom"):
+            self.reader.focus()
+
+    # -- the folder and the app -------------------------------------------------------------------
+
+    def action_rescan(self) -> None:
+        self.run_sync()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(help_rows(self.config.keys)))
+
+    @work(thread=True, exit_on_error=False, group="problems")
+    def action_problems(self) -> None:
+        self.post_message(ProblemsLoaded(self.library.problems()))
+
+    def action_toggle_unread_only(self) -> None:
+        self.load_view(ViewRequest(replace(self.view, unread=not self.view.unread), self.view_name))
+
+    def action_save_search(self) -> None:
+        query = self.view.query
+
+        def named(name: str | None) -> None:
+            if name:
+                self.save_search(name, query)
+
+        self.app.push_screen(TextPrompt("Name for this saved search:", query), named)
+
+    def action_export(self) -> None:
+        whole_list = self.focused is self.articles or self.article is None
+        if whole_list and (not self.articles.rowids or self._still_loading()):
+            return
+        title = self.view_name if whole_list else self.article.title if self.article else ""
+        default = str(Path.cwd() / f"{_slug(title)}.md")
+        rowids = list(self.articles.rowids[:MAX_EXPORT]) if whole_list else []
+        article = None if whole_list else self.article
+        name = self.view_name
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export(Path(path).expanduser(), rowids, article, name)
+
+        what = (
+            f"the {len(self.articles.rowids):,} articles in this list"
+            if whole_list
+            else "this article"
+        )
+        self.app.push_screen(TextPrompt(f"Save {what} as Markdown to:", default), chosen)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def _export(self, path: Path, rowids: list[int], article: Article | None, name: str) -> None:
+        from newsreader.export import render
+
+        lib = self.library
+        articles = [a for r in rowids if (a := lib.article(r)) is not None] if rowids else []
+        if article is not None:
+            articles = [article]
+        try:
+            path.write_text(render(articles, "markdown", name), encoding="utf-8")
+        except OSError as error:
+            self.post_message(Notice(f"Could not write {path}: {error}", "error"))
+            return
+        self.post_message(Notice(f"Saved {len(articles)} article(s) to {path}"))
+
+    def action_pipe(self) -> None:
+        command = self.config.pipe_command
+        if not command:
+            self.notify(
+                "Set pipe_command in the config file first (newsreader config --path).",
+                severity="warning",
+            )
+            return
+        if self.article is not None:
+            self._pipe(command, self.article)
+
+    @work(thread=True, exit_on_error=False, group="pipe")
+    def _pipe(self, command: str, article: Article) -> None:
+        """Run the pipe command on the article's text and show what it printed."""
+        result = external.run_pipe(command, external.article_text(article))
+        severity: SeverityLevel = "error" if result.failed else "information"
+        self.post_message(Notice(result.text, severity, result.title, 10 if result.title else None))
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if self._before_search is None:
+            current = self.article.id if self.article else None
+            self._before_search = (self.view, self.view_name, current)
+        search.add_class("-active")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _filter(self, event: Input.Changed) -> None:
+        if self._before_search is None:
+            return
+        view, name, _ = self._before_search
+        self.load_view(
+            ViewRequest(replace(view, quick=event.value), name, delay=state.PREVIEW_DELAY)
+        )
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            request = ViewRequest(View(query=text), f"Search: {text}", open_first=True)
+            self.load_view(replace(request, focus_list=True))
+
+    def action_escape(self) -> None:
+        if self.has_class("-zoom"):
+            self.remove_class("-zoom")
+            return
+        if self._before_search is not None:
+            view, name, article_id = self._before_search
+            self._before_search = None
+            search = self.query_one("#search", Input)
+            search.value = ""
+            search.remove_class("-active")
+            self.load_view(ViewRequest(view, name, keep=article_id, focus_list=True))
+            if article_id:
+                self.load_article(article_id)
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in slug.split("-") if part)[:60] or "export"
