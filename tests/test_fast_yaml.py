@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsreader.ingest import load
-from newsreader.ingest.load import _SLOW, _fast_yaml, _Loader
+from newsreader.ingest import front_matter as load
+from newsreader.ingest.front_matter import _SLOW, _fast_yaml, _Loader
 
 pytestmark = pytest.mark.skipif(load.rust_yaml() is None, reason="yaml_rs is not installed")
 

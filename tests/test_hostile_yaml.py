@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from hostile_support import load, load_isolated, write
-from newsreader.ingest import load as load_module
+from newsreader.ingest import front_matter as load_module
 from newsreader.model import Article, Problem
 
 BODY = "A short body paragraph that follows the front matter of this hostile file.\n"
