@@ -174,7 +174,13 @@ def test_enormous_input_is_capped() -> None:
 
 @pytest.mark.parametrize("raw", ["", "   ", "<", "<html></html>", "<<<>>>", "\x00"])
 def test_broken_html_does_not_crash(raw: str) -> None:
-    assert isinstance(clean(raw, "html"), str)
+    assert clean(raw, "html") == ""  # nothing a reader would see: an empty body, no error
+
+
+def test_broken_html_keeps_its_text() -> None:
+    md = clean(f"<p>Unclosed <b>bold {PARAGRAPH}<p>Second <i>para", "html")
+    assert md.startswith("Unclosed **bold " + PARAGRAPH[:40]), md
+    assert md.endswith("Second _para_"), md
 
 
 # --- Markdown and to_text -------------------------------------------------------------------
@@ -340,6 +346,25 @@ def test_text_keeps_code_blocks_and_tables() -> None:
     assert "row 0 | 0" in body and "row 14 | 14" in body
     assert body.rstrip().endswith(PARAGRAPH.replace("Tuesday", "Monday"))
     assert "Sign in" not in body and "Copyright" not in body
+
+
+def test_text_ends_where_comments_in_whole_sentences_begin() -> None:
+    # the comments read like the article (long sentences, no "Reply" or "Rate this"), so only
+    # the "Comments" heading tells where the article ends
+    day = ("Monday", "Tuesday", "Wednesday", "Thursday")
+    article = [PARAGRAPH.replace("Tuesday", d) for d in day]
+    comments = [
+        "I have lived in this town for thirty years and I have never seen the council spend "
+        "so much money on something that so few of the residents had asked for.",
+        "The problem is not the budget itself but the way the decisions were made behind "
+        "closed doors, without any of the consultation that we were promised last year.",
+        "My children use that park every single day and I am glad that somebody is finally "
+        "doing something about the state of the paths and the broken benches near the pond.",
+    ]
+    dump = "\n\n".join(["Council overspends on parks", *article, "Comments", *comments])
+    body = clean(dump, "text")
+    assert article[-1] in body
+    assert "thirty years" not in body and "closed doors" not in body and "benches" not in body
 
 
 def test_text_ends_at_related_stories_but_not_at_an_aside() -> None:
