@@ -267,8 +267,13 @@ def test_huge_integers_stay_text(tmp_path: Path) -> None:
 def test_missing_title_is_inferred(tmp_path: Path) -> None:
     body = "Someone wrote a long enough first paragraph that it makes a fine title here."
     assert load(tmp_path, "date: 2020-01-01", body).title.startswith("Someone wrote")
-    assert load(tmp_path, "title: [a, list]").title == "article"  # the file name
+    assert load(tmp_path, "title: [a, list]", "Short body.").title == "article"  # the file name
     assert load(tmp_path, "title: 2021").title == "2021"
+    # a title YAML reads as a date, a float or a boolean keeps its text as written
+    assert load(tmp_path, "title: 2024-01-05").title == "2024-01-05"
+    assert load(tmp_path, "title: 1.10").title == "1.10"
+    assert load(tmp_path, "title: yes  # a comment").title == "yes"
+    assert load(tmp_path, "title: '2024-01-05'").title == "2024-01-05"
     assert load(tmp_path, "title: ''\nexcerpt: An excerpt that is long enough to be a title.").title
 
 
@@ -306,7 +311,7 @@ type: [news]
 
 
 def test_wrong_types_everywhere(tmp_path: Path) -> None:
-    a = load(tmp_path, WRONG_EVERYWHERE)
+    a = load(tmp_path, WRONG_EVERYWHERE, "Short body.")
     assert a.title == "article"
     assert a.published is None
     assert (a.url, a.web_url, a.url_keys) == ("", "", [])

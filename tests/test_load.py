@@ -241,7 +241,9 @@ def test_front_matter_without_title_takes_heading_then_excerpt(tmp_path: Path) -
     only_excerpt = write(tmp_path, "b.md", f"---\nexcerpt: {PARAGRAPH}\n---\n")
     assert article(only_excerpt).title.startswith("City officials announced")
     nothing = write(tmp_path, "my-file-name.md", "---\nfoo: 1\n---\n")
-    assert article(nothing).title == "my-file-name"
+    result = load_file(str(nothing))
+    assert isinstance(result, Problem)
+    assert result.reason == "not an article: front matter with no title, body or URL"
 
 
 # -- not articles ---------------------------------------------------------------------------------

@@ -29,9 +29,10 @@ class BadArticle(ValueError):
     """The file looks like an article but can't be read as one; the message says why."""
 
 
-def load_yaml(raw: str, first_line: int = 1) -> dict[str, Any]:
+def load_yaml(raw: str, first_line: int = 1, *, any_shape: bool = False) -> dict[str, Any]:
     """Parse front matter with the C safe loader, after bounding what it can be made to do.
-    ``first_line`` is the file's line number of the text's first line, for error messages.
+    ``first_line`` is the file's line number of the text's first line, for error messages;
+    with ``any_shape`` a list is no error either (as ``{"": list}``): a data file may be one.
 
     Size and nesting are first measured on the text, then exactly on libyaml's event stream
     (its parser keeps its own stack, so it is safe at any depth); only then are nodes built.
@@ -63,6 +64,8 @@ def load_yaml(raw: str, first_line: int = 1) -> dict[str, Any]:
         raise BadArticle(f"invalid YAML front matter{where}: {clean_line(first, 120)}") from None
     if meta is None:
         return {}
+    if isinstance(meta, list) and any_shape:
+        return {"": meta}
     if not isinstance(meta, dict):
         raise BadArticle(f"front matter is a {type(meta).__name__}, not a mapping")
     return meta

@@ -20,8 +20,9 @@ from newsreader.ingest.coerce import (
     jsonable,
 )
 from newsreader.ingest.decode import MAX_BYTES, decode, looks_binary, read_capped
-from newsreader.ingest.front_matter import BadArticle, load_yaml
+from newsreader.ingest.front_matter import MAX_FRONT_MATTER, BadArticle, load_yaml
 from newsreader.ingest.sanitize import clean_line, clean_text
+from newsreader.ingest.templates import strip_templates
 from newsreader.ingest.urls import canonical_url, domain_of, safe_url
 from newsreader.model import Article, Image, Problem, RelatedLink
 
@@ -96,20 +97,22 @@ class Unterminated(BadArticle):
 def load_file(path: str) -> Article | Problem:
     """Read, decode, detect, parse and clean one file. Never raises."""
     try:
-        data = read_capped(path, MAX_BYTES + 1)  # a byte more: was the file cut?
+        data = read_capped(path, MAX_BYTES)
     except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return Problem(path, f"unreadable: {reason}")
-    return load_bytes(data, path)
+    # a file read to the cap was most likely cut there (exactly 4 MB is rare)
+    return load_bytes(data, path, cut=len(data) >= MAX_BYTES)
 
 
-def load_bytes(data: bytes, path: str) -> Article | Problem:
-    """Decode, detect, parse and clean the bytes of a file. Never raises."""
+def load_bytes(data: bytes, path: str, *, cut: bool = False) -> Article | Problem:
+    """Decode, detect, parse and clean the bytes of a file. Never raises. ``cut``: the bytes
+    are the start of a larger file (so are more than MAX_BYTES bytes)."""
     if not data.strip():
         return Problem(path, "empty file")
     if looks_binary(data):
         return Problem(path, "binary file, not an article")
-    cut = len(data) > MAX_BYTES
+    cut = cut or len(data) > MAX_BYTES
     try:
         return parse_text(decode(data[:MAX_BYTES]), path)
     except NotAnArticle as error:
@@ -140,6 +143,10 @@ def detect_kind(text: str) -> str:
         raise NotAnArticle("JSON data")
     if _is_config(head):
         raise NotAnArticle("configuration or key-value data")
+    if _is_yaml_data(head, text):
+        raise NotAnArticle("YAML data")
+    if _is_code(head):
+        raise NotAnArticle("source code")
     if _MD_HEADING.search(head) or _MD_SETEXT.match(head):
         return "markdown"
     return "text"
@@ -161,8 +168,56 @@ def parse_text(text: str, path: str) -> Article:
         return _finish(path, kind, title, clean(text, "page", title=title))
     if len(text.split()) < 20:
         raise NotAnArticle("too little text")
-    title = text_title(text[:MAX_TITLE_SCAN])
+    title = text_title(text[:MAX_TITLE_SCAN]) or _first_line_title(text)
     return _finish(path, kind, title, clean(text[:MAX_DUMP], "text", title=title))
+
+
+def _first_line_title(text: str) -> str:
+    """A short first line set apart by a blank line: the headline of a plain article that has
+    no page furniture for the dump classifier to find it by."""
+    first, _, rest = text.lstrip().partition("\n")
+    line = first.strip()
+    if not rest.lstrip(" \t").startswith("\n") or not 1 <= len(line.split()) <= 20:
+        return ""
+    return "" if len(line) > 200 or line.endswith((",", ";", ":")) else clean_line(line)
+
+
+#: A line of code: quotes, brackets, braces, ``=`` or ``;`` in a short line that is no sentence.
+_CODE_CHARS = re.compile(r"[\"'(){}\[\];=]")
+_COMMENT_LINE = ("#", "//", "/*", "*", "--", "<!--")
+_BLOCK_OPENERS = (" do", " then", "{", "(", "[", "=>", "->")
+#: A top-level YAML line: ``key:`` or ``- item``.
+_YAML_TOP = re.compile(r"(?:- |-$|[\w\"'][\w .\"'-]{0,60}:(?:\s|$))")
+
+
+def _is_code(head: str) -> bool:
+    """Source code or a build file (a Gemfile): at least two statement-like lines and no prose
+    outside comments. A Markdown file's paragraphs and link lists are not statements."""
+    statements = 0
+    for line in head.splitlines():
+        line = line.strip()
+        if not line or line.startswith(_COMMENT_LINE):
+            continue
+        words = len(line.split())
+        if line.endswith(_BLOCK_OPENERS) or (
+            _CODE_CHARS.search(line) and words <= 10 and "](" not in line and line[-1] not in ".!?"
+        ):
+            statements += 1
+        elif words > 3:
+            return False  # a line of prose
+    return statements >= 2
+
+
+def _is_yaml_data(head: str, text: str) -> bool:
+    """A YAML file of data (``_data/*.yml``, ``_config.yml``): every top-level line a key or a
+    list item, two of them at least, and the whole a mapping or a list."""
+    top = [ln for ln in head.splitlines() if ln.strip() and ln[0] not in " \t#"]
+    if len(top) < 2 or not all(_YAML_TOP.match(ln) for ln in top):
+        return False
+    try:
+        return bool(load_yaml(text[:MAX_FRONT_MATTER], any_shape=True))
+    except BadArticle:
+        return False
 
 
 def _mostly_tags(head: str) -> bool:
@@ -221,7 +276,8 @@ def _finish(
     """Fill what is missing (title, excerpt, id) and build the Article."""
     fields = fields or {}
     # Again after cleaning: HTML entities (``&#27;``, ``&#x202e;``) decode to controls only now.
-    body = clean_text(body)
+    body = strip_templates(clean_text(body))
+    title = strip_templates(title)
     text = to_text(body)
     excerpt = fields.pop("excerpt", "") or _first_paragraph(text)
     if not title:
@@ -279,7 +335,14 @@ def _from_front_matter(text: str, path: str) -> Article:
     meta = load_yaml(raw_fm, text.count("\n", 0, text.index("---")) + 1)
     content = content.strip()
     fields = _fields(meta)
-    title = fields.pop("title")
+    coerced = fields.pop("title")
+    title = _as_written(meta.get("title"), raw_fm) or coerced
+    if not title and not fields["url"]:
+        if not content and not fields["excerpt"]:
+            # a profile stub (``name:``, ``role:``) or a page's settings, not an article
+            raise NotAnArticle("front matter with no title, body or URL")
+        if content[:1] in ("{", "[") and content[-1] in "}]":
+            raise NotAnArticle("JSON data under front matter (a mirror of an article)")
     body = ""
     if content:
         is_html = _HTML_START.match(content) or _HTML_TAG.search(content[:4096])
@@ -290,6 +353,21 @@ def _from_front_matter(text: str, path: str) -> Article:
         # the heading is the title now; clean() drops a leading copy of the title
         body = clean(body, "markdown", title=title)
     return _finish(path, "frontmatter", title, body, fields=fields)
+
+
+def _as_written(value: Any, raw_fm: str) -> str:
+    """A title YAML read as a date, a number or a boolean (``title: 2024-01-05``), as written;
+    '' for a string, a mapping or a list (those are coerced, or no title)."""
+    if value is None or isinstance(value, str | dict | list):
+        return ""
+    match = _TITLE_LINE.search(raw_fm)
+    if match is None:
+        return ""
+    written = match.group(1).split(" #", 1)[0]  # a YAML comment ends a plain scalar
+    return clean_line(written.strip().strip("\"'"))
+
+
+_TITLE_LINE = re.compile(r"^title:(.*)$", re.M)
 
 
 def _fields(meta: dict[str, Any]) -> dict[str, Any]:
