@@ -367,6 +367,13 @@ def test_float_extras_are_finite(tmp_path: Path) -> None:
         ("Sunday, April 11, 2021", datetime(2021, 4, 11, tzinfo=UTC)),
         ("11 April 2021 20:51", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
         ("11 Apr 2021 20:51:00 +0200", datetime(2021, 4, 11, 18, 51, tzinfo=UTC)),
+        ("Sun, 11 Apr 2021 20:51:00 +0000", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("Sun, 11 Apr 2021 20:51:00 GMT", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("April 11th, 2021", datetime(2021, 4, 11, tzinfo=UTC)),
+        ("April 1st, 2021", datetime(2021, 4, 1, tzinfo=UTC)),
+        ("Apr. 11, 2021, 8:51 p.m.", datetime(2021, 4, 11, 20, 51, tzinfo=UTC)),
+        ("Apr. 11, 2021, 8:51 a.m.", datetime(2021, 4, 11, 8, 51, tzinfo=UTC)),
+        ("Sept. 3, 2021", datetime(2021, 9, 3, tzinfo=UTC)),
     ],
 )
 def test_dates_with_month_names_and_12_hour_clocks(value: str, expected: datetime) -> None:
