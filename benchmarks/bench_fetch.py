@@ -121,7 +121,7 @@ def main() -> None:
                     print(f"  sync: {report.sync_summary}")
             files = sum(1 for _ in (folder / "feeds").rglob("*.md"))
             print(
-                f"files written: {files}; articles in the library: {len(library.ids_of_view(_all()))}"
+                f"files written: {files}; articles in the library: {len(library.article_ids(_all()))}"
             )
             library.close()
     finally:

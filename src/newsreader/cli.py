@@ -383,7 +383,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     library, _ = _open(args)
     view = View(query=args.query)
-    _print_rows(library, library.rows(library.ids(view), args.query), args.json)
+    _print_rows(library, library.rows(library.rowids(view), args.query), args.json)
     return 0
 
 
@@ -402,7 +402,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from newsreader.library.library import View
 
     library, _ = _open(args)
-    ranked = library.ids(View(query=args.query))
+    ranked = library.rowids(View(query=args.query))
     shown = ranked[: args.limit] if args.limit > 0 else ranked
     # Snippets only for the hits shown: each one tokenises its article again.
     rows = library.rows(shown, args.query)
@@ -537,7 +537,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         articles = [library.article(r) for r in rowids]
         title = f"Story: {articles[0].title}" if articles and articles[0] else "Story"
     else:
-        articles = [library.article(r) for r in library.ids(View(query=args.query))]
+        articles = [library.article(r) for r in library.rowids(View(query=args.query))]
         title = f"Search: {args.query}" if args.query else "All articles"
     found = [a for a in articles if a is not None]
     if not found:

@@ -103,10 +103,6 @@ class Library:
         with self._db() as conn:
             return listing.ordered(conn, view)
 
-    def ids(self, view: View) -> list[int]:
-        """Rowids of the view: the old name of :meth:`rowids`, kept until the TUI moves over."""
-        return self.rowids(view)
-
     def article_ids(self, view: View) -> list[str]:
         """Article ids (not rowids) of a view, for bulk marking (in no particular order)."""
         rowids = self.rowids(view)
@@ -116,10 +112,6 @@ class Library:
                 for marks, chunk in in_chunks(rowids)
                 for r in conn.execute(f"SELECT id FROM articles WHERE rowid IN ({marks})", chunk)
             ]
-
-    def ids_of_view(self, view: View) -> list[str]:
-        """Article ids of a view: the old name of :meth:`article_ids`, kept for the TUI."""
-        return self.article_ids(view)
 
     def count(self, view: View) -> int:
         """How many articles the view shows."""
