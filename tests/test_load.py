@@ -418,3 +418,18 @@ def test_a_page_dump_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     article = load_bytes((SEEDS / "002_e13bbc28ed001ebc.txt").read_bytes(), "dump.txt")
     assert isinstance(article, Article) and article.kind == "text" and article.title
     assert len(calls) == 1
+
+
+def test_html_date_found_in_markup_when_meta_tags_have_none(tmp_path: Path) -> None:
+    body = f"<p>{PARAGRAPH}</p><p>{PARAGRAPH}</p>"
+    json_ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"datePublished": "2021-04-11T20:51:00Z"}</script>'
+    )
+    time_tag = '<time datetime="2021-04-11T20:51:00+00:00" class="published">April 11</time>'
+    for name, head, inside in (("ld.html", json_ld, ""), ("time.html", "", time_tag)):
+        page = f"<html><head><title>A dated page</title>{head}</head><body>{inside}{body}</body></html>"
+        article = load_file(str(write(tmp_path, name, page)))
+        assert isinstance(article, Article), article
+        assert article.published is not None, name
+        assert article.published.date().isoformat() == "2021-04-11", name

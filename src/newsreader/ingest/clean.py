@@ -415,6 +415,20 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def html_date(html: str) -> str:
+    """The publication date htmldate finds in a page's markup (JSON-LD, ``<time>``, its many
+    meta tags), as ISO text; '' if none. Its text search is off: it guesses from any date."""
+    tree = _parse(html[:MAX_INPUT])
+    if tree is None:
+        return ""
+    from htmldate import find_date  # a trafilatura dependency, only for pages without a date
+
+    try:
+        return find_date(tree, extensive_search=False, original_date=True) or ""
+    except Exception:  # noqa: BLE001 - a date is a nicety; a bad page must still be read
+        return ""
+
+
 def text_title(text: str) -> str:
     """The real headline of a plain-text page dump (not just its first line)."""
     return textdump.find_title(text[:MAX_INPUT])

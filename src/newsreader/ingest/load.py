@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from newsreader.ingest.clean import clean, clean_page, text_title, to_text
+from newsreader.ingest.clean import clean, clean_page, html_date, text_title, to_text
 from newsreader.ingest.coerce import (
     as_datetime,
     as_int,
@@ -485,6 +485,8 @@ def _from_html(html: str, path: str) -> Article:
         published = as_datetime(meta.get(key))
         if published:
             break
+    else:
+        published = as_datetime(html_date(html))
     domain = domain_of(url)
     fields: dict[str, Any] = {
         "excerpt": excerpt,
