@@ -229,6 +229,32 @@ def test_o_runs_the_browser_setting_before_dollar_browser_with_the_checked_url(
     run(h, body)
 
 
+def test_a_link_clicked_in_the_body_reaches_the_browser_checked(tmp_path: Path) -> None:
+    """A body link is not checked at ingest (it is Markdown text): the reader's own check is
+    all that stands between it and the browser."""
+    checked = safe_url(RAW_URL)
+    folder = copy_seeds(tmp_path)
+    text = f"See [the page]({RAW_URL}) here.\n\nMore text."
+    write_article(folder, "900_odd_link.md", title='"An odd link"', body=text)
+    setting = Recorder(tmp_path / "bin", "setting")
+    h = configured(tmp_path, f"browser = {yaml_str(f'{setting.path} %s')}\n", folder)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        h.app.articles.focus()
+        h.app.articles.cursor = list_titles(h).index("An odd link")
+        await settle(pilot)
+        await press(pilot, "enter")
+        lines = screen_lines(h.app)
+        y = next(i for i, line in enumerate(lines) if "See the page here." in line)
+        x = lines[y].index("the page") + 2
+        await pilot.click(offset=(x, y))
+        await settle(pilot)
+        assert await wait_until(pilot, lambda: f"Opened {checked}" in h.notes)
+        assert setting.argv == [checked]
+
+    run(h, body, size=(160, 40))
+
+
 # -- mark_read_on_open -----------------------------------------------------------------------------------
 
 
