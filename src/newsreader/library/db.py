@@ -167,10 +167,26 @@ class Opened:
     in_memory: bool = False
 
 
+#: Seconds a statement waits for another process's lock before it gives up (``busy_timeout``).
+BUSY_TIMEOUT = 10.0
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for a lock: :data:`BUSY_TIMEOUT`, or ``NEWSREADER_BUSY_TIMEOUT`` when it
+    holds a number (tests lower it; a slow shared disk may want more)."""
+    text = os.environ.get("NEWSREADER_BUSY_TIMEOUT", "")
+    try:
+        seconds = float(text)
+    except ValueError:
+        return BUSY_TIMEOUT
+    return seconds if 0 <= seconds < 86400 else BUSY_TIMEOUT
+
+
 def connect(path: str | Path, cache_mb: int = 16, *, wal: bool = True) -> sqlite3.Connection:
     """A connection in autocommit mode with WAL and a busy timeout, so two instances cooperate."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
-    conn.execute("PRAGMA busy_timeout = 10000")
+    wait = busy_timeout()
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=wait)
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     if str(path) != ":memory:":
         if wal:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -279,6 +295,18 @@ def check(conn: sqlite3.Connection, path: Path | None = None, *, thorough: bool 
         conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'newsreaderprobe' LIMIT 1").fetchall()
 
 
+def is_locked(error: BaseException) -> bool:
+    """Whether an error says another connection holds a lock: never damage, only a wait that
+    ran out (SQLITE_BUSY or SQLITE_LOCKED, whatever their extended codes)."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
 def is_damage(error: BaseException) -> bool:
     """Whether an error met while using a database means the file itself is damaged."""
     if not isinstance(error, sqlite3.DatabaseError):
@@ -302,7 +330,8 @@ def open_db(
 
     A damaged cache is moved aside and rebuilt; a damaged state is moved aside with a loud
     warning (``precious``). A newer schema is left untouched and an in-memory copy is used.
-    An unwritable location falls back to memory.
+    An unwritable location falls back to memory, and so does a file another process keeps
+    locked past the busy timeout: a lock is never damage, so the file is left as it is.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -331,6 +360,13 @@ def open_db(
                 conn.close()
             if isinstance(error, sqlite3.OperationalError) and unwritable(error):
                 raise
+            if is_locked(error):
+                opened.warnings.append(
+                    f"The {label} {path} is locked by another process; changes this session"
+                    " are kept in memory."
+                )
+                opened.in_memory = True
+                return copy_to_memory(path, migrations, target)
             aside = move_aside(path, "corrupt")
             if precious:
                 opened.warnings.append(
