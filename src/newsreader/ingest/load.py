@@ -21,8 +21,10 @@ from newsreader.ingest.coerce import (
 )
 from newsreader.ingest.decode import MAX_BYTES, decode, looks_binary, read_capped
 from newsreader.ingest.front_matter import MAX_FRONT_MATTER, BadArticle, load_yaml
+from newsreader.ingest.mail import Message, is_mail, messages
 from newsreader.ingest.sanitize import clean_line, clean_text
 from newsreader.ingest.templates import strip_templates
+from newsreader.ingest.textdump import drop_boilerplate
 from newsreader.ingest.urls import canonical_url, domain_of, safe_url
 from newsreader.model import Article, Image, Problem, RelatedLink
 
@@ -158,6 +160,9 @@ def parse_text(text: str, path: str) -> Article:
     Raises NotAnArticle for data that is no article, BadArticle for a broken one.
     """
     text = _BLANK_RUN.sub(" " * MAX_BLANK_RUN, clean_text(text))
+    if is_mail(text[:4096]):
+        found = messages(text)
+        return _from_mail(found[0], path)  # an mbox's others: load_messages
     kind = detect_kind(text)
     if kind == "frontmatter":
         return _from_front_matter(text, path)
@@ -170,6 +175,38 @@ def parse_text(text: str, path: str) -> Article:
         raise NotAnArticle("too little text")
     title = text_title(text[:MAX_TITLE_SCAN]) or _first_line_title(text)
     return _finish(path, kind, title, clean(text[:MAX_DUMP], "text", title=title))
+
+
+def load_messages(path: str) -> list[Article | Problem]:
+    """Each message of a mail file as its own article (an mbox holds many; a message file,
+    or any other file, gives what load_file gives)."""
+    try:
+        text = decode(read_capped(path, MAX_BYTES))
+    except (OSError, ValueError) as error:
+        return [Problem(path, f"unreadable: {error}")]
+    if not is_mail(text[:4096]):
+        return [load_file(path)]
+    text = clean_text(text)
+    out: list[Article | Problem] = []
+    for message in messages(text):
+        try:
+            out.append(_from_mail(message, path))
+        except Exception as error:  # noqa: BLE001 - one bad message must not cost the others
+            out.append(Problem(path, f"could not parse a message: {type(error).__name__}"))
+    return out
+
+
+def _from_mail(message: Message, path: str) -> Article:
+    title = clean_line(message.subject, 300)
+    body = clean(message.body, "html" if message.is_html else "page", title=title)
+    # a newsletter's footer (unsubscribe, preferences, "view in browser") is never the article
+    body = drop_boilerplate(body)
+    fields: dict[str, Any] = {
+        "published": as_datetime(message.date),
+        "provider": clean_line(message.sender, 120) or message.domain,
+        "domain": message.domain,
+    }
+    return _finish(path, "mail", title, body, fields=fields)
 
 
 def _first_line_title(text: str) -> str:
