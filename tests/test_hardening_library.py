@@ -125,3 +125,71 @@ def test_busy_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert db.connect(":memory:").execute("PRAGMA busy_timeout").fetchone()[0] == 250
     monkeypatch.setenv("NEWSREADER_BUSY_TIMEOUT", "nonsense")
     assert db.connect(":memory:").execute("PRAGMA busy_timeout").fetchone()[0] == 10000
+
+
+def _folder_of(tmp_path: Path, n: int) -> Path:
+    folder = tmp_path / "ren"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:03d}.md").write_text(
+            f"---\ntitle: Story {i}\noriginalUrl: https://example.org/{i}\n---\n\nText {i}.\n"
+        )
+    return folder
+
+
+def _cache_rows(library: Library) -> list[tuple[object, ...]]:
+    with library.store.reading() as conn:
+        return conn.execute("SELECT path, size, mtime_ns, article_id FROM files").fetchall()
+
+
+@pytest.mark.parametrize("how", ["renamed", "replaced-by-a-file"])
+def test_a_folder_that_vanishes_changes_nothing(tmp_path: Path, data_dir: Path, how: str) -> None:
+    from newsreader.library.sync import FolderUnavailable
+
+    folder = _folder_of(tmp_path, 30)
+    library = Library.open(folder, data_dir)
+    assert library.sync(workers=1).added == 30
+    ids = library.article_ids(View())
+    library.set_read(ids[:3])
+    before = _cache_rows(library)
+    folder.rename(tmp_path / "ren2")
+    if how == "replaced-by-a-file":
+        folder.write_text("not a folder")
+    with pytest.raises(FolderUnavailable, match="cannot be read.*nothing was changed"):
+        library.sync(workers=1)
+    assert _cache_rows(library) == before
+    assert library.count(View()) == 30 and library.totals()["unread"] == 27
+
+
+def test_a_cache_deleted_under_a_running_session_is_rebuilt(tmp_path: Path, data_dir: Path) -> None:
+    folder = _folder_of(tmp_path, 10)
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    ids = library.article_ids(View())
+    library.set_starred(ids[:2])
+    cache = library.cache_path
+    assert cache is not None
+    for path in cache.parent.glob(cache.name + "*"):
+        path.unlink()
+    report = library.sync(workers=1)
+    assert report.added == 10, report.summary()
+    assert cache.exists() and library.count(View()) == 10
+    assert library.totals()["starred"] == 2
+    library.close()
+
+
+def test_a_deleted_cache_keeps_a_state_held_in_memory(
+    seeds_dir: Path, data_dir: Path, lock_of: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _marked(seeds_dir, data_dir)
+    monkeypatch.setenv("NEWSREADER_BUSY_TIMEOUT", "0.2")
+    lock_of(data_dir / "state.sqlite")  # type: ignore[operator]
+    library = Library.open(seeds_dir, data_dir)
+    library.set_read(ids[2:3])  # kept in memory this session
+    cache = library.cache_path
+    assert cache is not None
+    for path in cache.parent.glob(cache.name + "*"):
+        path.unlink()
+    assert library.sync(workers=1).added == 5
+    assert all(library.is_read(i) for i in ids[:3]) and library.is_starred(ids[0])
+    library.close()

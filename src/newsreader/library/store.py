@@ -34,7 +34,11 @@ class Store:
 
     def __post_init__(self) -> None:
         self._state = db.connect(self.state_path) if self.state_path else self.conn
-        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        #: Idle readers, each with the generation of the cache file it was opened on.
+        self._readers: queue.SimpleQueue[tuple[int, sqlite3.Connection]] = queue.SimpleQueue()
+        #: Bumped when the cache file is replaced (see :meth:`rebuild_if_gone`), so readers
+        #: still open on the old one are closed, not lent again.
+        self._generation = 0
         self._prefix = "" if self.state_path else "state."
         self._closed = False
 
@@ -82,19 +86,26 @@ class Store:
             with self.lock:
                 yield self.conn
             return
-        try:
-            conn = self._readers.get_nowait()
-        except queue.Empty:
-            conn = db.connect(self.cache_path)
-            conn.execute("ATTACH DATABASE ? AS state", (str(self.state_path),))
+        conn: sqlite3.Connection | None = None
+        generation = self._generation
+        while conn is None:
+            try:
+                generation, conn = self._readers.get_nowait()
+            except queue.Empty:
+                generation = self._generation
+                conn = db.connect(self.cache_path)
+                conn.execute("ATTACH DATABASE ? AS state", (str(self.state_path),))
+            if generation != self._generation:  # opened on a cache file since replaced
+                conn.close()
+                conn = None
         try:
             yield conn
         finally:
             with self.lock:
-                if self._closed:
+                if self._closed or generation != self._generation:
                     conn.close()
                 else:
-                    self._readers.put(conn)
+                    self._readers.put((generation, conn))
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -125,6 +136,46 @@ class Store:
             return None
         return db.move_aside(self.cache_path, "corrupt")
 
+    def rebuild_if_gone(self) -> bool:
+        """Start a new cache if its file was deleted under this session (``rm`` of the data
+        dir's cache, ``cache --prune`` from another shell): the connections still open on the
+        deleted file would otherwise make the next sync meet a new, empty file without its
+        tables ("no such table: files") until a restart. The next sync refills it; the state
+        is another file and untouched. Returns whether it was rebuilt."""
+        if self.cache_path is None or self.cache_path.exists():
+            return False
+        with self.lock:
+            opened = db.Opened()
+            conn = db.open_db(
+                self.cache_path,
+                db.CACHE_MIGRATIONS,
+                db.CACHE_VERSION,
+                opened,
+                label="cache",
+                precious=False,
+            )
+            if opened.in_memory:  # the data dir cannot be written now: keep what we have
+                conn.close()
+                return False
+            if self.state_path is not None:
+                conn.execute("ATTACH DATABASE ? AS state", (str(self.state_path),))
+            else:  # the state lives in memory beside the old cache: it comes along
+                _attach_state_copy(conn, self.conn)
+            with contextlib.suppress(sqlite3.Error):
+                ensure_schema(conn)
+            old, self.conn = self.conn, conn
+            if self._state is old:
+                self._state = conn
+            self._generation += 1
+            while True:
+                try:
+                    self._readers.get_nowait()[1].close()
+                except queue.Empty:
+                    break
+            old.close()
+            self.opened.warnings.extend(opened.warnings)
+        return True
+
     def close(self) -> None:
         """Close the connections: idle ones now, one still in use when its query ends.
 
@@ -136,7 +187,7 @@ class Store:
             self._closed = True
             while True:
                 try:
-                    self._readers.get_nowait().close()
+                    self._readers.get_nowait()[1].close()
                 except queue.Empty:
                     break
             self.conn.close()

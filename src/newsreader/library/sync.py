@@ -9,11 +9,13 @@ carries on from there.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import multiprocessing
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,6 +80,27 @@ class SyncReport:
 
 
 Progress = Callable[[int, int], None]
+
+
+class FolderUnavailable(OSError):
+    """The folder itself cannot be read (moved, deleted, unmounted, no permission): the sync
+    stops before it changes anything, as an empty listing would otherwise remove every article."""
+
+
+def _root_identity(folder: str) -> tuple[int, int]:
+    """(device, inode) of a folder that can be listed; FolderUnavailable if it cannot."""
+    try:
+        st = os.stat(folder)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        with os.scandir(folder):
+            pass
+    except OSError as error:
+        why = error.strerror or str(error)
+        raise FolderUnavailable(
+            f"the folder {folder!r} cannot be read ({why}); nothing was changed"
+        ) from error
+    return st.st_dev, st.st_ino
 
 
 class Columns(NamedTuple):
@@ -205,6 +228,7 @@ def sync_store(
     what the cache and the state held is copied there, the sync finishes, and the store's
     warnings say that nothing more is kept.
     """
+    store.rebuild_if_gone()
     try:
         return _sync_store(store, folder, progress, workers)
     except sqlite3.OperationalError as error:
@@ -253,6 +277,7 @@ def sync(
     todo: list[FileEntry] = []
     seen: set[str] = set()
     odd: list[tuple[str, str]] = []  # FIFOs, devices, broken symlinks: listed, never opened
+    root = _root_identity(folder)
     for entry in walk(folder, odd):
         seen.add(entry.path)
         old = known.get(entry.path)
@@ -261,6 +286,10 @@ def sync(
         else:
             report.unchanged += 1
     seen.update(path for path, _ in odd)
+    if _root_identity(folder) != root:  # moved or replaced during the walk: it proves nothing
+        raise FolderUnavailable(
+            f"the folder {folder!r} changed during the scan; nothing was changed"
+        )
     gone = [path for path in known if path not in seen]
     del seen
     if gone:
