@@ -95,6 +95,8 @@ class View:
     quick: str = ""
     #: Only the reports of one story.
     story: str | None = None
+    #: Only the issues of one recurring series (``Library.series``).
+    series: str | None = None
     #: Order of a list that is not a text search: newest, oldest, title or source.
     sort: str = "newest"
 
@@ -131,6 +133,17 @@ class Story:
     size: int
     newest: datetime | None
     title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A recurring series: one source's title pattern on many days (a daily newsletter)."""
+
+    id: str
+    #: The pattern shown clean: a member's title without its date or number.
+    title: str
+    size: int
+    unread: int
 
 
 @dataclass

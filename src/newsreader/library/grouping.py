@@ -1,5 +1,5 @@
-"""The story tables and what fills them: candidate pairs from shared keys, stories as connected
-components, inferred topics (see :mod:`newsreader.library.stories` for the whole)."""
+"""The story tables and what fills them: candidate pairs from shared keys, stories as windowed
+components of story edges (:func:`merge`), inferred topics (see :mod:`newsreader.library.stories` for the whole)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import contextlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from newsreader.library.db import in_chunks, write
+from newsreader.library.series import clean_template, has_template, series_of
+from newsreader.library.signing import STORY_WINDOW_DAYS
 
 #: The heaviest of the indexed terms (``signing.INDEX_TERMS``) are an article's keys. Two articles are candidates when the keys of one
 #: include at least :data:`MIN_SHARED_KEYS` indexed terms of the other, in either direction: the
@@ -60,9 +62,33 @@ CREATE TABLE IF NOT EXISTS inferred_topics(
     article INTEGER NOT NULL, topic TEXT NOT NULL, score REAL NOT NULL,
     PRIMARY KEY(article, topic)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS story_titles(
+    article INTEGER PRIMARY KEY, source TEXT NOT NULL, pattern TEXT NOT NULL, day INTEGER
+);
+CREATE INDEX IF NOT EXISTS story_titles_group ON story_titles(source, pattern);
+CREATE TABLE IF NOT EXISTS series(article INTEGER PRIMARY KEY, series TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS series_series ON series(series);
+CREATE TABLE IF NOT EXISTS series_index(
+    series TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, size INTEGER NOT NULL,
+    newest INTEGER
+);
+CREATE TABLE IF NOT EXISTS story_boilerplate(
+    grp TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY(grp, term)
+) WITHOUT ROWID;
 """
 
-TABLES = ("story_docs", "story_keys", "similar", "stories", "story_index", "inferred_topics")
+TABLES = (
+    "story_docs",
+    "story_keys",
+    "similar",
+    "stories",
+    "story_index",
+    "inferred_topics",
+    "story_titles",
+    "series",
+    "series_index",
+    "story_boilerplate",
+)
 
 
 @dataclass
@@ -161,28 +187,84 @@ def best(shared: dict[int, list[int]]) -> list[int]:
     return [other for _, other in found[:MAX_CANDIDATES]]
 
 
+def merge(
+    edges: Iterable[tuple[float, int, int]],
+    published: dict[int, int | None],
+    series: dict[int, str],
+) -> list[list[int]]:
+    """Stories from story edges (score, article, other): the strongest edges first, and an edge
+    that would make a story span more than ``STORY_WINDOW_DAYS`` between its dated reports, or
+    hold two issues of one series, is left out.
+
+    Single-link chaining (every edge joins) is how a daily newsletter became one "story" of 630
+    articles over five years: each issue was close to the next. Here a story keeps the window
+    whatever the chain, and the result depends only on the edges, not on the order they come in,
+    so a rebuild and an incremental regroup of the same component agree.
+    """
+    window = STORY_WINDOW_DAYS * 86400
+    parent: dict[int, int] = {}
+    span: dict[int, tuple[int, int] | None] = {}
+    issues: dict[int, frozenset[str]] = {}
+
+    def find(node: int) -> int:
+        if node not in parent:
+            parent[node] = node
+            when = published.get(node)
+            span[node] = None if when is None else (when, when)
+            issues[node] = frozenset([series[node]]) if node in series else frozenset()
+            return node
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for _, a, b in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
+        ra, rb = find(a), find(b)
+        if ra == rb or issues[ra] & issues[rb]:
+            continue
+        sa, sb = span[ra], span[rb]
+        both = sa or sb
+        if sa and sb:
+            both = (min(sa[0], sb[0]), max(sa[1], sb[1]))
+            if both[1] - both[0] > window:
+                continue
+        root, child = min(ra, rb), max(ra, rb)
+        parent[child] = root
+        span[root] = both
+        issues[root] = issues[ra] | issues[rb]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for node in parent:
+        groups[find(node)].append(node)
+    return [sorted(group) for group in groups.values() if len(group) > 1]
+
+
 def regroup(conn: sqlite3.Connection, seeds: set[int]) -> int:
     """Recompute the stories reachable by story edges from ``seeds``; returns how many exist."""
     visited: set[int] = set()
-    components: list[list[int]] = []
+    edges: set[tuple[float, int, int]] = set()
     for seed in sorted(seeds):
         if seed in visited:
             continue
         visited.add(seed)
-        component = [seed]
         frontier = [seed]
         while frontier:
             node = frontier.pop()
-            for (other,) in conn.execute(
-                "SELECT other FROM similar WHERE article = ? AND story = 1"
-                " UNION SELECT article FROM similar WHERE other = ? AND story = 1",
-                (node, node),
+            # ``similar`` holds each pair both ways round.
+            for other, score in conn.execute(
+                "SELECT other, score FROM similar WHERE article = ? AND story = 1", (node,)
             ):
+                edges.add((score, min(node, other), max(node, other)))
                 if other not in visited:
                     visited.add(other)
-                    component.append(other)
                     frontier.append(other)
-        components.append(component)
+    published: dict[int, int | None] = {}
+    for marks, chunk in in_chunks(sorted(visited)):
+        published.update(
+            conn.execute(
+                f"SELECT article, published FROM story_docs WHERE article IN ({marks})", chunk
+            ).fetchall()
+        )
+    components = merge(edges, published, series_of(conn, visited))
     old: set[str] = set()
     for marks, chunk in in_chunks(sorted(visited)):
         old.update(
@@ -198,7 +280,7 @@ def regroup(conn: sqlite3.Connection, seeds: set[int]) -> int:
         )
     )
     conn.executemany("DELETE FROM story_index WHERE story = ?", [(s,) for s in old])
-    groups = [docs(conn, component) for component in components if len(component) > 1]
+    groups = [docs(conn, component) for component in components]
     store_stories(conn, groups)
     return len(groups)
 
@@ -226,9 +308,16 @@ def store_stories(conn: sqlite3.Connection, groups: list[list[Doc]]) -> None:
     index_rows: list[tuple[str, int, int | None, int, str]] = []
     for group in groups:
         story = min(doc.id for doc in group)
-        newest = max(group, key=lambda d: (d.published is not None, d.published or 0, d.rowid))
+        ordered = sorted(
+            group, key=lambda d: (d.published is not None, d.published or 0, d.rowid), reverse=True
+        )
+        newest = ordered[0]
+        # Titled by the newest report whose title is not template code (ingest strips it, but a
+        # story named `{ "value": [ {%- capture topics %}` is what a miss looks like).
+        titled = next((d for d in ordered if d.title.strip() and not has_template(d.title)), None)
+        title = titled.title if titled else clean_template(newest.title)
         story_rows += [(doc.rowid, story) for doc in group]
-        index_rows.append((story, len(group), newest.published, newest.rowid, newest.title))
+        index_rows.append((story, len(group), newest.published, newest.rowid, title))
     conn.executemany("INSERT OR REPLACE INTO stories(article, story) VALUES (?,?)", story_rows)
     conn.executemany(
         "INSERT OR REPLACE INTO story_index(story, size, newest, article, title)"

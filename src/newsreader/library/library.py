@@ -21,17 +21,29 @@ from typing import TYPE_CHECKING
 
 from newsreader import paths
 from newsreader.library import db, listing, state
+from newsreader.library import series as serieslib
 from newsreader.library import stories as storylib
 from newsreader.library.db import in_chunks
 from newsreader.library.listing import dt
 from newsreader.library.store import Store
-from newsreader.model import Article, Counts, Image, Link, Problem, RelatedLink, Row, Story, View
+from newsreader.model import (
+    Article,
+    Counts,
+    Image,
+    Link,
+    Problem,
+    RelatedLink,
+    Row,
+    Series,
+    Story,
+    View,
+)
 
 if TYPE_CHECKING:
     from newsreader.library.sync import Progress, SyncReport
 
 #: The types the UI names, importable from here too (they live in ``model``).
-__all__ = ["Counts", "Library", "Link", "Row", "Story", "View"]
+__all__ = ["Counts", "Library", "Link", "Row", "Series", "Story", "View"]
 
 
 @dataclass
@@ -252,6 +264,18 @@ class Library:
         """How many stories there are."""
         with self._db() as conn:
             return storylib.story_count(conn)
+
+    def series(self) -> list[Series]:
+        """Recurring series (a daily newsletter), biggest and newest first, with unread counts."""
+        with self._db() as conn:
+            found = serieslib.series_list(conn)
+            read = dict(
+                conn.execute(
+                    "SELECT s.series, count(*) FROM state.read r JOIN articles a ON a.id = r.id"
+                    " JOIN series s ON s.article = a.rowid GROUP BY s.series"
+                ).fetchall()
+            )
+        return [Series(sid, title, size, size - read.get(sid, 0)) for sid, title, size, _ in found]
 
     def similar(self, article_id: str, n: int = 5) -> list[Row]:
         """The nearest articles that are not the same story."""

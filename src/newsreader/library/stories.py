@@ -54,7 +54,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from newsreader.library import signing
+from newsreader.library import series, signing
 from newsreader.library.db import in_chunks
 from newsreader.library.grouping import (
     POSTING_CAP,
@@ -65,6 +65,7 @@ from newsreader.library.grouping import (
     best,
     docs,
     ensure_schema,
+    merge,
     regroup,
     shared_keys,
     store_docs,
@@ -76,7 +77,8 @@ from newsreader.library.grouping import (
 from newsreader.library.signing import INDEX_TERMS, STORY_MIN, cosine, story_score, term_counts
 
 #: Bump when signing or scoring changes: the next update rebuilds everything.
-VERSION = 1
+#: 2: story window, boilerplate, series.
+VERSION = 2
 
 #: The float of each weight a signed vector can hold (see ``_rebuild``).
 SCALE = [k / 10_000 for k in range(10_001)]
@@ -139,6 +141,8 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
         conn.execute(f"DELETE FROM {table}")
     n = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     idf = signing.idf(signing.document_frequencies(conn, None), n)
+    series.rebuild(conn)
+    excluded = series.rebuild_boilerplate(conn)
 
     rowids = array("q")  # ascending, as read; an article's index is its position here
     published: list[int | None] = []
@@ -155,7 +159,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     # name) is kept as that entry alone, an int, instead of an array (~80 bytes more each).
     postings: dict[int, int | array[int]] = {}
     crowded: set[int] = set()
-    for rows, signed in signing.signed_chunks(conn, idf, n):
+    for rows, signed in signing.signed_chunks(conn, idf, n, excluded):
         doc_rows: list[tuple[int, int | None, str]] = []
         key_rows: list[tuple[str, int, int]] = []
         for (rowid, when), (vector, keys, rare, encoded) in zip(rows, signed, strict=True):
@@ -186,7 +190,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             "INSERT INTO story_docs(article, published, vector) VALUES (?,?,?)", doc_rows
         )
         conn.executemany("INSERT INTO story_keys(term, article, rank) VALUES (?,?,?)", key_rows)
-    del idf, crowded
+    del idf, crowded, excluded
     count = stats.signed = len(rowids)
 
     def lookup(tid: int) -> list[tuple[int, int]]:
@@ -208,16 +212,8 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
         if i < count and j < count and rowids[i] == a and rowids[j] == b:
             links[min(i, j)].add(max(i, j))
 
-    parent = array("q", range(count))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     pairs: list[tuple[int, int, float, int]] = []
-    joined: set[int] = set()  # articles with a story edge: the only ones in stories
+    edges: list[tuple[float, int, int]] = []  # story edges, grouped once all are known
     for i in range(count):
         indexed = terms[starts[i] : min(starts[i + 1], starts[i] + INDEX_TERMS)]
         # ``postings`` holds exactly the terms worth looking up, so it is the searchable set.
@@ -236,8 +232,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
                 continue
             pairs.append((rowids[i], rowids[j], round(similarity, 4), int(is_story)))
             if is_story:
-                parent[find(i)] = find(j)
-                joined.update((i, j))
+                edges.append((round(similarity, 4), rowids[i], rowids[j]))
         if len(pairs) >= 10_000:
             store_pairs(conn, pairs)
             stats.pairs += len(pairs)
@@ -245,11 +240,11 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     store_pairs(conn, pairs)
     stats.pairs += len(pairs)
 
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in sorted(joined):
-        members[find(i)].append(rowids[i])
+    # The same stored score and the same rule as ``regroup``, so an update agrees with this.
+    dates = {rowid: published[bisect_left(rowids, rowid)] for _, a, b in edges for rowid in (a, b)}
+    members = merge(edges, dates, series.series_of(conn, dates))
     stats.stories = len(members)
-    store_stories(conn, [docs(conn, group) for group in members.values()])
+    store_stories(conn, [docs(conn, group) for group in members])
     store_inferred(
         conn, [r[0] for r in conn.execute("SELECT rowid FROM articles WHERE topics = ''")]
     )
@@ -273,7 +268,12 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
             "SELECT rowid FROM articles WHERE rowid NOT IN (SELECT article FROM story_docs)"
         )
     }
-    todo = sorted(set(changed) | gone | unsigned)
+    todo_set = set(changed) | gone | unsigned
+    # A new issue can make a series, a series or a source can gain or lose boilerplate: the
+    # articles concerned are signed and grouped again, as a rebuild would.
+    moved, groups = series.refresh(conn, todo_set)
+    todo_set |= moved | series.refresh_boilerplate(conn, groups)
+    todo = sorted(todo_set)
     to_regroup: set[int] = set()
     reinfer: set[int] = set()
     for marks, chunk in in_chunks(todo):
@@ -305,12 +305,13 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
         rows += _load(conn, f" WHERE rowid IN ({marks})", chunk)
     n = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     counted = [(row, term_counts(row[2], row[3], row[4])) for row in rows]
+    excluded = series.excluded_terms(conn, [row[0] for row in rows])
     idf = signing.idf(
         signing.document_frequencies(conn, (t for _, counts in counted for t in counts)), n
     )
     signed_docs: list[Doc] = []
     for (rowid, article_id, title, _excerpt, _body, published, topics), counts in counted:
-        vector, keys, rare = signing.sign(counts, idf)
+        vector, keys, rare = signing.sign(counts, idf, excluded.get(rowid, frozenset()))
         signed_docs.append(
             Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare)
         )

@@ -111,6 +111,8 @@ def filters(view: View, query: Query) -> list[Filter]:
     table += [_row(_QUICK, *[f"%{like(w)}%"] * 3) for w in view.quick.split()[:8]]
     if view.story:
         table.append(_rowids("SELECT article FROM stories WHERE story = ?", view.story))
+    if view.series:
+        table.append(_rowids("SELECT article FROM series WHERE series = ?", view.series))
     return table
 
 
