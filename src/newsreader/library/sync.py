@@ -26,7 +26,8 @@ from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
 from newsreader.library import db, state, stories
 from newsreader.library.db import write
-from newsreader.library.pools import map_ordered
+from newsreader.library.pools import TookTooLong, map_ordered
+from newsreader.library.pools import time_limit as time_limit_of
 from newsreader.library.store import Store
 from newsreader.model import Article, Problem
 
@@ -44,6 +45,9 @@ WINDOW = 10
 POOL_THRESHOLD = 64
 #: Changed articles after which the full-text index is merged again (see _tidy_search_index).
 OPTIMIZE_AFTER = 2000
+#: Seconds one file may take to read before it is skipped as "took too long". Real articles
+#: take milliseconds; a 4 MB page a second or two on a slow machine.
+FILE_TIME_LIMIT = 10.0
 #: Bump when loading or cleaning changes what an article holds: the next sync then re-reads
 #: every file, so a better cleaner reaches the articles already in the cache.
 INGEST_VERSION = "5"
@@ -202,20 +206,30 @@ def _unique_topics(topics: list[str]) -> list[str]:
     return out
 
 
-def parse_file(path: str) -> Parsed:
-    """Load one file into insertable rows, or the Problem that stopped it. Never raises."""
-    result = load_file(path)
-    if isinstance(result, Problem):
-        return result
+def parse_file(path: str, time_limit: float | None = None) -> Parsed:
+    """Load one file into insertable rows, or the Problem that stopped it. Never raises.
+
+    A file still being read after ``time_limit`` seconds is given up ("took too long"), so one
+    pathological file costs its batch that long and no more (see ``pools.time_limit`` for
+    where the limit holds).
+    """
     try:
-        return prepare(result)
-    except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
-        return Problem(path, f"could not store: {type(error).__name__}: {error}")
+        with time_limit_of(time_limit):
+            result = load_file(path)
+            if isinstance(result, Problem):
+                return result
+            try:
+                return prepare(result)
+            except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
+                return Problem(path, f"could not store: {type(error).__name__}: {error}")
+    except TookTooLong:
+        return Problem(path, f"took too long: not read within {time_limit:g} s")
 
 
-def parse_many(_shared: None, paths: list[str]) -> list[Parsed]:
-    """A worker's task: a chunk of files (see ``pools.map_ordered``)."""
-    return [parse_file(path) for path in paths]
+def parse_many(time_limit: float | None, paths: list[str]) -> list[Parsed]:
+    """A worker's task: a chunk of files, each within ``time_limit`` (what the pool hands
+    every worker at start-up, see ``pools.map_ordered``)."""
+    return [parse_file(path, time_limit) for path in paths]
 
 
 def sync_store(
@@ -391,16 +405,19 @@ def pool_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _parse(todo: list[FileEntry], workers: int | None) -> Iterator[tuple[FileEntry, Parsed]]:
+def _parse(
+    todo: list[FileEntry], workers: int | None, time_limit: float | None = None
+) -> Iterator[tuple[FileEntry, Parsed]]:
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    limit = FILE_TIME_LIMIT if time_limit is None else time_limit
     if len(todo) < POOL_THRESHOLD or workers <= 1:
         for entry in todo:
-            yield entry, parse_file(entry.os_path)
+            yield entry, parse_file(entry.os_path, limit)
         return
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     results = map_ordered(
         parse_many,
-        None,
+        limit,
         ([e.os_path for e in chunk] for chunk in chunks),
         workers=workers,
         context=pool_context,
@@ -527,7 +544,7 @@ def _forget_file(
     elif article[1] == path:
         # The article showed the gone file's text; a copy with the same URL may say something
         # else, so read the file that now stands for it (same rowid, so the list keeps its place).
-        result = parse_file(other[0])
+        result = parse_file(other[0], FILE_TIME_LIMIT)
         if isinstance(result, Prepared) and result.id == row[0]:
             _delete_article(conn, article[0])
             insert_prepared(conn, result, other[0], article[2], rowid=article[0])

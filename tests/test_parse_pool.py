@@ -1,0 +1,245 @@
+"""The parse pool under stress (issue 16 items 4, 5): a file that never finishes is skipped as
+"took too long" without holding back its batch, and no worker outlives newsreader, even one
+stuck in a regex that holds the GIL.
+
+The real regex hangs are fixed in ingest, so a slow file is simulated: a parser patched to run a
+catastrophic regex (``(a+)+$`` on ``a…ab``: exponential, in C, holding the GIL) on files whose
+name says ``slow``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+import pytest
+
+from newsreader.library import pools, sync
+from newsreader.library.library import Library, View
+from newsreader.model import Article, Problem
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists() or not hasattr(signal, "setitimer"),
+    reason="needs /proc and interval timers",
+)
+
+
+def hang() -> None:
+    """Backtracks for longer than any test runs, inside one C call."""
+    re.match(r"(a+)+$", "a" * 64 + "b")
+
+
+def _write(folder: Path, good: int, slow: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(good):
+        (folder / f"good-{i:04d}.md").write_text(
+            f"---\ntitle: Good {i}\noriginalUrl: https://example.org/{i}\n---\n\nBody {i}.\n"
+        )
+    for i in range(slow):
+        # spread through the folder so every batch and chunk order is mixed
+        (folder / f"good-{i * 97:04d}-slow.md").write_text("# a slow one\n")
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+def test_a_file_that_never_finishes_is_skipped_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = sync.load_file
+
+    def load(path: str) -> Article | Problem:
+        if "slow" in path:
+            hang()
+        return real(path)
+
+    monkeypatch.setattr(sync, "load_file", load)
+    found = sync.parse_file(str(tmp_path / "x-slow.md"), time_limit=0.3)
+    assert isinstance(found, Problem) and found.reason.startswith("took too long")
+
+
+def test_stress_pathological_files_among_a_thousand_good_ones(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "mixed"
+    _write(folder, good=1000, slow=5)
+    real = sync.load_file
+
+    def load(path: str) -> Article | Problem:
+        if path.endswith("-slow.md"):
+            hang()
+        return real(path)
+
+    def fork() -> BaseContext:  # the workers inherit the patched parser
+        return multiprocessing.get_context("fork")
+
+    monkeypatch.setattr(sync, "load_file", load)
+    monkeypatch.setattr(sync, "pool_context", fork)
+    monkeypatch.setattr(sync, "FILE_TIME_LIMIT", 1.0)
+    library = Library.open(folder, data_dir)
+    started = time.monotonic()
+    report = library.sync(workers=2)
+    took = time.monotonic() - started
+    assert report.added == 1000 and report.skipped == 5, report.summary()
+    # five files of a second each over two workers, plus parsing: a hang takes for ever
+    assert took < 120, took
+    assert library.count(View()) == 1000
+    problems = library.problems()
+    assert [p.path.endswith("-slow.md") for p in problems] == [True] * 5
+    assert all(p.reason.startswith("took too long") for p in problems)
+    library.close()
+    assert _descendants(os.getpid()) == []
+
+
+#: Syncs a folder whose files all hang, through the real forkserver (its preload patches the
+#: parser), with no time limit, so the workers are stuck in C when the parent is killed.
+STUCK = textwrap.dedent(
+    """
+    import multiprocessing, sys
+    from newsreader.library import sync
+    from newsreader.library.library import Library
+
+    def context():
+        ctx = multiprocessing.get_context(sys.argv[3])
+        if sys.argv[3] == "forkserver":
+            ctx.set_forkserver_preload(["slowpatch"])
+        else:
+            import slowpatch
+        return ctx
+
+    sync.pool_context = context
+    sync.FILE_TIME_LIMIT = 0  # no limit: stuck for good
+    library = Library.open(sys.argv[1], sys.argv[2])
+    print("syncing", flush=True)
+    library.sync(workers=2)
+    """
+)
+SLOWPATCH = textwrap.dedent(
+    """
+    import re, sys
+    from newsreader.library import sync
+
+    def load(path):
+        print("stuck", path, file=sys.stderr, flush=True)
+        re.match(r"(a+)+$", "a" * 64 + "b")
+
+    sync.load_file = load
+    """
+)
+
+
+@pytest.mark.parametrize("start", ["forkserver", "fork"])
+def test_kill_9_leaves_no_stuck_worker(tmp_path: Path, data_dir: Path, start: str) -> None:
+    folder = tmp_path / "stuck"
+    _write(folder, good=100, slow=0)
+    (tmp_path / "slowpatch.py").write_text(SLOWPATCH)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", STUCK, str(folder), str(data_dir), start],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout.readline() == "syncing\n"
+        for _ in range(2):  # both workers are stuck in the regex
+            assert child.stderr.readline().startswith("stuck"), "no worker got stuck"
+        assert len(_descendants(child.pid)) >= 2
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while _session(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session(child.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+
+
+def _session(sid: int) -> list[int]:
+    """Live processes of session ``sid`` (the child and everything it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.append(int(entry.name))
+    return found
+
+
+def test_stop_all_ends_a_sync_stuck_in_its_workers(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What quitting the reader mid-sync does: the workers are killed and the sync ends."""
+    import threading
+
+    folder = tmp_path / "stuck"
+    _write(folder, good=100, slow=0)
+
+    def load(path: str) -> Article | Problem:
+        hang()
+        raise AssertionError("unreachable")
+
+    def fork() -> BaseContext:
+        return multiprocessing.get_context("fork")
+
+    monkeypatch.setattr(sync, "load_file", load)
+    monkeypatch.setattr(sync, "pool_context", fork)
+    monkeypatch.setattr(sync, "FILE_TIME_LIMIT", 0)
+    library = Library.open(folder, data_dir)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            library.sync(workers=2)
+        except BaseException as error:  # noqa: BLE001 - the test looks at it
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while len(_children(os.getpid())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pools.stop_all() == 2
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], pools.Stopped), outcome
+    assert _descendants(os.getpid()) == []
+    library.close()
