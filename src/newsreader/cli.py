@@ -86,13 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    def folder(p: argparse.ArgumentParser) -> None:
+    def folder(p: argparse.ArgumentParser, no_sync: bool = False) -> None:
         p.add_argument("dir", metavar="DIR", help="the folder of articles").complete = (  # type: ignore[attr-defined]
             shtab.DIRECTORY
         )
+        if no_sync:
+            p.add_argument("--no-sync", action="store_true", help=helptext.NO_SYNC_HELP)
 
     p = command("list")
-    folder(p)
+    folder(p, no_sync=True)
     p.add_argument("--json", action="store_true", help="JSON Lines, one object per article")
     p.add_argument("--query", "-q", default="", help=helptext.QUERY_HELP)
 
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         shtab.FILE
     )
     p.add_argument("--json", action="store_true", help="JSON Lines including the cleaned body")
+    p.add_argument("--no-sync", action="store_true", help="show never syncs (accepted for scripts)")
     p.add_argument(
         "--text", action="store_true", help="plain-text body: no Markdown, no link targets"
     )
@@ -110,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the counts as one JSON object")
 
     p = command("search", helptext.SEARCH_EPILOG)
-    folder(p)
+    folder(p, no_sync=True)
     p.add_argument("query", nargs="*", metavar="QUERY", help="words and operators (below)")
     p.add_argument(
         "--json",
@@ -129,12 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON Lines: path and reason")
 
     p = command("stories")
-    folder(p)
+    folder(p, no_sync=True)
     p.add_argument("--json", action="store_true", help="JSON Lines, one object per story")
     p.add_argument("--limit", type=int, default=1000, help="at most this many stories")
 
     p = command("export", helptext.SEARCH_SYNTAX)
-    folder(p)
+    folder(p, no_sync=True)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--query", "-q", default="", help=helptext.QUERY_HELP)
     which.add_argument("--story", help="the articles of one story (ids from 'stories')")
@@ -327,6 +330,8 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
     for warning in library.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
     progress = None if quiet or not sys.stderr.isatty() else _progress_bar
+    if getattr(args, "no_sync", False):
+        return library, None  # the script knows the cache is fresh
     warned = len(library.warnings)
     report = library.sync(progress)
     if progress:
@@ -344,46 +349,37 @@ def _progress_bar(done: int, total: int) -> None:
     )
 
 
-def _row_json(library: Any, row: Any) -> dict[str, Any]:
-    article = library.article(row.rowid)
-    data = article.to_json()
-    data["path"] = display_path(article.path)
-    data["paths"] = [display_path(path) for path in article.paths]
-    data["url"] = article.url or article.web_url
-    data["read"], data["starred"] = row.read, row.starred
-    data["related_local"] = library.related_local_ids(article)
-    data["story"] = library.story_of(article.id)
-    data["similar"] = library.similar_ids(article.id)
-    data["inferred_topics"] = library.inferred_topics(article.id)
-    if row.snippet:
-        data["snippet"] = row.snippet.replace("\x02", "[").replace("\x03", "]")
-    return dict(data)
-
-
-def _print_rows(library: Any, rows: list[Any], as_json: bool, snippets: bool = False) -> None:
+def _print_rows(rows: list[Any], snippets: bool = False) -> None:
     for row in rows:
-        if as_json:
-            print(json.dumps(_row_json(library, row), ensure_ascii=False))
-        else:
-            date = row.published.strftime("%Y-%m-%d") if row.published else "          "
-            mark = "*" if row.starred else ("N" if not row.read else " ")
-            print(
-                f"{mark} {date}  {row.title}  ({row.provider})"
-                if row.provider
-                else f"{mark} {date}  {row.title}"
-            )
-            if snippets and row.snippet:
-                # The matches in [brackets], on one line under the title.
-                text = " ".join(row.snippet.replace("\x02", "[").replace("\x03", "]").split())
-                print(f"              {text}")
+        date = row.published.strftime("%Y-%m-%d") if row.published else "          "
+        mark = "*" if row.starred else ("N" if not row.read else " ")
+        print(f"{mark} {date}  {row.title}" + (f"  ({row.provider})" if row.provider else ""))
+        if snippets and row.snippet:
+            # The matches in [brackets], on one line under the title.
+            text = " ".join(row.snippet.replace("\x02", "[").replace("\x03", "]").split())
+            print(f"              {text}")
+
+
+def _print_json(library: Any, rowids: list[int], query: str = "") -> None:
+    """JSON Lines, streamed: each field read for all rows at once (see ``library.records``)."""
+    write = sys.stdout.write
+    for data in library.records(rowids, query):
+        data["path"] = display_path(data["path"])
+        data["paths"] = [display_path(path) for path in data["paths"]]
+        if "snippet" in data:
+            data["snippet"] = data["snippet"].replace("\x02", "[").replace("\x03", "]")
+        write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from newsreader.library.library import View
 
     library, _ = _open(args)
-    view = View(query=args.query)
-    _print_rows(library, library.rows(library.rowids(view), args.query), args.json)
+    rowids = library.rowids(View(query=args.query))
+    if args.json:
+        _print_json(library, rowids, args.query)
+    else:
+        _print_rows(library.rows(rowids))  # no snippets: the list never shows them
     return 0
 
 
@@ -405,9 +401,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
     ranked = library.rowids(View(query=args.query))
     shown = ranked[: args.limit] if args.limit > 0 else ranked
     # Snippets only for the hits shown: each one tokenises its article again.
-    rows = library.rows(shown, args.query)
-    _print_rows(library, rows, args.json, snippets=True)
-    if not rows and not args.json:
+    if args.json:
+        _print_json(library, shown, args.query)
+    else:
+        _print_rows(library.rows(shown, args.query), snippets=True)
+    if not shown and not args.json:
         print("no matches", file=sys.stderr)
     elif len(shown) < len(ranked):
         print(

@@ -53,6 +53,10 @@ Examples:
   newsreader search ~/news '"facial recognition"' -koala source:nypost after:2021-04-01 --json"""
 
 QUERY_HELP = "only the articles this search finds (syntax: 'newsreader search --help')"
+NO_SYNC_HELP = (
+    "answer from the cache as it is, without looking for new or changed files first"
+    " (for scripts that have just run 'newsreader index')"
+)
 
 #: name -> (one line for the command list, the description at the top of its --help)
 COMMANDS = {

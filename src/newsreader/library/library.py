@@ -13,14 +13,15 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsreader import paths
 from newsreader.library import db, listing, state
+from newsreader.library import records as recordlib
 from newsreader.library import series as serieslib
 from newsreader.library import stories as storylib
 from newsreader.library.db import in_chunks
@@ -146,6 +147,14 @@ class Library:
         """Rows for the given rowids, in the same order; with a snippet when ``query`` searches text."""
         with self._db() as conn:
             return listing.rows(conn, rowids, query, self.new_after)
+
+    def records(self, rowids: Sequence[int], query: str = "") -> Iterator[dict[str, Any]]:
+        """Whole articles as JSON-ready dicts, in the given order, streamed (see ``records``):
+        ``Article.to_json()`` plus read, starred, related_local, story, similar,
+        inferred_topics, and a snippet when ``query`` searches text."""
+        with self._db() as conn:
+            snippets = listing.snippets_of(conn, list(rowids), query) if query else {}
+            yield from recordlib.records(conn, rowids, snippets)
 
     def page(self, view: View, offset: int = 0, limit: int = 200) -> list[Row]:
         """One page of the view, with snippets when the view searches text.

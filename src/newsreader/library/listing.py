@@ -184,8 +184,6 @@ def rows(conn: sqlite3.Connection, rowids: Iterable[int], query: str, new_after:
     text; ``new`` for those added after ``new_after``."""
     wanted = list(rowids)
     found: dict[int, tuple[Any, ...]] = {}
-    snippets: dict[int, str] = {}
-    fts = parse(query).fts if query else ""
     for marks, chunk in in_chunks(wanted):
         found.update(
             (r[0], r)
@@ -195,19 +193,7 @@ def rows(conn: sqlite3.Connection, rowids: Iterable[int], query: str, new_after:
                 [new_after, *chunk],
             )
         )
-        if fts:
-            # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
-            try:
-                snippets.update(
-                    conn.execute(
-                        f"SELECT rowid, {views.SNIPPET}"
-                        f" FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
-                        [fts, *chunk],
-                    )
-                )
-            except sqlite3.OperationalError as error:
-                if not fts_error(error):
-                    raise
+    snippets = snippets_of(conn, wanted, query) if query else {}
     return [
         Row(
             rowid=rowid,
@@ -223,6 +209,27 @@ def rows(conn: sqlite3.Connection, rowids: Iterable[int], query: str, new_after:
         for rowid in wanted
         if (r := found.get(rowid)) is not None
     ]
+
+
+def snippets_of(conn: sqlite3.Connection, rowids: list[int], query: str) -> dict[int, str]:
+    """A highlighted snippet for each of ``rowids`` that ``query``'s text matches."""
+    fts = parse(query).fts
+    snippets: dict[int, str] = {}
+    if not fts:
+        return snippets
+    for marks, chunk in in_chunks(rowids):
+        # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
+        try:
+            snippets.update(
+                conn.execute(
+                    f"SELECT rowid, {views.SNIPPET} FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
+                    [fts, *chunk],
+                )
+            )
+        except sqlite3.OperationalError as error:
+            if not fts_error(error):
+                raise
+    return snippets
 
 
 def _int_list(joined: str | None) -> list[int]:

@@ -1,0 +1,136 @@
+"""The fast paths of issue 20: ``list --json`` reads each field for all rows in a few set
+queries (never a loop of statements per article), and gives exactly what the per-article code
+gave before it.
+
+``tests/fixtures/list_json/*.jsonl`` were written by :func:`scenarios` running the old,
+per-article code (commit 74f62dc) through ``python tests/test_speed_paths.py``; they are that
+code's output, not hand-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsreader.cli import main
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "list_json"
+#: Stands in for the folder's absolute path in the fixtures.
+FOLDER = "<FOLDER>"
+
+#: name -> the command's arguments after the folder
+COMMANDS: dict[str, list[str]] = {
+    "list": ["list", "{dir}", "--json"],
+    "list_query": ["list", "{dir}", "--json", "--query", "clearview"],
+    "search": ["search", "{dir}", "police", "--json", "--limit", "0"],
+}
+
+
+def _prepare(folder: Path, data_dir: Path) -> None:
+    """The seeds plus a second copy of one (an article with two paths), one article read and
+    one starred."""
+    shutil.copytree(SEEDS, folder)
+    shutil.copy(folder / "001_6a22c6f8e948ba59.txt", folder / "zz_copy.txt")
+    from newsreader.library.library import Library, View
+
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    ids = library.article_ids(View())
+    library.set_read(sorted(ids)[:2])
+    library.set_starred(sorted(ids)[1:3])
+    library.close()
+
+
+def _run(argv: list[str], data_dir: Path) -> str:
+    out = io.StringIO()
+    old = os.environ.get("NEWSREADER_DATA_DIR")
+    os.environ["NEWSREADER_DATA_DIR"] = str(data_dir)
+    try:
+        with contextlib.redirect_stdout(out):
+            assert main(argv) == 0
+    finally:
+        if old is None:
+            del os.environ["NEWSREADER_DATA_DIR"]
+        else:
+            os.environ["NEWSREADER_DATA_DIR"] = old
+    return out.getvalue()
+
+
+def scenarios(base: Path) -> dict[str, str]:
+    """Each command's output on the prepared folder, with its path replaced by FOLDER."""
+    folder, data_dir = base / "seeds", base / "data"
+    _prepare(folder, data_dir)
+    return {
+        name: _run([a.format(dir=folder) for a in argv], data_dir).replace(str(folder), FOLDER)
+        for name, argv in COMMANDS.items()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_json_output_is_what_the_per_article_code_gave(name: str, tmp_path: Path) -> None:
+    expected = (FIXTURES / f"{name}.jsonl").read_text(encoding="utf-8")
+    assert expected.count("\n") >= 2
+    assert scenarios(tmp_path)[name] == expected
+
+
+@contextlib.contextmanager
+def _counting(statements: list[str]) -> Iterator[None]:
+    """Count every SQL statement any connection runs (the library opens several)."""
+    real = sqlite3.connect
+
+    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = real(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    sqlite3.connect = connect  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sqlite3.connect = real
+
+
+def _statements_for_list_json(folder: Path, data_dir: Path) -> int:
+    _run(["list", str(folder), "--json"], data_dir)  # the sync, and the cache warm
+    statements: list[str] = []
+    with _counting(statements):
+        out = _run(["list", str(folder), "--json", "--no-sync"], data_dir)
+    assert out.count("\n") >= 5
+    # Statements FTS5 runs inside its virtual table (``-- SELECT pgno FROM fts_idx ...``, while
+    # opening probes the index) depend on how the index is laid out, not on the command.
+    return len([s for s in statements if not s.startswith("--")])
+
+
+def test_list_json_statements_do_not_grow_with_the_articles(tmp_path: Path) -> None:
+    small, big = tmp_path / "small", tmp_path / "big"
+    for folder, copies in ((small, 1), (big, 8)):
+        folder.mkdir()
+        for n in range(copies):
+            for seed in SEEDS.iterdir():
+                # Each copy its own article: another URL, so another id.
+                text = seed.read_text(encoding="utf-8").replace("https://", f"https://c{n}.", 1)
+                (folder / f"{n}-{seed.name}").write_text(text, encoding="utf-8")
+    few = _statements_for_list_json(small, tmp_path / "d1")
+    many = _statements_for_list_json(big, tmp_path / "d2")
+    assert few == many, (few, many)
+    assert many < 60
+
+
+if __name__ == "__main__":
+    # Writes the fixtures from whatever code is installed: run only against the old code.
+    import tempfile
+
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in scenarios(Path(tmp)).items():
+            (FIXTURES / f"{name}.jsonl").write_text(text, encoding="utf-8")
+            print(name, text.count("\n"), file=sys.stderr)
