@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_corpus  # noqa: E402
 
-from newsreader.library import stories  # noqa: E402
+from newsreader.library import series, signing, stories  # noqa: E402
 from newsreader.library.library import Library  # noqa: E402
 
 
@@ -75,6 +75,24 @@ def main(argv: list[str] | None = None) -> int:
         f"{conn.execute('SELECT count(*) FROM stories').fetchone()[0]} articles in stories, "
         f"{conn.execute('SELECT count(*) FROM similar').fetchone()[0] // 2} similar pairs"
     )
+    # Stories are events (issue 19): none should span more than the window between its dated
+    # reports, and a recurring series is not a story.
+    largest, widest = conn.execute(
+        "SELECT max(n), max(span) FROM (SELECT count(*) AS n,"
+        " (max(a.published) - min(a.published)) / 86400.0 AS span"
+        " FROM stories s JOIN articles a ON a.rowid = s.article GROUP BY s.story)"
+    ).fetchone()
+    found = series.series_list(conn)
+    print(
+        f"  largest story {largest} articles, widest {widest or 0:.1f} days between dated"
+        f" reports (window {signing.STORY_WINDOW_DAYS:g}); {len(found)} series"
+        f" ({sum(size for _, _, size, _ in found)} articles),"
+        f" {conn.execute('SELECT count(DISTINCT grp) FROM story_boilerplate').fetchone()[0]}"
+        " groups with boilerplate"
+    )
+    started = time.perf_counter()
+    series.rebuild_boilerplate(conn)
+    _timed("boilerplate of every group (part of the rebuild)", time.perf_counter() - started)
 
     started = time.perf_counter()
     stories.update(conn, set())

@@ -48,8 +48,8 @@ STORY_MIN = 0.3
 LINK_BONUS = 0.2
 #: Reports this many days apart or closer are not penalised: a news cycle.
 SAME_DAYS = 3.0
-#: After that, the story score halves every this many days: a month later a report is as likely
-#: a new story as a follow-up, a year later (12 half-lives) almost certainly a new one.
+#: After that, the story score halves every this many days, up to :data:`STORY_WINDOW_DAYS`
+#: (a week later it keeps 0.91 of itself: a follow-up still counts), and is 0 beyond it.
 HALF_LIFE_DAYS = 30.0
 #: Decay when either date is unknown (page dumps): no evidence either way, so the text decides.
 UNKNOWN_DATE = 1.0

@@ -30,9 +30,14 @@ How it works
 3. **Scores.** ``similar`` stores every candidate pair with a cosine of at least
    ``grouping.SIMILAR_MIN``. A pair is a *story edge* when
    ``min(1, cosine + LINK_BONUS * linked) * date_decay(days apart) >= STORY_MIN``.
-4. **Stories** are the connected components of story edges of two or more articles (union-find
-   when everything is rebuilt; a breadth-first walk over the touched part otherwise). A story's
-   id is the smallest article id in it, so it survives additions and most edits.
+   Pairs more than ``signing.STORY_WINDOW_DAYS`` apart are never story edges, and an undated
+   article's edge must stand on its text alone (no link bonus).
+4. **Stories** group story edges strongest first (``grouping.merge``), never past the window
+   between a story's dated reports and never two issues of one series: single-link chaining
+   once made a five-year "story" of a daily newsletter. A rebuild groups every edge; an update
+   re-walks the touched part. A story's id is the smallest article id in it, so it survives
+   additions and most edits. Recurring series and the boilerplate of sources and templates,
+   which gets no weight in signing, come from :mod:`newsreader.library.series`.
 5. **Inferred topics**: an untagged article takes the topics of its tagged neighbours, weighted by
    similarity (see ``grouping.infer``). They are kept in ``inferred_topics``, apart from real topics.
 

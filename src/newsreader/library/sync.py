@@ -232,31 +232,63 @@ def parse_many(time_limit: float | None, paths: list[str]) -> list[Parsed]:
     return [parse_file(path, time_limit) for path in paths]
 
 
+#: How many times a sync that found the cache locked past the busy timeout starts again
+#: (another process's sync commits a batch at a time and may win the lock each time).
+BUSY_RETRIES = 6
+
+
 def sync_store(
-    store: Store, folder: str, progress: Progress | None = None, workers: int | None = None
+    store: Store,
+    folder: str,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    *,
+    full: bool = False,
+    follow_symlinks_outside: bool = False,
 ) -> SyncReport:
     """Bring a library's cache up to date with its folder, regroup the stories for what
     changed, and carry read and starred marks over to articles whose id changed.
 
     If the disk fills up (or turns read-only) on the way, the session goes on from memory:
     what the cache and the state held is copied there, the sync finishes, and the store's
-    warnings say that nothing more is kept.
+    warnings say that nothing more is kept. A cache another process keeps busy is waited for:
+    the sync starts again (what it stored is kept) rather than failing "database is locked".
+    A cache deleted under the session is started again first.
     """
-    store.rebuild_if_gone()
-    try:
-        return _sync_store(store, folder, progress, workers)
-    except sqlite3.OperationalError as error:
-        if store.cache_path is None or not db.unwritable(error):
-            raise
-        store.work_from_memory(error)
-        return _sync_store(store, folder, progress, workers)
+    options = {"full": full, "follow_symlinks_outside": follow_symlinks_outside}
+    for attempt in range(BUSY_RETRIES + 1):
+        store.rebuild_if_gone()
+        try:
+            return _sync_store(store, folder, progress, workers, **options)
+        except sqlite3.OperationalError as error:
+            if db.is_locked(error) and attempt < BUSY_RETRIES:
+                log.info("the cache is busy; waiting for it (%s)", error)
+                continue
+            if store.cache_path is None or not db.unwritable(error):
+                raise
+            store.work_from_memory(error)
+            return _sync_store(store, folder, progress, workers, **options)
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 def _sync_store(
-    store: Store, folder: str, progress: Progress | None, workers: int | None
+    store: Store,
+    folder: str,
+    progress: Progress | None,
+    workers: int | None,
+    *,
+    full: bool,
+    follow_symlinks_outside: bool,
 ) -> SyncReport:
     with store.writing() as conn:
-        report = sync(conn, folder, progress=progress, workers=workers)
+        report = sync(
+            conn,
+            folder,
+            progress=progress,
+            workers=workers,
+            full=full,
+            follow_symlinks_outside=follow_symlinks_outside,
+        )
         started = time.perf_counter()
         rowids = stories.changed_rowids(conn, report.changed_ids)
         # {-1}: only deletions happened; update() finds the vanished articles itself.
@@ -272,8 +304,15 @@ def sync(
     *,
     progress: Progress | None = None,
     workers: int | None = None,
+    full: bool = False,
+    follow_symlinks_outside: bool = False,
 ) -> SyncReport:
-    """Sync ``folder`` into the cache behind ``conn``. Interrupting it loses at most one batch."""
+    """Sync ``folder`` into the cache behind ``conn``. Interrupting it loses at most one batch.
+
+    ``full`` re-reads every file, changed or not (an edit that kept the size and restored the
+    mtime is otherwise never seen); ``follow_symlinks_outside`` indexes what symlinks to files
+    outside the folder point at (see ``discover.walk``).
+    """
     started = time.perf_counter()
     report = SyncReport()
     known: dict[str, tuple[int, int, str | None]] = {
@@ -292,10 +331,10 @@ def sync(
     seen: set[str] = set()
     odd: list[tuple[str, str]] = []  # FIFOs, devices, broken symlinks: listed, never opened
     root = _root_identity(folder)
-    for entry in walk(folder, odd):
+    for entry in walk(folder, odd, follow_symlinks_outside=follow_symlinks_outside):
         seen.add(entry.path)
         old = known.get(entry.path)
-        if old is None or old[0] != entry.size or old[1] != entry.mtime_ns or stale:
+        if old is None or old[0] != entry.size or old[1] != entry.mtime_ns or stale or full:
             todo.append(entry)
         else:
             report.unchanged += 1
