@@ -17,13 +17,16 @@ import pytest
 from newsreader.library import db
 from newsreader.library.library import Library, View
 
-#: Holds an exclusive lock on a database until a line arrives on stdin (or stdin closes).
+#: Holds an exclusive lock (or a writer's, with ``write``) on a database until a line arrives on stdin (or stdin closes).
 HOLDER = textwrap.dedent(
     """
     import sqlite3, sys
     conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-    conn.execute("BEGIN EXCLUSIVE")
+    if sys.argv[2] == "exclusive":
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+    else:  # a writer at work, as another sync is: readers go on
+        conn.execute("BEGIN IMMEDIATE")
     print("locked", flush=True)
     sys.stdin.readline()
     conn.execute("COMMIT")
@@ -33,13 +36,13 @@ HOLDER = textwrap.dedent(
 
 @pytest.fixture
 def lock_of() -> Iterator[object]:
-    """``lock_of(path)`` takes an exclusive lock on ``path`` from another process; released
-    (the process ended) when the test ends."""
+    """``lock_of(path)`` takes an exclusive lock on ``path`` from another process
+    (``lock_of(path, "write")``: a writer's lock); released when the test ends."""
     holders: list[subprocess.Popen[str]] = []
 
-    def take(path: Path) -> subprocess.Popen[str]:
+    def take(path: Path, mode: str = "exclusive") -> subprocess.Popen[str]:
         holder = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path)],
+            [sys.executable, "-c", HOLDER, str(path), mode],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -193,3 +196,126 @@ def test_a_deleted_cache_keeps_a_state_held_in_memory(
     assert library.sync(workers=1).added == 5
     assert all(library.is_read(i) for i in ids[:3]) and library.is_starred(ids[0])
     library.close()
+
+
+def test_full_index_rereads_an_edit_of_the_same_size_with_its_mtime_restored(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    folder = _folder_of(tmp_path, 3)
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    path = folder / "001.md"
+    st = path.stat()
+    path.write_text(path.read_text().replace("Story 1", "Storm 1"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert library.sync(workers=1).updated == 0  # nothing tells a plain sync
+    report = library.sync(workers=1, full=True)
+    assert report.parsed == 3 and report.unchanged == 0, report.summary()
+    assert [r.title for r in library.page(View(query="storm"))] == ["Storm 1"]
+    library.close()
+
+
+def test_index_full_on_the_command_line(tmp_path: Path, data_dir: Path) -> None:
+    folder = _folder_of(tmp_path, 3)
+    run = [sys.executable, "-m", "newsreader", "index", str(folder), "--json"]
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)}
+    subprocess.run(run, env=env, check=True, capture_output=True)
+    done = subprocess.run([*run, "--full"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert '"unchanged": 0' in done.stdout and '"updated": 3' in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_follow_symlinks_outside_reaches_the_walk(
+    tmp_path: Path, data_dir: Path, follow: bool
+) -> None:
+    folder = _folder_of(tmp_path, 2)
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: The secret\n---\n\nPrivate words.\n")
+    (folder / "innocent.md").symlink_to(secret)
+    library = Library.open(folder, data_dir, follow_symlinks_outside=follow)
+    library.sync(workers=1)
+    assert library.count(View(query="private")) == (1 if follow else 0)
+    reasons = [p.reason for p in library.problems()]
+    assert any("outside the folder" in r for r in reasons) != follow
+    library.close()
+
+
+def test_follow_symlinks_outside_is_a_setting(tmp_path: Path) -> None:
+    from newsreader import config
+
+    path = tmp_path / "config.toml"
+    path.write_text("follow_symlinks_outside = true\n")
+    assert config.load(path).follow_symlinks_outside is True
+    assert config.load(tmp_path / "none.toml").follow_symlinks_outside is False
+    assert "follow_symlinks_outside = false" in config.DEFAULT_TOML
+
+
+def test_data_version_moves_when_another_process_indexes(tmp_path: Path, data_dir: Path) -> None:
+    folder = _folder_of(tmp_path, 3)
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    before = library.data_version()
+    library.set_starred(library.article_ids(View())[:1])  # its own marks: no reload
+    assert library.data_version() == before
+    (folder / "new.md").write_text("---\ntitle: New\n---\n\nNew text.\n")
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)}
+    subprocess.run(
+        [sys.executable, "-m", "newsreader", "index", str(folder)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    assert library.data_version() != before
+    assert library.count(View()) == 4
+    library.close()
+
+
+def test_a_sync_waits_for_a_busy_cache(
+    tmp_path: Path, data_dir: Path, lock_of: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    folder = _folder_of(tmp_path, 5)
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    (folder / "new.md").write_text("---\ntitle: New\n---\n\nNew text.\n")
+    assert library.cache_path is not None
+    monkeypatch.setenv("NEWSREADER_BUSY_TIMEOUT", "0.3")
+    holder = lock_of(library.cache_path, "write")  # type: ignore[operator]
+    # released while the sync waits: after more than one busy timeout
+    threading.Timer(1.0, holder.communicate, args=("go\n",)).start()
+    report = library.sync(workers=1)
+    assert report.added == 1 and report.unchanged == 5, report.summary()
+    library.close()
+
+
+def test_export_never_overwrites(tmp_path: Path) -> None:
+    from newsreader.export import free_name, write_new
+
+    notes = tmp_path / "my-notes.md"
+    notes.write_text("mine")
+    with pytest.raises(FileExistsError):
+        write_new(notes, "theirs")
+    assert notes.read_text() == "mine"
+    write_new(notes, "theirs", force=True)
+    assert notes.read_text() == "theirs"
+    assert free_name(tmp_path / "fresh.md") == tmp_path / "fresh.md"
+    assert free_name(notes) == tmp_path / "my-notes-2.md"
+    (tmp_path / "my-notes-2.md").write_text("")
+    assert free_name(notes) == tmp_path / "my-notes-3.md"
+
+
+def test_export_o_refuses_an_existing_file_without_force(
+    seeds_dir: Path, tmp_path: Path, data_dir: Path
+) -> None:
+    out = tmp_path / "my-notes.md"
+    out.write_text("mine")
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)}
+    run = [sys.executable, "-m", "newsreader", "export", str(seeds_dir), "-o", str(out)]
+    done = subprocess.run(run, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "exists" in done.stderr and "--force" in done.stderr
+    assert out.read_text() == "mine"
+    done = subprocess.run([*run, "--force"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("# ")

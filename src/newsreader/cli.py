@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("index")
     folder(p)
     p.add_argument("--json", action="store_true", help="the counts as one JSON object")
+    p.add_argument(
+        "--full", action="store_true", help="re-read every file, even those that look unchanged"
+    )
 
     p = command("search", helptext.SEARCH_EPILOG)
     folder(p, no_sync=True)
@@ -152,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="a file to write (default: stdout)").complete = (  # type: ignore[attr-defined]
         shtab.FILE
     )
+    p.add_argument("--force", action="store_true", help="overwrite the --output file if it exists")
 
     p = command("config")
     action = p.add_mutually_exclusive_group(required=True)
@@ -257,6 +261,9 @@ def _dispatch(argv: list[str]) -> int:
 
 #: The library a command opened, so that damage met while using it can be recovered from.
 _OPENED: list[Any] = []
+#: Articles a streamed command wrote: when damage is met mid-stream, the run after recovery
+#: writes only the others.
+_WRITTEN: set[str] = set()
 
 
 def _first_positional(argv: list[str]) -> str | None:
@@ -325,7 +332,11 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
     settings = config.load()
     for problem in settings.problems:  # the defaults stand in; say so, one line each
         print(f"newsreader: {problem}", file=sys.stderr)
-    library = Library.open(_folder(args.dir), paths.data_dir(args.data_dir, settings.data_dir))
+    library = Library.open(
+        _folder(args.dir),
+        paths.data_dir(args.data_dir, settings.data_dir),
+        follow_symlinks_outside=settings.follow_symlinks_outside,
+    )
     _OPENED[:] = [library]
     for warning in library.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
@@ -333,7 +344,7 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
     if getattr(args, "no_sync", False):
         return library, None  # the script knows the cache is fresh
     warned = len(library.warnings)
-    report = library.sync(progress)
+    report = library.sync(progress, full=getattr(args, "full", False))
     if progress:
         print(file=sys.stderr)
     for warning in library.warnings[warned:]:  # the disk filled up on the way, say
@@ -364,6 +375,9 @@ def _print_json(library: Any, rowids: list[int], query: str = "") -> None:
     """JSON Lines, streamed: each field read for all rows at once (see ``library.records``)."""
     write = sys.stdout.write
     for data in library.records(rowids, query):
+        if data["id"] in _WRITTEN:
+            continue  # written before damage met mid-stream sent the command round again
+        _WRITTEN.add(data["id"])
         data["path"] = display_path(data["path"])
         data["paths"] = [display_path(path) for path in data["paths"]]
         if "snippet" in data:
@@ -518,7 +532,7 @@ def _cmd_stories(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from newsreader.export import render
+    from newsreader.export import render, write_new
     from newsreader.library.library import View
 
     library, _ = _open(args)
@@ -549,7 +563,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
             print(f"newsreader: left out {unlinked} article(s) with no URL", file=sys.stderr)
     text = render(found, args.format, title)
     if args.output:
-        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+        try:
+            write_new(Path(args.output).expanduser(), text, force=args.force)
+        except FileExistsError:
+            raise Failure(
+                f"{display_path(args.output)} exists; nothing was written (--force overwrites it)"
+            ) from None
         print(f"wrote {written} articles to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -35,6 +35,9 @@ class Config:
     data_dir: str = ""
     #: The command `|` pipes the current article's text to (run with no shell).
     pipe_command: str = ""
+    #: Index files that symlinks in the folder point at outside it (off: such a link to
+    #: ``~/secret.txt`` must not make the secret searchable; it is listed in problems).
+    follow_symlinks_outside: bool = False
     #: Binding id -> keys, e.g. ``list_down = "ctrl+n,down"``. See ``?`` for the ids.
     keys: dict[str, str] = field(default_factory=dict)
     #: Messages about the file, for the UI and CLI to show.
@@ -70,6 +73,10 @@ data_dir = ""
 # `|` pipes the current article's text to this command (no shell) and shows what it prints,
 # e.g. "wc -w" or a script of your own.
 pipe_command = ""
+
+# Index files that symlinks in the folder point at outside it. Off, such links are skipped
+# and listed by `P` and `newsreader problems`.
+follow_symlinks_outside = false
 
 # Remap keys by binding id (press ? to see every id and its key).
 [keys]

@@ -1,11 +1,14 @@
-"""Getting articles out: Markdown, JSON Lines, OPML and an HTML link list. No Textual here."""
+"""Getting articles out: Markdown, JSON Lines, OPML and an HTML link list, and writing them
+to a file without ever overwriting one by surprise. No Textual here."""
 
 from __future__ import annotations
 
 import html
 import json
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from newsreader.model import Article
@@ -68,3 +71,26 @@ def render(articles: Iterable[Article], fmt: str, title: str = "newsreader expor
             f"<h1>{html.escape(title)}</h1>\n<ul>\n{rows}\n</ul>\n"
         )
     raise ValueError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
+def write_new(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path``, a new file: FileExistsError if there is one already, unless
+    ``force``. The check and the creation are one step (``O_EXCL``), so a file that appears in
+    between is not overwritten either. (A default file name comes from an article's title, so
+    whoever wrote the article would otherwise choose which of the user's files is replaced.)"""
+    if force:
+        path.write_text(text, encoding="utf-8")
+        return
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def free_name(path: Path) -> Path:
+    """``path`` if nothing is there, else the first free ``stem-2.ext``, ``stem-3.ext``…: a
+    default to offer that writes no existing file."""
+    if not os.path.lexists(path):
+        return path
+    n = 2
+    while os.path.lexists(candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")):
+        n += 1
+    return candidate

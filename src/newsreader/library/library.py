@@ -55,12 +55,21 @@ class Library:
     store: Store
     #: Rows of articles added after this epoch are flagged ``new`` (the previous visit).
     new_after: int = 2**62
+    #: Index what symlinks to files outside the folder point at (the setting of that name).
+    follow_symlinks_outside: bool = False
 
     @classmethod
-    def open(cls, folder: str | Path, data_dir: str | Path | None = None) -> Library:
+    def open(
+        cls,
+        folder: str | Path,
+        data_dir: str | Path | None = None,
+        *,
+        follow_symlinks_outside: bool = False,
+    ) -> Library:
         """Open (creating, migrating or recovering) the cache and state for ``folder``."""
         folder = str(Path(folder).expanduser().resolve())
-        return cls(folder, Store.open(paths.data_dir(data_dir), paths.library_key(folder)))
+        store = Store.open(paths.data_dir(data_dir), paths.library_key(folder))
+        return cls(folder, store, follow_symlinks_outside=follow_symlinks_outside)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -95,11 +104,38 @@ class Library:
 
     # -- sync -------------------------------------------------------------------------------------
 
-    def sync(self, progress: Progress | None = None, workers: int | None = None) -> SyncReport:
-        """Bring the cache up to date with the folder (see ``sync.sync_store``)."""
+    def sync(
+        self, progress: Progress | None = None, workers: int | None = None, *, full: bool = False
+    ) -> SyncReport:
+        """Bring the cache up to date with the folder (see ``sync.sync_store``); ``full``
+        re-reads every file, changed or not."""
         from newsreader.library.sync import sync_store  # ingest code, only when it is needed
 
-        return sync_store(self.store, self.folder, progress, workers)
+        return sync_store(
+            self.store,
+            self.folder,
+            progress,
+            workers,
+            full=full,
+            follow_symlinks_outside=self.follow_symlinks_outside,
+        )
+
+    def stop_sync(self) -> None:
+        """End a sync running in another thread now (its parse workers are killed and it
+        raises ``pools.Stopped``): what quitting mid-sync calls, so the process can exit at
+        once instead of waiting for every file in flight. What was stored is kept."""
+        from newsreader.library import pools
+
+        pools.stop_all()
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits to the cache: another
+        newsreader or ``newsreader index`` indexed something (or this session's own sync did,
+        through its writer). Cheap (no file is read), so an open reader can poll it every few
+        seconds and reload when it moved. Read and star marks live in the state and do not
+        move it: the reader's own marks would otherwise reload its list each time."""
+        with self.store.lock:
+            return int(self.store.conn.execute("PRAGMA main.data_version").fetchone()[0])
 
     def problems(self) -> list[Problem]:
         """Files skipped by the last sync, with their reasons."""

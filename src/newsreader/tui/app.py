@@ -101,6 +101,7 @@ class NewsReaderApp(App[None]):
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
+        self.library.stop_sync()  # quitting mid-sync: end its workers, or exit waits for them
 
     def _theme_changed(self, theme: object) -> None:
         """A theme picked in the palette is saved to the config file."""
@@ -145,7 +146,11 @@ def start_process_helpers() -> None:
 def run(folder: str, data_dir: str | None = None) -> int:
     """Open the library for ``folder`` and run the app."""
     cfg = config_module.load()
-    library = Library.open(Path(folder), paths.data_dir(data_dir, cfg.data_dir))
+    library = Library.open(
+        Path(folder),
+        paths.data_dir(data_dir, cfg.data_dir),
+        follow_symlinks_outside=cfg.follow_symlinks_outside,
+    )
     try:
         NewsReaderApp(library, config=cfg).run()
     finally:

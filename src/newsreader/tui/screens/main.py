@@ -17,6 +17,7 @@ from textual import on, work
 from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
+from newsreader.export import free_name
 from newsreader.model import Article, View
 from newsreader.tui import external
 from newsreader.tui.commands import NEEDS, Command, bindings
@@ -190,7 +191,7 @@ class MainScreen(MainState):
         if whole_list and (not self.articles.rowids or self._still_loading()):
             return
         title = self.view_name if whole_list else self.article.title if self.article else ""
-        default = str(Path.cwd() / f"{_slug(title)}.md")
+        default = str(free_name(Path.cwd() / f"{_slug(title)}.md"))  # never an existing file
         rowids = list(self.articles.rowids[:MAX_EXPORT]) if whole_list else []
         article = None if whole_list else self.article
         name = self.view_name
@@ -208,14 +209,17 @@ class MainScreen(MainState):
 
     @work(thread=True, exit_on_error=False, group="export")
     def _export(self, path: Path, rowids: list[int], article: Article | None, name: str) -> None:
-        from newsreader.export import render
+        from newsreader.export import render, write_new
 
         lib = self.library
         articles = [a for r in rowids if (a := lib.article(r)) is not None] if rowids else []
         if article is not None:
             articles = [article]
         try:
-            path.write_text(render(articles, "markdown", name), encoding="utf-8")
+            write_new(path, render(articles, "markdown", name))
+        except FileExistsError:
+            self.post_message(Notice(f"{path} exists: nothing was written", "warning"))
+            return
         except OSError as error:
             self.post_message(Notice(f"Could not write {path}: {error}", "error"))
             return
