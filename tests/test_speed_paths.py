@@ -17,6 +17,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,3 +135,68 @@ if __name__ == "__main__":
         for name, text in scenarios(Path(tmp)).items():
             (FIXTURES / f"{name}.jsonl").write_text(text, encoding="utf-8")
             print(name, text.count("\n"), file=sys.stderr)
+
+
+# -- the no-change sync ---------------------------------------------------------------------------
+
+
+def _synced(folder: Path, data_dir: Path) -> Any:
+    from newsreader.library.library import Library
+
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    return library
+
+
+def _fresh(library: Any) -> int | None:
+    from newsreader.library import freshness
+    from newsreader.library.sync import INGEST_VERSION
+
+    with library.store.reading() as conn:
+        return freshness.unchanged(conn, library.folder, INGEST_VERSION)
+
+
+def test_an_unchanged_folder_is_known_unchanged_in_one_pass(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder / "sub")
+    library = _synced(folder, tmp_path / "data")
+    assert _fresh(library) == 5
+    report = library.sync(workers=1)
+    assert (report.unchanged, report.added, report.updated, report.removed) == (5, 0, 0, 0)
+
+
+def test_an_edit_in_place_is_seen_though_the_folder_mtime_is_not_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    library = _synced(folder, tmp_path / "data")
+    target = folder / "003_1705c473be1ca540.txt"
+    before = os.stat(folder)
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("NYPD", "NYPX", 1), encoding="utf-8")  # same size
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(folder).st_mtime_ns == before.st_mtime_ns
+    assert _fresh(library) is None
+    assert library.sync(workers=1).updated == 1
+
+
+@pytest.mark.parametrize("change", ["add", "remove", "hidden", "fifo", "ingest"])
+def test_anything_else_goes_to_the_full_sync(change: str, tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    library = _synced(folder, tmp_path / "data")
+    if change == "add":
+        (folder / "new.md").write_text("# New\n\nA new article.\n", encoding="utf-8")
+    elif change == "remove":
+        (folder / "000_0e06e25c2019004f.txt").unlink()
+    elif change == "hidden":
+        (folder / ".notes").write_text("not an article", encoding="utf-8")
+    elif change == "fifo":
+        os.mkfifo(folder / "pipe")
+    else:
+        with library.store.writing() as conn:
+            conn.execute("UPDATE meta SET value = 'old' WHERE key = 'ingest'")
+    expected = 5 if change == "hidden" else None
+    assert _fresh(library) == expected
+    report = library.sync(workers=1)
+    changed = report.added + report.removed + report.skipped + report.updated
+    assert changed == (0 if change == "hidden" else 5 if change == "ingest" else 1)

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
-from newsreader.library import db, state, stories
+from newsreader.library import db, freshness, state, stories
 from newsreader.library.db import write
 from newsreader.library.pools import TookTooLong, map_ordered
 from newsreader.library.pools import time_limit as time_limit_of
@@ -315,6 +315,10 @@ def sync(
     """
     started = time.perf_counter()
     report = SyncReport()
+    if not full and (same := freshness.unchanged(conn, folder, INGEST_VERSION)) is not None:
+        report.unchanged = same  # nothing added, removed or changed (see ``freshness``)
+        report.seconds = time.perf_counter() - started
+        return report
     known: dict[str, tuple[int, int, str | None]] = {
         path: (size, mtime, article_id)
         for path, size, mtime, article_id in conn.execute(
