@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from newsreader.cli import main
 from newsreader.library import views
 from newsreader.library.library import Library, View
-from newsreader.library.query import parse
+from newsreader.library.query import parse, problem
 
 SEED_TITLES = {
     "000": "Internal Affairs used facial recognition software against NYPD cops: email",
@@ -128,7 +130,50 @@ def test_filters(library: Library) -> None:
     assert titles(library, "after:2021-05-01") == {SEED_TITLES["004"]}
     assert titles(library, "before:2021-04-10") == {SEED_TITLES["001"]}
     assert titles(library, "after:2021-04-10 before:2021-05-01") == {SEED_TITLES["000"]}
-    assert titles(library, "after:garbage") == titles(library, "")
+    # A date that cannot be read keeps nothing (it used to be dropped: every article came back).
+    assert titles(library, "after:garbage") == set()
+    assert titles(library, "before:2021-13-45") == set()
+    assert titles(library, "after:2021-05") == {SEED_TITLES["004"]}  # a month: from its 1st
+    assert titles(library, "before:2021") == set()
+    assert len(titles(library, "after:2021")) == 3
+    assert len(titles(library, "after:100y")) == 3  # a time ago
+    assert titles(library, "after:1d") == set()
+
+
+@pytest.mark.parametrize(
+    "text", ["after:2021-13-45", "after:notadate", "before:2021-00", "since:x"]
+)
+def test_a_date_that_cannot_be_read_is_named(text: str) -> None:
+    message = problem(f"nypd {text}")
+    assert message is not None and text in message and "2021-04" in message
+    assert parse(text).errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("after:7d", 7), ("before:2w", 14), ("after:3m", 90), ("after:1y", 365)]
+)
+def test_relative_dates_count_back_from_now(text: str, days: int) -> None:
+    query = parse(text)
+    epoch = query.after if query.after is not None else query.before
+    assert epoch is not None and not query.errors
+    assert abs(time.time() - days * 86400 - epoch) < 60
+
+
+def test_months_and_years_start_on_their_first_day() -> None:
+    assert parse("after:2021-04").after == parse("after:2021-04-01").after
+    assert parse("before:2021").before == parse("before:2021-01-01").before
+    assert problem("after:2021-04 before:2021-05-01") is None
+
+
+@pytest.mark.parametrize("command", ["search", "list", "export"])
+def test_the_cli_refuses_an_unreadable_date_in_one_line(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = str(Path(__file__).resolve().parents[1] / "seeds")
+    args = [seeds, "nypd after:2021-13-45"] if command == "search" else [seeds, "-q", "after:x"]
+    assert main(["--data-dir", str(tmp_path), command, *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "cannot read the date" in err
 
 
 def test_state_filters(library: Library) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import shtab
 
-from newsreader import __version__, helptext
+from newsreader import __version__, helptext, printing
 from newsreader.ingest.sanitize import display_path
 from newsreader.paths import UnsafeDataDir
 
@@ -36,6 +36,10 @@ DISTRIBUTION = "newsreader-tui"
 
 class UsageError(Exception):
     """Bad arguments: exit 2."""
+
+
+class BadQuery(UsageError):
+    """A search that cannot be read (``after:2021-13-45``): exit 2, its message is the hint."""
 
 
 class Failure(Exception):
@@ -189,11 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsreader`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    printing.written.clear()  # kept across a recovery's second run only, never across calls
     try:
         return _dispatch(args_list)
     except UsageError as error:
         print(f"newsreader: {error}", file=sys.stderr)
-        print("Try 'newsreader --help'.", file=sys.stderr)
+        if not isinstance(error, BadQuery):
+            print("Try 'newsreader --help'.", file=sys.stderr)
         return 2
     except UnsafeDataDir as error:
         print(f"newsreader: {display_path(str(error))}", file=sys.stderr)
@@ -234,6 +240,11 @@ def _dispatch(argv: list[str]) -> int:
         args.query = " ".join(args.query)
         if not args.query.strip():
             raise UsageError("search needs a query")
+    if isinstance(getattr(args, "query", None), str) and args.query:
+        from newsreader.library.query import problem
+
+        if (message := problem(args.query)) is not None:
+            raise BadQuery(message)
     if args.command is None:
         parser.print_help()
         return 2
@@ -261,9 +272,6 @@ def _dispatch(argv: list[str]) -> int:
 
 #: The library a command opened, so that damage met while using it can be recovered from.
 _OPENED: list[Any] = []
-#: Articles a streamed command wrote: when damage is met mid-stream, the run after recovery
-#: writes only the others.
-_WRITTEN: set[str] = set()
 
 
 def _first_positional(argv: list[str]) -> str | None:
@@ -360,40 +368,15 @@ def _progress_bar(done: int, total: int) -> None:
     )
 
 
-def _print_rows(rows: list[Any], snippets: bool = False) -> None:
-    for row in rows:
-        date = row.published.strftime("%Y-%m-%d") if row.published else "          "
-        mark = "*" if row.starred else ("N" if not row.read else " ")
-        print(f"{mark} {date}  {row.title}" + (f"  ({row.provider})" if row.provider else ""))
-        if snippets and row.snippet:
-            # The matches in [brackets], on one line under the title.
-            text = " ".join(row.snippet.replace("\x02", "[").replace("\x03", "]").split())
-            print(f"              {text}")
-
-
-def _print_json(library: Any, rowids: list[int], query: str = "") -> None:
-    """JSON Lines, streamed: each field read for all rows at once (see ``library.records``)."""
-    write = sys.stdout.write
-    for data in library.records(rowids, query):
-        if data["id"] in _WRITTEN:
-            continue  # written before damage met mid-stream sent the command round again
-        _WRITTEN.add(data["id"])
-        data["path"] = display_path(data["path"])
-        data["paths"] = [display_path(path) for path in data["paths"]]
-        if "snippet" in data:
-            data["snippet"] = data["snippet"].replace("\x02", "[").replace("\x03", "]")
-        write(json.dumps(data, ensure_ascii=False) + "\n")
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
     from newsreader.library.library import View
 
     library, _ = _open(args)
     rowids = library.rowids(View(query=args.query))
     if args.json:
-        _print_json(library, rowids, args.query)
+        printing.json_lines(library, rowids, args.query)
     else:
-        _print_rows(library.rows(rowids))  # no snippets: the list never shows them
+        printing.rows(library.rows(rowids))  # no snippets: the list never shows them
     return 0
 
 
@@ -416,9 +399,9 @@ def _cmd_search(args: argparse.Namespace) -> int:
     shown = ranked[: args.limit] if args.limit > 0 else ranked
     # Snippets only for the hits shown: each one tokenises its article again.
     if args.json:
-        _print_json(library, shown, args.query)
+        printing.json_lines(library, shown, args.query)
     else:
-        _print_rows(library.rows(shown, args.query), snippets=True)
+        printing.rows(library.rows(shown, args.query), snippets=True)
     if not shown and not args.json:
         print("no matches", file=sys.stderr)
     elif len(shown) < len(ranked):

@@ -42,7 +42,8 @@ Search syntax:
   is:unread, is:read, is:starred
                              by your state
   after:2021-04-01, before:2021-05-01
-                             by publication date
+                             by publication date (also 2021-04, 2021, or a time
+                             ago: after:7d, before:2w, 3m, 1y)
 Anything else is searched as words: C++, AT&T or a stray " never cause an error."""
 
 SEARCH_EPILOG = f"""\

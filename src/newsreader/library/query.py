@@ -1,7 +1,9 @@
 """The search syntax, parsed into safe SQL and an escaped FTS5 expression.
 
 ``plain words``, ``"a phrase"``, ``-word``, ``OR``, ``topic:AI``, ``source:nypost``,
-``is:unread``/``is:read``/``is:starred``, ``after:2021-04-01``, ``before:2021-05-01``.
+``is:unread``/``is:read``/``is:starred``, ``after:2021-04-01``, ``before:2021-05-01`` (also a
+month, ``2021-04``, a year, or a time ago: ``after:7d``, ``before:2w``; :func:`problem` names a
+date that cannot be read, and its filter keeps nothing).
 User text never reaches FTS5 unquoted: every term becomes a quoted string, so ``"abc``, ``C++``,
 ``AT&T``, ``(`` and ``*`` are just words (or nothing).
 """
@@ -9,7 +11,9 @@ User text never reaches FTS5 unquoted: every term becomes a quoted string, so ``
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from newsreader.ingest.coerce import as_datetime
 
@@ -35,6 +39,8 @@ class Query:
     after: int | None = None
     before: int | None = None
     terms: list[str] = field(default_factory=list)
+    #: What could not be read (a bad date): see :func:`problem`. Its filter keeps nothing.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -59,9 +65,35 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _epoch(value: str) -> int | None:
-    parsed = as_datetime(value)
+#: ``after:7d``: so many hours, days, weeks, months (30 days) or years (365 days) ago.
+_RELATIVE = re.compile(r"(\d{1,6})([hdwmy])", re.IGNORECASE)
+_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
+#: ``after:2021-04`` (the month's first day), ``after:2021`` (the year's).
+_MONTH = re.compile(r"(\d{4})(?:-(\d{1,2}))?")
+#: Stands in for a date that cannot be read, so the filter keeps nothing (never everything).
+_NEVER_AFTER, _NEVER_BEFORE = 2**62, -(2**62)
+
+
+def _epoch(value: str, now: float | None = None) -> int | None:
+    """A search date as an epoch: a date or date-time, a month, a year, or a time ago."""
+    text = value.strip()
+    if relative := _RELATIVE.fullmatch(text):
+        ago = int(relative.group(1)) * _SECONDS[relative.group(2).lower()]
+        return int((time.time() if now is None else now) - ago)
+    if month := _MONTH.fullmatch(text):
+        year, number = int(month.group(1)), int(month.group(2) or 1)
+        if 1 <= number <= 12:
+            return int(datetime(year, number, 1, tzinfo=UTC).timestamp())
+        return None
+    parsed = as_datetime(text)
     return int(parsed.timestamp()) if parsed else None
+
+
+def problem(text: str) -> str | None:
+    """The first part of a search that cannot be read, as one line for the person who typed
+    it (``cannot read the date in 'after:2021-13-45': …``), or None."""
+    errors = parse(text).errors
+    return errors[0] if errors else None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -137,10 +169,17 @@ def _apply_filter(query: Query, key: str, value: str, *, negated: bool = False) 
             query.read = flag == "read"
         else:
             query.starred = flag == "starred"
-    elif key in ("after", "since"):
-        query.after = _epoch(value)
-    elif key in ("before", "until"):
-        query.before = _epoch(value)
+    elif key in ("after", "since", "before", "until"):
+        epoch = _epoch(value)
+        if epoch is None:
+            query.errors.append(
+                f"cannot read the date in '{key}:{value}': write it as 2021-04-01, 2021-04,"
+                " 2021, or a time ago like 7d, 2w, 3m, 1y"
+            )
+        if key in ("after", "since"):
+            query.after = _NEVER_AFTER if epoch is None else epoch
+        else:
+            query.before = _NEVER_BEFORE if epoch is None else epoch
     else:
         return False
     return True

@@ -1,0 +1,43 @@
+"""What the command line prints for a list of articles: one line a row, or JSON Lines.
+
+Kept out of ``cli`` (argument parsing and dispatch) so each stays a size one can read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from newsreader.ingest.sanitize import display_path
+
+#: Articles a streamed command wrote: when damage met mid-stream sends the command round
+#: again (``cli._dispatch`` sets the cache aside and reruns it), the second run writes only
+#: the others.
+written: set[str] = set()
+
+
+def rows(rows: list[Any], snippets: bool = False) -> None:
+    """One line per row (mark, date, title, source); with ``snippets``, its snippet below."""
+    for row in rows:
+        date = row.published.strftime("%Y-%m-%d") if row.published else "          "
+        mark = "*" if row.starred else ("N" if not row.read else " ")
+        print(f"{mark} {date}  {row.title}" + (f"  ({row.provider})" if row.provider else ""))
+        if snippets and row.snippet:
+            # The matches in [brackets], on one line under the title.
+            text = " ".join(row.snippet.replace("\x02", "[").replace("\x03", "]").split())
+            print(f"              {text}")
+
+
+def json_lines(library: Any, rowids: list[int], query: str = "") -> None:
+    """JSON Lines, streamed: each field read for all rows at once (see ``library.records``)."""
+    write = sys.stdout.write
+    for data in library.records(rowids, query):
+        if data["id"] in written:
+            continue  # written before damage met mid-stream sent the command round again
+        written.add(data["id"])
+        data["path"] = display_path(data["path"])
+        data["paths"] = [display_path(path) for path in data["paths"]]
+        if "snippet" in data:
+            data["snippet"] = data["snippet"].replace("\x02", "[").replace("\x03", "]")
+        write(json.dumps(data, ensure_ascii=False) + "\n")
