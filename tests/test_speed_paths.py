@@ -200,3 +200,29 @@ def test_anything_else_goes_to_the_full_sync(change: str, tmp_path: Path) -> Non
     report = library.sync(workers=1)
     changed = report.added + report.removed + report.skipped + report.updated
     assert changed == (0 if change == "hidden" else 5 if change == "ingest" else 1)
+
+
+# -- snippets -------------------------------------------------------------------------------------
+
+
+def test_a_repetitive_article_gets_its_snippet_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``'word ' * 100000``: SQLite's snippet() took 64 s on it (issue 16 item 7)."""
+    import time
+
+    folder = tmp_path / "folder"
+    shutil.copytree(SEEDS, folder)
+    (folder / "long.md").write_text("# Long\n\n" + "word " * 100_000, encoding="utf-8")
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "index", str(folder)]) == 0
+    capsys.readouterr()
+    started = time.perf_counter()
+    assert main(["--data-dir", data, "search", str(folder), "word", "--no-sync"]) == 0
+    out = capsys.readouterr().out
+    assert time.perf_counter() - started < 20  # a hang guard, not a timing: it was 64 s
+    assert "Long" in out and "[word] [word]" in out
+    started = time.perf_counter()
+    assert main(["--data-dir", data, "list", str(folder), "--query", "word", "--no-sync"]) == 0
+    assert "Long" in capsys.readouterr().out
+    assert time.perf_counter() - started < 20  # was 75 s

@@ -217,6 +217,22 @@ def snippets_of(conn: sqlite3.Connection, rowids: list[int], query: str) -> dict
     snippets: dict[int, str] = {}
     if not fts:
         return snippets
+    # SQLite's snippet() tokenises the whole column and scores every window of it: minutes for
+    # a body of 100,000 repeated words (issue 16). Long bodies get theirs made here instead,
+    # from their start; every other row keeps SQLite's.
+    long: set[int] = set()
+    terms = parse(query).terms
+    for marks, chunk in in_chunks(rowids):
+        found = conn.execute(
+            f"SELECT rowid, title, excerpt, substr(body, 1, {SNIPPET_SCAN})"
+            f" FROM articles WHERE words > {SNIPPET_WORDS} AND rowid IN ({marks})",
+            chunk,
+        ).fetchall()
+        for rowid, *texts in found:
+            long.add(rowid)
+            if text := _snippet(texts, terms):
+                snippets[rowid] = text
+    rowids = [r for r in rowids if r not in long] if long else rowids
     for marks, chunk in in_chunks(rowids):
         # FTS5 looks each rowid up on its own: cheap, whatever the query matches.
         try:
@@ -230,6 +246,35 @@ def snippets_of(conn: sqlite3.Connection, rowids: list[int], query: str) -> dict
             if not fts_error(error):
                 raise
     return snippets
+
+
+#: Bodies longer than this many words get a snippet from their first SNIPPET_SCAN characters.
+SNIPPET_WORDS = 20_000
+SNIPPET_SCAN = 65_536
+
+
+def _snippet(texts: list[str], terms: list[str], width: int = 14) -> str:
+    """A snippet like SQLite's (``width`` words, matches between the markers, ``…`` where the
+    text goes on) around the first match of ``terms`` in the first text holding one."""
+    wanted = {t.casefold() for t in terms}
+    for text in texts:
+        words = text.split()
+        at = next((i for i, w in enumerate(words) if _bare(w) in wanted), None)
+        if at is None:
+            continue
+        start = max(0, min(at - width // 2, len(words) - width))
+        shown = [
+            f"{views.MARK_START}{w}{views.MARK_END}" if _bare(w) in wanted else w
+            for w in words[start : start + width]
+        ]
+        return (
+            ("…" if start else "") + " ".join(shown) + ("…" if start + width < len(words) else "")
+        )
+    return ""
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,;:!?\"'()[]“”‘’—-").casefold()
 
 
 def _int_list(joined: str | None) -> list[int]:
