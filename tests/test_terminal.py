@@ -281,13 +281,6 @@ def test_resize_keeps_the_panes_readable(seeds: Path, home: Path, seed_titles: l
         assert_clean_exit(term, term.quit())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22, defect 2: the layout follows the previous size after a resize: "
-    "120x40 -> 80x24 keeps the three columns with a 21-column reader (a fresh start at 80x24 "
-    "stacks the related pane under a 46-column reader), and 60x15 -> 160x45 keeps the stacked "
-    "layout",
-)
 def test_resize_gives_the_layout_of_a_fresh_start(seeds: Path, tmp_path: Path) -> None:
     resized: dict[tuple[int, int], dict[str, tuple[int, int, int, int]]] = {}
     with Terminal([str(seeds)], tmp_path / "resized", rows=40, cols=120) as term:

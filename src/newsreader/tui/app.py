@@ -43,7 +43,12 @@ class NewsReaderApp(App[None]):
     def __init__(
         self, library: Library, *, sync_on_start: bool = True, config: Config | None = None
     ) -> None:
+        no_color = os.environ.get("NO_COLOR")
         super().__init__()
+        if no_color is not None:
+            # Textual reads NO_COLOR and then removes it; the browser, pipe and pager commands
+            # this app starts should see it too.
+            os.environ["NO_COLOR"] = no_color
         self.config = config or Config()
         self.library = library
         self.sync_on_start = sync_on_start
