@@ -379,3 +379,18 @@ def test_adversarial_urls_are_fast(url: str) -> None:
     for _ in range(20):
         canonical_url(url + "x" * _)  # distinct strings: no help from the cache
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("tracker", ["ref", "ref_src", "igshid", "_ga", "mkt_tok", "at_medium"])
+def test_canonical_url_drops_the_trackers_courlan_knows(tracker: str) -> None:
+    """Copies of one article whose URLs differ only in a tracker get one id (issue 19 item 9)."""
+    plain = "https://example.com/news/story?id=7"
+    assert canonical_url(f"{plain}&{tracker}=twsrc%5Etfw") == canonical_url(plain)
+    assert canonical_url(f"https://example.com/news/story?{tracker}=x") == canonical_url(
+        "https://example.com/news/story"
+    )
+
+
+def test_canonical_url_keeps_parameters_that_name_the_article() -> None:
+    for kept in ["id=7", "p=12", "story=parks", "page=2", "article=99"]:
+        assert kept in canonical_url(f"https://example.com/a?{kept}&utm_source=x")

@@ -48,6 +48,16 @@ _PORT = re.compile(r"[0-9]{1,5}")
 
 #: Query parameters that track the click, not the article.
 _TRACKING = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "usqp"})
+#: Tracker parameter names, as courlan (a trafilatura dependency) lists them in
+#: ``courlan.clean.TRACKERS_RE``, from the AdGuard, ClearURLs and Firefox query-stripping
+#: lists. Copied rather than imported: the reader's process checks URLs without loading courlan.
+_TRACKERS = re.compile(
+    r"^(?:dc|fbc|gc|twc|yc|ysc)lid|"
+    r"^(?:click|gbra|msclk|igsh|partner|wbra)id|"
+    r"^(?:ads?|mc|ga|gs|itm|mc|mkt|ml|mtm|oly|pk|utm|vero)_|"
+    r"(?:\b|_)(?:aff|affi|affiliate|campaign|cl?id|eid|ga|gl|"
+    r"kwd|keyword|medium|ref|referr?er|session|source|uid|xtor)"
+)
 #: Google AMP cache (``<host>.cdn.ampproject.org/c/s/<origin>/<path>``) and viewer
 #: (``google.com/amp/s/<origin>/<path>``) prefixes; ``s/`` means the origin is https.
 _AMP_CACHE = re.compile(r"/(?:c|v|i|r|wp)/(?:s/)?")
@@ -111,7 +121,7 @@ def canonical_url(url: object) -> str:
 
     ``host[:port]/path[?query]`` with: the scheme dropped (http and https are the same article);
     a leading ``www.`` or ``amp.`` dropped from the host; ports 80 and 443, trailing slash and
-    fragment dropped; ``utm_*`` and click-tracking parameters (``fbclid``, ``gclid`` ...)
+    fragment dropped; ``utm_*`` and click-tracking parameters (``fbclid``, ``gclid``, courlan's list ...)
     dropped, other parameters kept in order. AMP variants map to the plain page's key: Google AMP
     cache and viewer URLs are unwrapped to the origin URL they carry; every ``amp`` path segment
     is dropped (``/foo/amp/`` and ``/news/123/amp/story.html``), as are a ``.amp`` suffix
@@ -283,6 +293,7 @@ def _is_noise(param: str) -> bool:
     return (
         name.startswith("utm_")
         or name in _TRACKING
+        or _TRACKERS.search(name) is not None
         or name == "amp"
         or (name == "outputtype" and value.lower() == "amp")
     )
