@@ -2,6 +2,8 @@
 paging and peak memory, each beside the floor (a bare read-and-YAML-parse loop, one process).
 
 Run:  python benchmarks/bench_library.py [-n 100000] [--dir DIR] [--workers W]
+      python benchmarks/bench_library.py --dir DIR --cli-only DATA_DIR   (a folder already
+      indexed into DATA_DIR: only the CLI wall times and the no-change sync)
 
 The corpus is generated once into DIR (default ``$TMPDIR/newsreader-bench-N``) and reused; the
 cache goes to a fresh temporary data dir each run. Figures go to stdout; progress to stderr.
@@ -199,6 +201,69 @@ def _cli_search(library: Library, view: View) -> list[int]:
     return ranked
 
 
+def cli_times(folder: Path, data_dir: Path, runs: int = 3) -> list[str]:
+    """Wall time of the installed command on a cached folder (startup included), best of
+    ``runs``, each beside ``newsreader --version`` (the start of Python and the CLI) and, for
+    the no-change sync, beside the full per-file comparison it replaces, in the same run."""
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(data_dir)}
+    exe = [sys.executable, "-m", "newsreader"]
+
+    def best(*args: str) -> tuple[float, float]:
+        walls, firsts = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            with subprocess.Popen(
+                [*exe, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            ) as proc:
+                assert proc.stdout is not None
+                proc.stdout.readline()
+                firsts.append(time.perf_counter() - started)
+                for _line in proc.stdout:
+                    pass
+            walls.append(time.perf_counter() - started)
+        return min(walls), min(firsts)
+
+    start, _ = best("--version")
+    out = [
+        f"CLI wall times, startup included (best of {runs}); newsreader --version {start:.2f} s:"
+    ]
+    d = str(folder)
+    for args in (
+        ("list", d),
+        ("list", d, "--no-sync"),
+        ("list", d, "--json"),
+        ("list", d, "--json", "--no-sync"),
+        ("search", d, "police"),
+        ("search", d, "police", "--no-sync"),
+        ("search", d, "police", "--json", "--no-sync"),
+        ("stories", d, "--no-sync"),
+    ):
+        wall, first = best(*args)
+        label = " ".join(a if a != d else "DIR" for a in args)
+        out.append(
+            f"  {label:38} {wall:6.2f} s ({wall / start:4.1f}x startup), first line {first:.2f} s"
+        )
+    return out
+
+
+def sync_compare(library: Library) -> str:
+    """The no-change sync (one pass, ``freshness``) against the per-file comparison it skips."""
+    from newsreader.library import freshness
+
+    fast = min(timed(library.sync)[0] for _ in range(3))
+    real = freshness.unchanged
+    freshness.unchanged = lambda *_args: None  # type: ignore[assignment]
+    try:
+        slow = min(timed(library.sync)[0] for _ in range(3))
+    finally:
+        freshness.unchanged = real
+    bare = min(timed(lambda: sum(1 for _ in walk(library.folder)))[0] for _ in range(3))
+    return (
+        f"no-change sync: one pass {fast:.3f} s, per-file comparison {slow:.3f} s"
+        f" ({slow / fast:.1f}x); discover.walk alone {bare:.3f} s"
+    )
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -212,7 +277,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--keep-cache", action="store_true", help="leave the data dir behind")
+    parser.add_argument(
+        "--cli-only",
+        type=Path,
+        metavar="DATA_DIR",
+        help="only the CLI times and the no-change sync, on --dir already indexed into DATA_DIR",
+    )
     args = parser.parse_args(argv)
+    if args.cli_only:
+        assert args.dir, "--cli-only needs --dir"
+        library = Library.open(args.dir, args.cli_only)
+        library.sync()
+        print(f"{library.count(View())} articles, load {os.getloadavg()[0]:.1f}")
+        print(sync_compare(library))
+        print("\n".join(cli_times(args.dir, args.cli_only)))
+        return 0
     folder = args.dir or Path(tempfile.gettempdir()) / f"newsreader-bench-{args.n}"
     marker = folder / ".generated"
     stamp = f"{args.n} {args.seed}"
@@ -255,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     again, report = timed(lambda: library.sync(workers=args.workers))
     out.append(line("no-change sync", again, "(target < 0.1x)"))
     out.append(f"  {report.summary()}; stories {report.story_seconds * 1000:.2f} ms")
+
+    out.append("  " + sync_compare(library))
+    log("CLI …")
+    out += cli_times(folder, data_dir)
 
     log("1% changed …")
     gen_corpus.change(folder, args.n, 0.01, args.seed)
