@@ -208,6 +208,8 @@ MOVES: tuple[Move, ...] = (
     Move("list_last", "G,end", "Last"),
     Move("list_page_down", "pagedown", "Page down"),
     Move("list_page_up", "pageup", "Page up"),
+    Move("list_half_down", "ctrl+d", "Half page down"),
+    Move("list_half_up", "ctrl+u", "Half page up"),
 )
 
 

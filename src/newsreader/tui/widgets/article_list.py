@@ -51,6 +51,8 @@ class ArticleList(ScrollView, can_focus=True):
                 "list_last": "last",
                 "list_page_down": "page(1)",
                 "list_page_up": "page(-1)",
+                "list_half_down": "page(0.5)",
+                "list_half_up": "page(-0.5)",
             }
         ),
         OPEN_ROW.binding(),
@@ -224,8 +226,9 @@ class ArticleList(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.move_to(len(self.rowids) - 1)
 
-    def action_page(self, direction: int) -> None:
-        self.move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+    def action_page(self, pages: float) -> None:
+        step = max(1, int(abs(pages) * (self.scrollable_content_region.height - 1)))
+        self.move_to(self.cursor + (step if pages > 0 else -step))
 
     def action_open(self) -> None:
         row = self.current

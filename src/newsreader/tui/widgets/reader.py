@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.widgets import Markdown, Static
 
 from newsreader.model import Article
+from newsreader.tui.commands import move_bindings
 
 _LINK = re.compile(r"(?<!!)\[([^\]\n]{1,300})\]\((https?://[^)\s]+)\)")
 #: A body this long is cut for display; the full text stays in the library and in exports.
@@ -79,6 +80,21 @@ class Reading:
 
 class ReaderView(VerticalScroll, can_focus=True):
     """The article being read."""
+
+    #: The moves every pane shares scroll the reader by a line, a page, half a page, or to
+    #: either end (as less and mutt do); instant, so a held key never queues animations.
+    BINDINGS = move_bindings(
+        {
+            "list_down": "scroll_lines(1)",
+            "list_up": "scroll_lines(-1)",
+            "list_first": "scroll_edge(0)",
+            "list_last": "scroll_edge(1)",
+            "list_page_down": "scroll_pages(1)",
+            "list_page_up": "scroll_pages(-1)",
+            "list_half_down": "scroll_pages(0.5)",
+            "list_half_up": "scroll_pages(-0.5)",
+        }
+    )
 
     DEFAULT_CSS = """
     ReaderView { padding: 0 2; }
@@ -214,6 +230,16 @@ class ReaderView(VerticalScroll, can_focus=True):
         event.stop()
         event.prevent_default()
         self.post_message(self.LinkFollowed(event.href))
+
+    def action_scroll_lines(self, lines: int) -> None:
+        self.scroll_to(y=self.scroll_y + lines, animate=False)
+
+    def action_scroll_pages(self, pages: float) -> None:
+        step = max(1, int(self.scrollable_content_region.height * abs(pages)))
+        self.scroll_to(y=self.scroll_y + (step if pages > 0 else -step), animate=False)
+
+    def action_scroll_edge(self, end: int) -> None:
+        self.scroll_to(y=self.max_scroll_y if end else 0, animate=False)
 
     @property
     def at_end(self) -> bool:
