@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -259,3 +260,14 @@ def test_display_path_of_a_long_hostile_name_is_fast() -> None:
     shown = display_path("\x1b]0;t\x07\udcff\u202e\\" * 25_000)
     assert time.perf_counter() - started < 10
     assert shown.startswith("\\x1b]0;t\\x07\\xff\\u202e\\\\")
+
+
+def test_references_past_the_last_code_point_are_kept_as_written() -> None:
+    # Found by scripts/mutate.py: no test held a reference just past U+10FFFF.
+    assert clean_text("a &#x110000; b &#1114112; c") == "a &#x110000; b &#1114112; c"
+
+
+@pytest.mark.parametrize("byte", [0x80, 0xBF, 0xFF])
+def test_display_path_shows_each_byte_that_is_not_utf8(byte: int) -> None:
+    # Found by scripts/mutate.py: the lowest such byte, 0x80, was never shown.
+    assert display_path(os.fsdecode(b"x" + bytes([byte]) + b"y")) == f"x\\x{byte:02x}y"
