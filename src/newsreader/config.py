@@ -18,6 +18,10 @@ from newsreader import paths
 from newsreader.ingest.sanitize import clean_line
 
 SORTS = ("newest", "oldest", "title", "source")
+#: The shortest ``fetch_every``: feeds are not to be polled every few seconds.
+MIN_FETCH_EVERY = 300
+_INTERVAL = re.compile(r"(\d{1,6})\s*(s|m|min|h|d)")
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Config:
     #: Index files that symlinks in the folder point at outside it (off: such a link to
     #: ``~/secret.txt`` must not make the secret searchable; it is listed in problems).
     follow_symlinks_outside: bool = False
+    #: Fetch the folder's feeds this often while the reader runs ("30m", "2h"; empty: never).
+    fetch_every: str = ""
     #: Binding id -> keys, e.g. ``list_down = "ctrl+n,down"``. See ``?`` for the ids.
     keys: dict[str, str] = field(default_factory=dict)
     #: Messages about the file, for the UI and CLI to show.
@@ -77,6 +83,10 @@ pipe_command = ""
 # Index files that symlinks in the folder point at outside it. Off, such links are skipped
 # and listed by `P` and `newsreader problems`.
 follow_symlinks_outside = false
+
+# Fetch the folder's feeds this often while the reader runs, e.g. "30m" or "2h" (empty: never;
+# R fetches them at any time).
+fetch_every = ""
 
 # Remap keys by binding id (press ? to see every id and its key).
 [keys]
@@ -183,10 +193,26 @@ def apply(config: Config, data: dict[str, Any], text: str = "") -> None:
                 f"{where}: 'sort' must be one of {', '.join(SORTS)} (default used)"
             )
             continue
+        if key == "fetch_every" and value.strip() and interval_seconds(value) is None:
+            config.problems.append(
+                f'{where}: \'fetch_every\' must be a time like "30m" or "2h", at least'
+                f" {MIN_FETCH_EVERY // 60} minutes, not '{shown(value)}' (never fetched)"
+            )
+            continue
         if key == "reader_max_width" and not 30 <= value <= 400:
             config.problems.append(f"{where}: 'reader_max_width' must be 30–400 (default used)")
             continue
         setattr(config, key, value)
+
+
+def interval_seconds(text: str) -> int | None:
+    """Seconds in a ``fetch_every`` value: a number and a unit, s, m, h or d ("30m", "2h").
+    None when it is empty, not such a time, or shorter than MIN_FETCH_EVERY."""
+    match = _INTERVAL.fullmatch(text.strip().lower())
+    if match is None:
+        return None
+    seconds = int(match[1]) * _UNITS[match[2]]
+    return seconds if seconds >= MIN_FETCH_EVERY else None
 
 
 def check_names(config: Config, themes: Collection[str], ids: Collection[str]) -> list[str]:

@@ -128,6 +128,26 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("rescan", "r", "Rescan", "Rescan the folder for new and changed files", "rescan"),
     Command(
+        "fetch_feeds", "R", "Fetch feeds", "Fetch every feed of the folder", "fetch_feeds", "Feeds"
+    ),
+    Command(
+        "subscribe",
+        "plus",
+        "Subscribe to a feed…",
+        "Subscribe the folder to a feed (its URL, or a page that announces one)",
+        "subscribe",
+        "Feeds",
+    ),
+    Command(
+        "save_link",
+        "w",
+        "Save to library",
+        "Save the highlighted ↗ web link's page into the library",
+        "save_link",
+        "Related",
+        palette=False,
+    ),
+    Command(
         "save_search",
         "S",
         "Save search",

@@ -24,8 +24,8 @@ from newsreader.tui.commands import NEEDS, Command, bindings
 from newsreader.tui.help import help_rows
 from newsreader.tui.messages import Notice, ProblemsLoaded, UnreadFound, ViewRequest
 from newsreader.tui.screens import state
+from newsreader.tui.screens.feeds_worker import FeedsState
 from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, TextPrompt
-from newsreader.tui.screens.state import MainState
 
 #: Articles a list export writes at most.
 MAX_EXPORT = 5000
@@ -33,7 +33,7 @@ MAX_EXPORT = 5000
 LAST_NOTICE = 3.0
 
 
-class MainScreen(MainState):
+class MainScreen(FeedsState):
     """The reader's one screen: three panes, a search box, the status line and the footer."""
 
     BINDINGS = bindings()

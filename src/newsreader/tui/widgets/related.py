@@ -75,6 +75,7 @@ class RelatedLinks(OptionList):
 
     def show(self, sections: Sections) -> None:
         """Fill the pane with titled sections of links or local rows."""
+        before = self.highlighted
         self.clear_options()
         self.targets = {}
         options: list[Option | None] = []
@@ -113,6 +114,9 @@ class RelatedLinks(OptionList):
                 Option(Content.assemble(("No related links.", "$text-muted")), disabled=True)
             )
         self.add_options(options)
+        if self.has_focus and before is not None:
+            # Refilled under the user (a saved link now opens in the reader): Enter still works.
+            self.highlighted = min(before, self.option_count - 1)
 
     def _row(self, row: Row) -> Content:
         meta = " · ".join(x for x in (row.provider, _date(row.published)) if x)
