@@ -192,3 +192,21 @@ def test_fetch_every_fetches_in_the_background(
         assert seconds == ["30m"]
 
     run(h, body)
+
+
+def test_fetch_every_is_checked_in_the_config(tmp_path: Path) -> None:
+    from newsreader import config
+
+    path = tmp_path / "config.toml"
+    for text, seconds in (("30m", 1800), ("2h", 7200), ("1d", 86400), ("", None)):
+        path.write_text(f'fetch_every = "{text}"\n', encoding="utf-8")
+        loaded = config.load(path)
+        assert loaded.problems == [] and config.interval_seconds(loaded.fetch_every) == seconds
+    for bad in ("soon", "10s", "5 parsecs", "-1h"):
+        path.write_text(f'fetch_every = "{bad}"\n', encoding="utf-8")
+        loaded = config.load(path)
+        assert loaded.fetch_every == ""
+        assert (
+            len(loaded.problems) == 1
+            and "line 1: 'fetch_every' must be a time like" in (loaded.problems[0])
+        )
