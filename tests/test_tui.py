@@ -1636,7 +1636,7 @@ def test_resizing_folds_and_unfolds_the_related_pane(h: Harness) -> None:
         await settle(pilot)
         assert await wait_until(pilot, folded)
         assert app.main.has_class("-narrow")
-        assert app.query_one("#left").region.width == 34
+        assert app.query_one("#left").region.width == 38
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert await wait_until(pilot, side_by_side)

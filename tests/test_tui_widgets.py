@@ -3,15 +3,18 @@ safely, the smallest layout. Keys are typed without pauses, as a fast hand types
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
 
 import newsreader.tui.screens.state as tui_state
+from newsreader.tui.widgets.article_list import short_date
 from newsreader.tui.widgets.reader import ReaderView
-from tui_support import Harness, run, settle, write_article
+from tui_support import Harness, run, settle, write_article, yaml_str
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +51,53 @@ def test_reader_scrolls_with_vim_keys_typed_without_pauses(tmp_path: Path) -> No
         assert reader.scroll_y == half
 
     run(h, body)
+
+
+WIDE_TITLES = {
+    "cjk.md": "東京で新しい顔認識システムが導入される予定について詳しく報道された",
+    "zwj.md": "Family 👨‍👩‍👧‍👦 and flags 🏳️‍🌈 in a headline that is long enough to be clipped",
+    "mixed.md": "Ａｌｌ ｆｕｌｌ ｗｉｄｔｈ — 한국어 제목도 길게 길게 길게 이어집니다",
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_list_rows_are_measured_in_cells(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Wide characters take two cells: every row fills the list exactly, date at the right."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, title in WIDE_TITLES.items():
+        write_article(folder, name, title=yaml_str(title), date="2019-12-20T10:00:00Z")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        articles = h.app.articles
+        width = articles.scrollable_content_region.width
+        for y in range(len(WIDE_TITLES)):
+            strip = articles.render_line(y)
+            assert strip.cell_length == width
+            assert cell_len(strip.text) == width
+            assert strip.text.endswith("20 Dec 19"), strip.text
+
+    run(h, body, size=size)
+
+
+def test_short_date_shows_the_year_only_when_it_is_not_this_year() -> None:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    assert short_date(datetime(2026, 1, 5, tzinfo=UTC), now) == "05 Jan"
+    assert short_date(datetime(2019, 12, 20, tzinfo=UTC), now) == "20 Dec 19"
+    assert short_date(None, now) == ""
+
+
+def test_titles_get_room_at_80x24(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    title = "Headline-without-a-space-that-runs-past-forty-cells"
+    write_article(folder, "a.md", title=yaml_str(title))
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        text = h.app.articles.render_line(0).text
+        shown = text[2:].split("…")[0]
+        assert len(shown) >= 23, text  # 21 before issue 22
+
+    run(h, body, size=(80, 24))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -277,12 +279,17 @@ class ArticleList(ScrollView, can_focus=True):
             if row.starred
             else ("✦" if row.new and not row.read else "●" if not row.read else " ")
         )
-        date = row.published.strftime("%b %d") if row.published else ""
-        # The title gets most of the row; the source a fifth of it (6 to 16 columns).
-        source = _clip(row.provider, max(6, min(16, width // 5)))
-        right = f" {source} {date:>6} " if width >= 36 else f" {date:>6} "
-        title_width = max(1, width - 2 - len(right))
-        title = _clip(row.title, title_width)
+        date = short_date(row.published)
+        # The title gets most of the row: the source only when the list is wide (6 to 14
+        # columns), the date (6 or 9 columns) at the right edge. Widths are terminal cells.
+        if width >= 44:
+            source_width = max(6, min(14, width // 6))
+            source = set_cell_size(_clip(row.provider, source_width), source_width)
+            right = f" {source} {date:>9}"  # padded, so the source makes a column
+        else:
+            right = f" {date}"
+        title_width = max(1, width - 2 - cell_len(right))
+        title = set_cell_size(_clip(row.title, title_width), title_width)
         # A read title is never bold, not even under the focused cursor.
         title_style = style + (
             part("article-list--unread", partial=True) if not row.read else Style(bold=False)
@@ -290,13 +297,24 @@ class ArticleList(ScrollView, can_focus=True):
         meta_style = style if selected else style + part("article-list--meta", partial=True)
         return [
             Segment(marker + " ", style + part("article-list--marker", partial=True)),
-            Segment(title.ljust(title_width), title_style),
+            Segment(title, title_style),
             Segment(right, meta_style),
         ]
 
 
+def short_date(when: datetime | None, now: datetime | None = None) -> str:
+    """A date for a list row: ``04 Jun`` this year, ``20 Dec 19`` before (the year counts)."""
+    if when is None:
+        return ""
+    year = (now or datetime.now(when.tzinfo)).year
+    return when.strftime("%d %b") if when.year == year else when.strftime("%d %b %y")
+
+
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` cut to ``width`` terminal cells (a CJK character or an emoji takes two)."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)).rstrip(" ") + "…" if width > 0 else ""
 
 
 def _missing(rowid: int) -> Row:
