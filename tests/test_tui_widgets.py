@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
 
 import newsreader.tui.screens.state as tui_state
+from newsreader.tui.screens.modals import ProblemsScreen
 from newsreader.tui.widgets.article_list import short_date
 from newsreader.tui.widgets.reader import ReaderView
-from tui_support import Harness, run, settle, write_article, yaml_str
+from tui_support import Harness, plain, run, settle, write_article, yaml_str
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +103,47 @@ def test_titles_get_room_at_80x24(tmp_path: Path) -> None:
         assert len(shown) >= 23, text  # 21 before issue 22
 
     run(h, body, size=(80, 24))
+
+
+HOSTILE = "evil\x1b]0;TITLE\x07\u202eand\nmore"
+
+
+def shown_safely(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b]0;TITLE\\x07" in text and "\\u202e" in text and "\\n" in text
+
+
+def test_problem_paths_are_shown_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / f"{HOSTILE}.txt").write_bytes(bytes(range(256)) * 8 + b"\x00\x00\xff\xfe")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        await pilot.press("P")
+        await settle(pilot)
+        screen = h.app.screen
+        assert isinstance(screen, ProblemsScreen)
+        options = screen.query_one("#problems-list", OptionList).options
+        texts = [getattr(o.prompt, "plain", str(o.prompt)) for o in options]
+        assert len(texts) == 1
+        shown_safely(texts[0].split("\n")[0])
+
+    run(h, body)
+
+
+def test_copies_line_shows_paths_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("plain.md", f"{HOSTILE}.md"):
+        write_article(folder, name, title='"Twice"', url="https://example.com/a", body="Body.")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        reader = h.app.main.query_one(ReaderView)
+        assert reader.article is not None and len(reader.article.paths) == 2
+        text = plain(reader.query_one("#header", Static))
+        line = next(x for x in text.split("\n") if "2 copies" in x)
+        shown_safely(line)
+
+    run(h, body)

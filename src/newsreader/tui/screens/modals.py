@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from newsreader.ingest.sanitize import display_path
 from newsreader.model import Problem
 
 #: Keys Textual spells out, shown the way people type them.
@@ -134,7 +135,9 @@ class ProblemsScreen(ModalScreen[None]):
                 listing.add_option(
                     Option(
                         Content.assemble(
-                            (problem.path, "bold"), "\n", (problem.reason, "$text-warning")
+                            (display_path(problem.path), "bold"),
+                            "\n",
+                            (problem.reason, "$text-warning"),
                         )
                     )
                 )

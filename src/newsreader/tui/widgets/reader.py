@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Markdown, Static
 
+from newsreader.ingest.sanitize import display_path
 from newsreader.model import Article
 from newsreader.tui.commands import move_bindings
 
@@ -194,7 +195,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         if len(article.paths) > 1:
             parts += [
                 "\n",
-                (f"{len(article.paths)} copies: " + ", ".join(article.paths[:3]), "$text-muted"),
+                (
+                    f"{len(article.paths)} copies: "
+                    + ", ".join(display_path(p) for p in article.paths[:3]),
+                    "$text-muted",
+                ),
             ]
         if not article.body.strip():
             if article.excerpt:
