@@ -16,7 +16,17 @@ import newsreader.tui.screens.state as tui_state
 from newsreader.tui.screens.modals import ProblemsScreen
 from newsreader.tui.widgets.article_list import short_date
 from newsreader.tui.widgets.reader import ReaderView
-from tui_support import Harness, plain, run, settle, write_article, yaml_str
+from tui_support import (
+    Harness,
+    copy_seeds,
+    plain,
+    run,
+    screen_text,
+    settle,
+    wait_until,
+    write_article,
+    yaml_str,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -147,3 +157,33 @@ def test_copies_line_shows_paths_escaped(tmp_path: Path) -> None:
         shown_safely(line)
 
     run(h, body)
+
+
+def test_too_small_terminal_shows_a_message_then_the_panes_again(tmp_path: Path) -> None:
+    h = Harness(copy_seeds(tmp_path), tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        message = h.app.main.query_one("#too-small", Static)
+        assert not message.display or not h.app.main.has_class("-tiny")
+        assert "needs at least" not in screen_text(h.app)
+        await pilot.resize_terminal(59, 20)
+        await settle(pilot)
+        assert await wait_until(
+            pilot, lambda: "needs at least 60×15; this terminal is 59×20" in screen_text(h.app)
+        )
+        assert "Library" not in screen_text(h.app)
+        await pilot.resize_terminal(60, 15)
+        await settle(pilot)
+        assert await wait_until(pilot, lambda: "Library" in screen_text(h.app))
+        assert "needs at least" not in screen_text(h.app)
+
+    run(h, body)
+
+
+def test_too_small_at_start(tmp_path: Path) -> None:
+    h = Harness(copy_seeds(tmp_path), tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        assert await wait_until(pilot, lambda: "this terminal is 80×14" in screen_text(h.app))
+
+    run(h, body, size=(80, 14))

@@ -48,6 +48,7 @@ from newsreader.tui.screens.modals import ProblemsScreen
 from newsreader.tui.widgets.article_list import ArticleList, Listing
 from newsreader.tui.widgets.reader import ReaderView, Reading
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
+from newsreader.tui.widgets.too_small import TooSmall
 from newsreader.tui.widgets.topic_tree import TopicTree, TreeContents, TreeData
 
 #: Seconds an article must stay in the reader before it counts as read (so j/k through the list
@@ -103,6 +104,7 @@ class MainState(Screen[None]):
     # -- layout -----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield TooSmall(id="too-small")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield TopicTree(id="tree").data_bind(contents=MainState.tree_contents)
@@ -150,6 +152,7 @@ class MainState(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < NARROW, "-narrow")
+        self.query_one(TooSmall).fit(self.app.size)
 
     def status(self, text: str) -> None:
         """A line of plain text in the status bar."""
