@@ -66,14 +66,16 @@ def parse_costs(folder: str, n: int, seed: int, sample: int = 1500) -> list[str]
     corpus = gen_corpus.Corpus(n, seed)
     rng = random.Random(7)
     picks = rng.sample(range(n), min(sample, n))
+    from newsreader.ingest import clean as cleaning  # load imports it at each parse
+
     lines = []
-    real = load.clean, load.clean_page
+    real = cleaning.clean, cleaning.clean_page
     totals: dict[str, list[float]] = {}
     for label, (clean, clean_page) in (
         ("with clean", real),
         ("clean skipped", (_no_clean, _no_clean_page)),
     ):
-        load.clean, load.clean_page = clean, clean_page  # type: ignore[assignment]
+        cleaning.clean, cleaning.clean_page = clean, clean_page  # type: ignore[assignment]
         spent: dict[str, float] = defaultdict(float)
         count: dict[str, int] = defaultdict(int)
         for i in picks:
@@ -88,7 +90,7 @@ def parse_costs(folder: str, n: int, seed: int, sample: int = 1500) -> list[str]
             + ", ".join(f"{k} {1000 * spent[k] / count[k]:.2f}" for k in sorted(spent))
             + f"  (ms/file); mean {1000 * sum(spent.values()) / len(picks):.2f} ms/file"
         )
-    load.clean, load.clean_page = real  # type: ignore[assignment]
+    cleaning.clean, cleaning.clean_page = real  # type: ignore[assignment]
     share = 1 - totals["clean skipped"][0] / totals["with clean"][0]
     lines.append(f"  cleaning is {100 * share:.0f}% of load_file time on this mix")
     return lines

@@ -12,7 +12,15 @@ size adds), and the big folder of N generated articles. For each:
 The issue's goals are first paint big/seeds <= 1.2 and keypress big/small ~ 1.0: what a key
 costs is the work of drawing the article it lands on, which must not grow with the folder.
 
+``--from-start`` measures instead what a person waits: from the command starting (a new
+``python`` running ``newsreader DIR`` in a pseudo-terminal, imports and all) to the first seed's
+title on the screen, read back through a terminal emulator; the median of several starts. The
+variants start in turns, in the same run: this checkout; this checkout with the extractor
+(``newsreader.ingest.clean``: trafilatura, lxml) imported first, as it was before issue 20; and
+``--old-src DIR`` (e.g. ``git archive REV src | tar -x -C DIR``) ahead on the path.
+
 Run:  python benchmarks/bench_tui.py [-n 100000] [--folder DIR]
+      python benchmarks/bench_tui.py --from-start [--starts 10] [--old-src DIR/src]
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import shutil
 import statistics
 import sys
@@ -105,6 +114,93 @@ async def measure(folder: Path, data: Path) -> dict[str, float]:
     return figures
 
 
+#: Starts of the command whose first paints give the median (``--from-start``).
+STARTS = 10
+#: What each variant runs before ``main()``: nothing, or the extractor's import.
+_PRELUDE = {
+    "this checkout": "",
+    "forkserver preloads the extractor": (
+        "import multiprocessing.forkserver as f; "
+        "f.set_forkserver_preload = lambda m, s=f.set_forkserver_preload: "
+        "s([*m, 'newsreader.ingest.clean']); "
+    ),
+    "extractor imported first": "import newsreader.ingest.clean; ",
+}
+
+
+def command_paint(
+    folder: Path, home: Path, title: str, src: Path | None = None, prelude: str = ""
+) -> float:
+    """Seconds from starting ``newsreader FOLDER`` in an 80x24 pseudo-terminal to ``title`` on
+    its screen (the cache is already in ``home``/data); the app is then quit with q."""
+    import pexpect
+    import pyte
+
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "NEWSREADER_DATA_DIR": str(home / "data"),
+        "NEWSREADER_CONFIG": str(home / "config.toml"),
+    }
+    if src is not None:
+        environment["PYTHONPATH"] = str(src)
+    code = f"import sys; {prelude}from newsreader.cli import main; sys.exit(main())"
+    screen = pyte.Screen(120, 40)
+    stream = pyte.ByteStream(screen)
+    started = time.perf_counter()
+    child = pexpect.spawn(
+        sys.executable, ["-c", code, str(folder)], env=environment, dimensions=(40, 120)
+    )
+    try:
+        while True:
+            try:
+                stream.feed(child.read_nonblocking(65536, timeout=0.005))
+            except pexpect.TIMEOUT:
+                continue
+            if any(title in line for line in screen.display):
+                painted = time.perf_counter() - started
+                break
+        child.send("q")
+        child.expect(pexpect.EOF, timeout=30)
+    finally:
+        child.close(force=True)
+    return painted
+
+
+def from_start(starts: int, old_src: Path | None) -> int:
+    """The first paint of the seeds from the command's start, each variant in turns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        seeds = home / "seeds"
+        shutil.copytree(ROOT / "seeds", seeds)
+        library = Library.open(seeds, home / "data")
+        library.sync()
+        title = library.rows(library.rowids(View())[:1])[0].title[:24]
+        library.close()
+        variants: dict[str, tuple[Path | None, str]] = {
+            name: (None, prelude) for name, prelude in _PRELUDE.items()
+        }
+        if old_src is not None:
+            variants[f"--old-src {old_src}"] = (old_src, "")
+        paints: dict[str, list[float]] = {name: [] for name in variants}
+        command_paint(seeds, home, title)  # a first start warms the disk cache for all
+        for _ in range(starts):
+            for name, (src, prelude) in variants.items():
+                paints[name].append(command_paint(seeds, home, title, src, prelude))
+        base = statistics.median(paints["this checkout"])
+        print(f"first paint of seeds/ from the command's start, {starts} starts each, 120x40 pty")
+        print(f"  load: {os.getloadavg()[0]:.2f} (1 min)")
+        for name, times in paints.items():
+            median = statistics.median(times)
+            print(
+                f"  {name:<40} median {median * 1000:7.1f} ms  best {min(times) * 1000:7.1f} ms"
+                f"  {median / base:5.2f}x"
+            )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=100_000)
@@ -112,7 +208,14 @@ def main() -> int:
     parser.add_argument(
         "--data", type=Path, default=None, help="an existing data dir holding --folder's cache"
     )
+    parser.add_argument(
+        "--from-start", action="store_true", help="first paint from the command start"
+    )
+    parser.add_argument("--starts", type=int, default=STARTS)
+    parser.add_argument("--old-src", type=Path, default=None, help="an older src/ to compare")
     args = parser.parse_args()
+    if args.from_start:
+        return from_start(args.starts, args.old_src)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         folder = args.folder or base / "corpus"

@@ -9,7 +9,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from newsreader.ingest.clean import clean, clean_page, html_date, text_title, to_text
 from newsreader.ingest.coerce import (
     as_datetime,
     as_int,
@@ -24,9 +23,13 @@ from newsreader.ingest.front_matter import MAX_FRONT_MATTER, BadArticle, load_ya
 from newsreader.ingest.mail import Message, is_mail, messages
 from newsreader.ingest.sanitize import clean_line, clean_text
 from newsreader.ingest.templates import strip_templates
-from newsreader.ingest.textdump import drop_boilerplate
 from newsreader.ingest.urls import canonical_url, domain_of, safe_url
 from newsreader.model import Article, Image, Problem, RelatedLink
+
+# Imported when parsing: ``newsreader.ingest.clean`` (trafilatura, lxml, jusText: about 0.4 s to
+# import) is imported by the functions below that clean, at the first file parsed. A process
+# that only reads the cache (the reader up to its first paint, the CLI's list and search) never
+# loads it; the sync's forkserver preloads it for the parse workers (sync.pool_context).
 
 #: The fence around front matter: three or more dashes alone on a line.
 _FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
@@ -159,6 +162,8 @@ def parse_text(text: str, path: str) -> Article:
 
     Raises NotAnArticle for data that is no article, BadArticle for a broken one.
     """
+    from newsreader.ingest.clean import clean, text_title  # see "Imported when parsing"
+
     text = _BLANK_RUN.sub(" " * MAX_BLANK_RUN, clean_text(text))
     if is_mail(text[:4096]):
         found = messages(text)
@@ -197,6 +202,9 @@ def load_messages(path: str) -> list[Article | Problem]:
 
 
 def _from_mail(message: Message, path: str) -> Article:
+    from newsreader.ingest.clean import clean
+    from newsreader.ingest.textdump import drop_boilerplate
+
     title = clean_line(message.subject, 300)
     body = clean(message.body, "html" if message.is_html else "page", title=title)
     # a newsletter's footer (unsubscribe, preferences, "view in browser") is never the article
@@ -311,6 +319,8 @@ def _finish(
     fields: dict[str, Any] | None = None,
 ) -> Article:
     """Fill what is missing (title, excerpt, id) and build the Article."""
+    from newsreader.ingest.clean import to_text
+
     fields = fields or {}
     # Again after cleaning: HTML entities (``&#27;``, ``&#x202e;``) decode to controls only now.
     body = strip_templates(clean_text(body))
@@ -369,6 +379,8 @@ def _from_front_matter(text: str, path: str) -> Article:
         raise Unterminated("unterminated front matter (no closing ---)") from None
     # raw_fm starts with the rest of the fence's line: its line 0 is the fence's, numbered in
     # the file (blank lines may come before it)
+    from newsreader.ingest.clean import clean
+
     meta = load_yaml(raw_fm, text.count("\n", 0, text.index("---")) + 1)
     content = content.strip()
     fields = _fields(meta)
@@ -513,6 +525,8 @@ def _attrs(tag: str) -> dict[str, str]:
 
 def _from_html(html: str, path: str) -> Article:
     import html as htmllib
+
+    from newsreader.ingest.clean import clean_page, html_date
 
     meta = {key: htmllib.unescape(value) for key, value in _html_meta(html).items()}
     excerpt = as_text(meta.get("og:description") or meta.get("description"), 2000)

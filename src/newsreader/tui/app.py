@@ -142,7 +142,11 @@ def start_process_helpers() -> None:
 
     try:
         resource_tracker.ensure_running()
-        if pool_context().get_start_method() == "forkserver":
+        context = pool_context()
+        if context.get_start_method() == "forkserver":
+            # Without the extractor: its import would race the first paint for the CPU. A sync's
+            # workers import it at their first file (most starts parse none).
+            context.set_forkserver_preload(["newsreader.library.sync"])
             forkserver.ensure_running()
     except (OSError, ValueError):
         pass  # the sync then falls back to parsing in this process

@@ -1,0 +1,99 @@
+"""The reader paints its first list with no extractor loaded (issue 20).
+
+trafilatura, lxml and jusText take about 0.4 s to import; ``newsreader.ingest.clean`` pulls them
+in. They are needed to parse a file, never to show the cache. Each check runs in a fresh
+interpreter, since this one has long imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from newsreader.library.library import Library
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: What only parsing a file may import.
+EXTRACTORS = ("trafilatura", "lxml", "justext", "htmldate", "newsreader.ingest.clean")
+
+_LOADED = f"""
+import json, sys
+def loaded():
+    return sorted(m for m in sys.modules if m in {EXTRACTORS!r} or m.split(".")[0] in {EXTRACTORS!r})
+"""
+
+
+def run(code: str) -> dict[str, list[str]]:
+    """Run ``code`` (after the ``loaded()`` helper) in a new interpreter; its last line is JSON."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED + code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def indexed_seeds(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of seeds/ and a data dir holding its cache."""
+    folder, data = tmp_path / "seeds", tmp_path / "data"
+    shutil.copytree(ROOT / "seeds", folder)
+    library = Library.open(folder, data)
+    try:
+        library.sync(workers=1)
+    finally:
+        library.close()
+    return folder, data
+
+
+def test_cli_entry_and_tui_app_import_no_extractor() -> None:
+    """What `newsreader DIR` imports before the reader starts: the console script's module, its
+    parser (every subcommand's, feeds included), the app."""
+    found = run(
+        "from newsreader import cli\n"
+        "cli.build_parser()\n"
+        "import newsreader.tui.app\n"
+        "print(json.dumps({'loaded': loaded()}))\n"
+    )
+    assert found["loaded"] == []
+
+
+def test_first_paint_and_no_change_sync_import_no_extractor(tmp_path: Path) -> None:
+    """The app paints the cached seeds, a sync finds nothing changed: still no extractor. Then
+    one file is parsed, and the extractor is there (the check can see it)."""
+    folder, data = indexed_seeds(tmp_path)
+    found = run(
+        "import asyncio\n"
+        "from pathlib import Path\n"
+        "from newsreader.library.library import Library\n"
+        "from newsreader.tui.app import NewsReaderApp\n"
+        f"library = Library.open(Path({str(folder)!r}), Path({str(data)!r}))\n"
+        "async def paint():\n"
+        "    app = NewsReaderApp(library, sync_on_start=False)\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        while not app.articles.rowids:\n"
+        "            await pilot.pause(0.01)\n"
+        "        await app.workers.wait_for_complete()\n"
+        "        return len(app.articles.rowids)\n"
+        "rows = asyncio.run(paint())\n"
+        "painted = loaded()\n"
+        "report = library.sync(workers=1)\n"
+        "synced = loaded()\n"
+        "from newsreader.ingest.load import load_file\n"
+        "load_file(sorted(Path(library.folder).iterdir())[0].as_posix())\n"
+        "print(json.dumps({'rows': [rows], 'painted': painted, 'synced': synced,\n"
+        "                  'changed': [report.added, report.updated], 'parsed': loaded()}))\n"
+    )
+    assert found["rows"] == [5]
+    assert found["painted"] == []
+    assert found["changed"] == [0, 0]
+    assert found["synced"] == []
+    assert "newsreader.ingest.clean" in found["parsed"]
+    assert "trafilatura" in found["parsed"]
