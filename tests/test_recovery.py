@@ -181,8 +181,9 @@ CHILD = textwrap.dedent(
     import sys
     from newsreader.library.library import Library
     library = Library.open(sys.argv[1], sys.argv[2])
-    def progress(done, total):
-        print(done, total, flush=True)
+    def progress(done, total, phase):
+        if phase == "parsing" and done >= 1000:  # a batch of 1,000 is committed
+            print(done, total, flush=True)
     library.sync(progress=progress)
     print("finished", flush=True)
     """

@@ -348,24 +348,22 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
     _OPENED[:] = [library]
     for warning in library.warnings:
         print(f"newsreader: {warning}", file=sys.stderr)
-    progress = None if quiet or not sys.stderr.isatty() else _progress_bar
     if getattr(args, "no_sync", False):
         return library, None  # the script knows the cache is fresh
+    from newsreader.index_progress import IndexProgress  # a bar on a terminal, then the phases
+
+    progress = None if quiet else IndexProgress()
     warned = len(library.warnings)
-    report = library.sync(progress, full=getattr(args, "full", False))
-    if progress:
-        print(file=sys.stderr)
+    try:
+        report = library.sync(progress, full=getattr(args, "full", False))
+    finally:
+        if progress:
+            progress.close()
+    for line in progress.summary(report.phase_seconds) if progress else ():
+        print(line, file=sys.stderr)
     for warning in library.warnings[warned:]:  # the disk filled up on the way, say
         print(f"newsreader: {warning}", file=sys.stderr)
     return library, report
-
-
-def _progress_bar(done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    print(
-        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", end="", file=sys.stderr
-    )
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

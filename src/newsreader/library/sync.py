@@ -17,14 +17,14 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import NamedTuple
 
 from newsreader.ingest.discover import FileEntry, walk
 from newsreader.ingest.load import load_file
-from newsreader.library import db, freshness, state, stories
+from newsreader.library import db, freshness, phases, state, stories
 from newsreader.library.db import write
 from newsreader.library.pools import TookTooLong, map_ordered
 from newsreader.library.pools import time_limit as time_limit_of
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: Files per transaction. Bigger batches commit less often; a kill loses at most one batch.
 BATCH = 1000
+#: Seconds between two progress reports while files are parsed (a batch can take longer).
+PROGRESS_EVERY = 0.5
 #: Files per task handed to a worker: big enough to keep pickling overhead small.
 CHUNK = 48
 #: Chunks in flight per worker: bounds the memory held by results the writer has not stored
@@ -70,6 +72,8 @@ class SyncReport:
     parsed: int = 0
     #: Seconds spent regrouping stories after the files were stored.
     story_seconds: float = 0.0
+    #: Seconds of each phase (``phases.PHASES``) that ran, in order.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
     #: (old id, new id) of files whose article id changed in place (an edit or a better
     #: cleaner changed the text an id is hashed from): the reader's marks follow them.
     moved_ids: list[tuple[str, str]] = field(default_factory=list)
@@ -83,7 +87,7 @@ class SyncReport:
         )
 
 
-Progress = Callable[[int, int], None]
+Progress = phases.Progress  # (done, total, phase): see library/phases.py
 
 
 class FolderUnavailable(OSError):
@@ -282,20 +286,25 @@ def _sync_store(
     full: bool,
     follow_symlinks_outside: bool,
 ) -> SyncReport:
+    timed = phases.Phases(progress)
     with store.writing() as conn:
         report = sync(
             conn,
             folder,
-            progress=progress,
+            progress=timed,
             workers=workers,
             full=full,
             follow_symlinks_outside=follow_symlinks_outside,
         )
         started = time.perf_counter()
+        timed(0, 0, "stories")
         rowids = stories.changed_rowids(conn, report.changed_ids)
         # {-1}: only deletions happened; update() finds the vanished articles itself.
         stories.update(conn, rowids or ({-1} if report.changed_ids else set()))
         report.story_seconds = time.perf_counter() - started
+        timed(1, 1, "stories")
+        timed.end()
+        report.phase_seconds = timed.seconds
         state.carry_marks(store, report.moved_ids)
         return report
 
@@ -317,6 +326,8 @@ def sync(
     """
     started = time.perf_counter()
     report = SyncReport()
+    if progress:
+        progress(0, 0, "scanning")
     if not full and (same := freshness.unchanged(conn, folder, INGEST_VERSION)) is not None:
         report.unchanged = same  # nothing added, removed or changed (see ``freshness``)
         report.seconds = time.perf_counter() - started
@@ -339,11 +350,15 @@ def sync(
     root = _root_identity(folder)
     for entry in walk(folder, odd, follow_symlinks_outside=follow_symlinks_outside):
         seen.add(entry.path)
+        if progress and not len(seen) % 2000:
+            progress(len(seen), 0, "scanning")
         old = known.get(entry.path)
         if old is None or old[0] != entry.size or old[1] != entry.mtime_ns or stale or full:
             todo.append(entry)
         else:
             report.unchanged += 1
+    if progress:
+        progress(len(seen), len(seen), "scanning")
     seen.update(path for path, _ in odd)
     if _root_identity(folder) != root:  # moved or replaced during the walk: it proves nothing
         raise FolderUnavailable(
@@ -371,19 +386,27 @@ def sync(
         now = int(time.time())
         done = 0
         batch: list[tuple[FileEntry, Parsed]] = []
+        told = time.perf_counter()
+        if progress:
+            progress(0, len(todo), "parsing")
         for item in _parse(todo, workers):
             batch.append(item)
+            if progress and time.perf_counter() - told > PROGRESS_EVERY:
+                told = time.perf_counter()  # done: stored, and parsed waiting in the batch
+                progress(done + len(batch), len(todo), "parsing")
             if len(batch) >= BATCH:
                 _store_batch(conn, batch, known, now, report)
                 done += len(batch)
                 batch = []
                 if progress:
-                    progress(done, len(todo))
+                    progress(done, len(todo), "parsing")
         if batch:
             _store_batch(conn, batch, known, now, report)
             done += len(batch)
             if progress:
-                progress(done, len(todo))
+                progress(done, len(todo), "parsing")
+    if progress:
+        progress(0, 0, "storing")
     if stale:
         _set_ingest_version(conn)  # only now: a sync cut short re-reads everything again
     _tidy_search_index(conn, report.added + report.updated + report.removed)

@@ -28,6 +28,7 @@ from newsreader.config import Config
 from newsreader.ingest.urls import safe_url
 from newsreader.library.db import is_damage
 from newsreader.library.library import Library
+from newsreader.library.phases import describe
 from newsreader.library.query import parse
 from newsreader.model import Article, View
 from newsreader.tui import external
@@ -299,11 +300,11 @@ class MainState(Screen[None]):
         lib = self.library
         last_reload = [time.monotonic()]
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, phase: str) -> None:
             reload = time.monotonic() - last_reload[0] > SYNC_RELOAD
             if reload:
                 last_reload[0] = time.monotonic()
-            self.post_message(SyncProgressed(f"Indexing {done:,}/{total:,} files…", reload))
+            self.post_message(SyncProgressed(describe(done, total, phase), reload))
 
         warned = len(lib.warnings)
         try:
