@@ -4,6 +4,9 @@ paging and peak memory, each beside the floor (a bare read-and-YAML-parse loop, 
 Run:  python benchmarks/bench_library.py [-n 100000] [--dir DIR] [--workers W]
       python benchmarks/bench_library.py --dir DIR --cli-only DATA_DIR   (a folder already
       indexed into DATA_DIR: only the CLI wall times and the no-change sync)
+      python benchmarks/bench_library.py --dir DIR --search-only DATA_DIR [--old-src OLD/src]
+      (only search and paging, by query shape; with --old-src, that older src/ too, each in
+      its own process, in turns, in the same run)
 
 The corpus is generated once into DIR (default ``$TMPDIR/newsreader-bench-N``) and reused; the
 cache goes to a fresh temporary data dir each run. Figures go to stdout; progress to stderr.
@@ -266,6 +269,74 @@ def sync_compare(library: Library) -> str:
     )
 
 
+#: The shape of each query ``queries`` makes, by its position modulo 10.
+SHAPES = ("a", "a b", '"a b"', "a OR b", "a -b", "topic:", "source:", "is:unread", "after:", "pref")
+
+
+def search_figures(library: Library, rounds: int = 3) -> dict[str, list[float]]:
+    """Milliseconds of each search the reader runs (ranked rowids + the first 200 rows), by
+    query shape, and of paging through a search 200 rows at a time; ``rounds`` passes."""
+    out: dict[str, list[float]] = defaultdict(list)
+    for _ in range(rounds):
+        for number, q in enumerate(queries(100)):
+            view = View(query=q)
+            seconds, _ = timed(lambda v=view: library.rows(library.rowids(v)[:200]))
+            out[SHAPES[number % 10]].append(seconds * 1000)
+            out["all"].append(seconds * 1000)
+        for q in ("police", "police after:2020-01-01", "source:nypost police"):
+            view = View(query=q)
+            n = library.count(view)
+            for offset in range(0, min(n, 2000), 200):
+                seconds, _ = timed(lambda v=view, o=offset: library.page(v, o, 200))
+                out[f"page: {q}"].append(seconds * 1000)
+    return out
+
+
+def search_only(folder: Path, data_dir: Path, old_src: Path | None) -> None:
+    """Search figures of this checkout and, with ``old_src``, of an older one, in turns."""
+    if os.environ.get("BENCH_SEARCH_CHILD"):
+        library = Library.open(folder, data_dir)
+        print(json.dumps(search_figures(library)))
+        return
+    variants = {"this checkout": None, **({f"old ({old_src})": old_src} if old_src else {})}
+    figures: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in variants}
+    for turn in range(2):
+        for name, src in list(variants.items())[:: 1 if turn == 0 else -1]:
+            env = {**os.environ, "BENCH_SEARCH_CHILD": "1"}
+            if src is not None:
+                env["PYTHONPATH"] = str(src)
+            done = subprocess.run(
+                [sys.executable, __file__, "--dir", str(folder), "--search-only", str(data_dir)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for key, values in json.loads(done.stdout.splitlines()[-1]).items():
+                figures[name][key] += values
+    names = list(variants)
+    print(
+        f"search at {Library.open(folder, data_dir).count(View()):,} articles, ms, load"
+        f" {os.getloadavg()[0]:.1f} (1 min); each: 2 processes x 3 passes"
+    )
+    print(
+        f"{'shape':<36}"
+        + "".join(f"{n[:22]:>24}" for n in names)
+        + ("   new/old p95" if old_src else "")
+    )
+    for key in figures[names[0]]:
+        cells = [
+            f"p50 {pct(figures[n][key], 50):6.1f} p95 {pct(figures[n][key], 95):6.1f}"
+            for n in names
+        ]
+        ratio = (
+            f"   {pct(figures[names[0]][key], 95) / pct(figures[names[1]][key], 95):.2f}x"
+            if old_src
+            else ""
+        )
+        print(f"{key:<36}" + "".join(f"{c:>24}" for c in cells) + ratio)
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -285,7 +356,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DATA_DIR",
         help="only the CLI times and the no-change sync, on --dir already indexed into DATA_DIR",
     )
+    parser.add_argument("--search-only", type=Path, metavar="DATA_DIR", help="only search")
+    parser.add_argument("--old-src", type=Path, help="with --search-only: an older src/ too")
     args = parser.parse_args(argv)
+    if args.search_only:
+        search_only(args.dir, args.search_only, args.old_src)
+        return 0
     if args.cli_only:
         assert args.dir, "--cli-only needs --dir"
         library = Library.open(args.dir, args.cli_only)

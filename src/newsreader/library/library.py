@@ -14,7 +14,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,8 @@ class Library:
     new_after: int = 2**62
     #: Index what symlinks to files outside the folder point at (the setting of that name).
     follow_symlinks_outside: bool = False
+    #: The last text search paged through, ranked once (see :meth:`page`).
+    last_search: listing.LastSearch = field(default_factory=listing.LastSearch)
 
     @classmethod
     def open(
@@ -111,14 +113,17 @@ class Library:
         re-reads every file, changed or not."""
         from newsreader.library.sync import sync_store  # ingest code, only when it is needed
 
-        return sync_store(
-            self.store,
-            self.folder,
-            progress,
-            workers,
-            full=full,
-            follow_symlinks_outside=self.follow_symlinks_outside,
-        )
+        try:
+            return sync_store(
+                self.store,
+                self.folder,
+                progress,
+                workers,
+                full=full,
+                follow_symlinks_outside=self.follow_symlinks_outside,
+            )
+        finally:
+            self.last_search.clear()  # in memory, a sync does not move the data_version
 
     def stop_sync(self) -> None:
         """End a sync running in another thread now (its parse workers are killed and it
@@ -197,9 +202,11 @@ class Library:
 
         The rowids are ordered first and only the page's rows are read: a snippet costs a
         tokenisation, and SQLite would make one for every match before applying the OFFSET.
+        A text search is ranked once for all its pages (``listing.LastSearch``).
         """
+        version = self.data_version()
         with self._db() as conn:
-            rowids = listing.ordered(conn, view, limit, offset)
+            rowids = self.last_search.page(conn, view, version, limit, offset)
             return listing.rows(conn, rowids, view.query, self.new_after)
 
     # -- one article ------------------------------------------------------------------------------

@@ -16,13 +16,71 @@ from newsreader.library.views import Compiled, compile_view
 from newsreader.model import Row, View
 
 
+class LastSearch:
+    """The ranked rowids of the last text search paged through, so that each further page of
+    it is a slice, not the whole search ranked again (bm25 scores every match for each page).
+
+    Kept for one view and one ``data_version`` of the cache (another connection committing,
+    a sync included, moves it); a view filtered by read or starred marks is never kept, since
+    marking an article changes it without moving the version."""
+
+    def __init__(self) -> None:
+        self._last: tuple[tuple[View, int, int], list[int]] | None = None
+
+    def page(
+        self, conn: sqlite3.Connection, view: View, version: int, limit: int, offset: int
+    ) -> list[int]:
+        """The rowids of one page of ``view``."""
+        query = parse(view.query)
+        marks = view.unread or view.starred or query.read is not None or query.starred is not None
+        if not query.fts or marks:
+            return ordered(conn, view, limit, offset)
+        last = self._last  # one read: another thread may replace it meanwhile
+        key = (view, version, views.RANK_ALL)  # the threshold too: a test changes it
+        if last is None or last[0] != key:
+            last = key, ordered(conn, view)
+            self._last = last
+        return last[1][max(0, offset) : max(0, offset) + limit]
+
+    def clear(self) -> None:
+        """Forget the kept search (the cache changed under it)."""
+        self._last = None
+
+
+#: A text search matching at most this many articles checks their dates one by one (about
+#: 2.5 us each, so 2.5 ms at most) instead of building the set of every rowid in the date
+#: range: 0.45 us a row, 25 ms for the 56,000 rows of ``after:2020`` at 100,000 articles.
+FEW = 1000
+
+
+def _compile(conn: sqlite3.Connection, view: View, few: bool = False) -> Compiled:
+    """``compile_view``, with each ``source:`` looked up first: the (provider, domain) pairs
+    it names, a few, which the filter then reads by equality (see ``views.SOURCE_PAIRS``)."""
+    query = parse(view.query)
+    wanted = {*query.sources, *query.not_sources}
+    pairs = {
+        text: [(p, d) for p, d in conn.execute(views.SOURCE_PAIRS, [f"%{views.like(text)}%"] * 2)]
+        for text in wanted
+    }
+    return compile_view(view, few, pairs)
+
+
+def _compiled(conn: sqlite3.Connection, view: View) -> tuple[Compiled, bool]:
+    """The view compiled, and whether its text search matches many articles (see ``FEW`` and
+    ``views.Filter.per_match`` for what a search matching few does)."""
+    compiled = _compile(conn, view)
+    matches = _matches(conn, compiled.query) if compiled.query.fts else 0
+    if compiled.text is not None and matches <= FEW and compiled.has_per_match:
+        compiled = _compile(conn, view, few=True)
+    return compiled, matches > views.RANK_ALL
+
+
 def ordered(
     conn: sqlite3.Connection, view: View, limit: int | None = None, offset: int = 0
 ) -> list[int]:
     """Rowids of a view in display order, optionally one slice of them."""
-    compiled = compile_view(view)
+    compiled, many = _compiled(conn, view)
     query = compiled.query
-    many = bool(query.fts) and _many_matches(conn, query)
     if compiled.text is not None and many:
         ranked = _title_first(conn, *compiled.text, query)
         return ranked if limit is None else ranked[max(0, offset) : max(0, offset) + limit]
@@ -55,17 +113,18 @@ def ordered(
         raise
 
 
-def _many_matches(conn: sqlite3.Connection, query: Query) -> bool:
-    """Whether a text search matches more than ``RANK_ALL`` articles (see ``views.order``)."""
+def _matches(conn: sqlite3.Connection, query: Query) -> int:
+    """How many articles a text search matches, counted up to ``RANK_ALL`` + 1 (past it, the
+    order is by title first: see ``views.order``)."""
     try:
-        return bool(
+        return int(
             conn.execute(
-                "SELECT count(*) > ? FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
-                (views.RANK_ALL, query.fts, views.RANK_ALL + 1),
+                "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
+                (query.fts, views.RANK_ALL + 1),
             ).fetchone()[0]
         )
     except sqlite3.OperationalError:
-        return False
+        return 0
 
 
 def _title_first(
@@ -100,7 +159,7 @@ def _title_first(
 
 def count(conn: sqlite3.Connection, view: View) -> int:
     """How many articles the view shows."""
-    compiled = compile_view(view)
+    compiled = _compiled(conn, view)[0] if parse(view.query).fts else _compile(conn, view)
     if compiled.text is not None:
         where, params = compiled.text
         sql = f"SELECT count(*) FROM fts{where}"  # no article rows read
@@ -119,7 +178,7 @@ def first_page(
     conn: sqlite3.Connection, view: View, rowid: int | None, n: int
 ) -> tuple[int, list[int], int, bool]:
     """See :meth:`Library.first_page`."""
-    compiled = compile_view(view)
+    compiled = _compile(conn, view)
     placed = _place(conn, compiled, view.sort, rowid) if rowid is not None else None
     absent = placed is not None and placed[0] < 0
     if absent:

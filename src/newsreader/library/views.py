@@ -11,11 +11,14 @@ thousands of articles, and rows are large.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from newsreader.library.query import Query, parse
 from newsreader.model import View
+
+#: Each ``source:`` text of a query and the (provider, domain) pairs it names.
+Pairs = dict[str, list[tuple[str, str]]]
 
 #: Snippet highlight markers: control characters, which ingest strips from all file text,
 #: so they can only come from here.
@@ -31,6 +34,20 @@ FLAGS = "a.id IN (SELECT id FROM state.read), a.id IN (SELECT id FROM state.star
 
 _IN_TOPIC = "SELECT article FROM topics WHERE topic = ?"
 _SOURCE = "(a.provider LIKE ? ESCAPE '\\' OR a.domain LIKE ? ESCAPE '\\')"
+#: The (provider, domain) pairs of the library whose provider or domain is LIKE a pattern
+#: (``?`` twice), found by skipping through the provider index: two index seeks a pair
+#: (a library has tens of sources, not thousands), where a LIKE reads every index entry.
+SOURCE_PAIRS = """WITH RECURSIVE
+  providers(p) AS (
+    SELECT min(provider) FROM articles
+    UNION ALL SELECT (SELECT min(provider) FROM articles WHERE provider > p) FROM providers
+    WHERE p IS NOT NULL),
+  pairs(p, d) AS (
+    SELECT p, (SELECT min(domain) FROM articles WHERE provider = p) FROM providers
+    WHERE p IS NOT NULL
+    UNION ALL SELECT p, (SELECT min(domain) FROM articles WHERE provider = p AND domain > d)
+    FROM pairs WHERE d IS NOT NULL)
+SELECT p, d FROM pairs WHERE d IS NOT NULL AND (p LIKE ? ESCAPE '\\' OR d LIKE ? ESCAPE '\\')"""
 _QUICK = (
     "(a.title LIKE ? ESCAPE '\\' OR a.provider LIKE ? ESCAPE '\\' OR a.topics LIKE ? ESCAPE '\\')"
 )
@@ -45,15 +62,25 @@ class Filter:
     rowids: str
     params: tuple[Any, ...] = ()
     negated: bool = False
+    #: A third form for the full-text path when the match is small: a condition checked for
+    #: each matching ``fts.rowid``, where the set of ``rowids`` would be large (a date range
+    #: holds half the library; building that set costs more than looking up a few thousand
+    #: matches one by one). Empty: the filter has none.
+    per_match: str = ""
+    #: Use ``per_match`` on the full-text path (see :func:`compile_view`'s ``few``).
+    by_match: bool = False
 
     def on_row(self) -> str:
         """The condition for the plain path (``FROM articles a``)."""
         return f"NOT ({self.row})" if self.negated else self.row
 
     def on_fts(self) -> str:
-        """The condition for the full-text path (``FROM fts``). The ``+`` keeps SQLite from
-        handing the rowid set to FTS5 as a constraint, which would run the full-text query once
-        per rowid in the set (measured: 6 s for ``after:`` at 100,000 articles, not ms)."""
+        """The condition for the full-text path (``FROM fts``): ``per_match`` when
+        ``by_match``, else the rowid set. The ``+`` keeps SQLite from handing the rowid set to
+        FTS5 as a constraint, which would run the full-text query once per rowid in the set
+        (measured: 6 s for ``after:`` at 100,000 articles, not ms)."""
+        if self.by_match and self.per_match:
+            return f"NOT ({self.per_match})" if self.negated else self.per_match
         return f"+rowid {'NOT ' if self.negated else ''}IN ({self.rowids})"
 
 
@@ -65,6 +92,32 @@ def _rowids(select: str, *params: Any, negated: bool = False) -> Filter:
 def _row(condition: str, *params: Any, negated: bool = False) -> Filter:
     """A filter defined by a condition on the article row."""
     return Filter(condition, f"SELECT a.rowid FROM articles a WHERE {condition}", params, negated)
+
+
+def _date(operator: str, epoch: int) -> Filter:
+    """``after:`` (``>=``) or ``before:`` (``<``): on the date index, or match by match."""
+    condition = f"a.published {operator} ?"
+    return Filter(
+        condition,
+        f"SELECT a.rowid FROM articles a WHERE {condition}",
+        (epoch,),
+        per_match=f"(SELECT a.published FROM articles a WHERE a.rowid = fts.rowid) {operator} ?",
+    )
+
+
+def _source(text: str, pairs: Pairs | None, negated: bool) -> Filter:
+    """``source:text``: its (provider, domain) pairs by equality on the provider index when
+    they were looked up (``SOURCE_PAIRS``), else a LIKE on every row."""
+    if pairs is None or text not in pairs:
+        return _row(_SOURCE, *[f"%{like(text)}%"] * 2, negated=negated)
+    found = pairs[text]
+    if not found:
+        return _row("0", negated=negated)  # no such source: keeps nothing
+    # One equality a pair, ORed: SQLite seeks each in the index (a row-value IN over VALUES
+    # of more than one row scans the whole index instead).
+    either = " OR ".join(["(a.provider = ? AND a.domain = ?)"] * len(found))
+    flat = [value for pair in found for value in pair]
+    return _row(f"({either})", *flat, negated=negated)
 
 
 def _state(table: str, negated: bool) -> Filter:
@@ -82,17 +135,18 @@ def like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filters(view: View, query: Query) -> list[Filter]:
+def filters(view: View, query: Query, pairs: Pairs | None = None) -> list[Filter]:
     """Every filter of a view but its text match, topics first (the plain path may drive a
-    topic's list from its index, see :func:`compile_view`). The one table both paths read."""
+    topic's list from its index, see :func:`compile_view`). The one table both paths read.
+    ``pairs``: each ``source:`` text's (provider, domain) pairs, if they were looked up."""
     table = [_rowids(_IN_TOPIC, t) for t in [*query.topics, *([view.topic] if view.topic else [])]]
     if query.exclude:
         table.append(
             _rowids("SELECT rowid FROM fts WHERE fts MATCH ?", query.exclude, negated=True)
         )
     table += [_rowids(_IN_TOPIC, t, negated=True) for t in query.not_topics]
-    table += [_row(_SOURCE, *[f"%{like(s)}%"] * 2) for s in query.sources]
-    table += [_row(_SOURCE, *[f"%{like(s)}%"] * 2, negated=True) for s in query.not_sources]
+    table += [_source(s, pairs, negated=False) for s in query.sources]
+    table += [_source(s, pairs, negated=True) for s in query.not_sources]
     if view.source:
         table.append(_row("a.provider = ?", view.source))
     if view.unread or query.read is False:
@@ -104,9 +158,9 @@ def filters(view: View, query: Query) -> list[Filter]:
     if query.starred is False:
         table.append(_state("starred", negated=True))
     if query.after is not None:
-        table.append(_row("a.published >= ?", query.after))
+        table.append(_date(">=", query.after))
     if query.before is not None:
-        table.append(_row("a.published < ?", query.before))
+        table.append(_date("<", query.before))
     # Every word typed must appear (in any order) in the title, source or topics.
     table += [_row(_QUICK, *[f"%{like(w)}%"] * 3) for w in view.quick.split()[:8]]
     if view.story:
@@ -129,6 +183,9 @@ class Compiled:
     #: answer (no text to match, or as-you-type words, which need the row).
     text: tuple[str, list[Any]] | None
 
+    #: Whether a filter has a per-match form (see :func:`compile_view`'s ``few``).
+    has_per_match: bool = False
+
     @property
     def by_topic(self) -> bool:
         """Whether the plain path walks a topic's index (see :func:`order`)."""
@@ -143,10 +200,12 @@ def text_only(view: View, query: Query, table: list[Filter]) -> tuple[str, list[
     return " WHERE " + " AND ".join(where), [query.fts, *(p for f in table for p in f.params)]
 
 
-def compile_view(view: View) -> Compiled:
-    """The SQL of a view for the plain path and, where it can answer, the full-text path."""
+def compile_view(view: View, few: bool = False, pairs: Pairs | None = None) -> Compiled:
+    """The SQL of a view for the plain path and, where it can answer, the full-text path;
+    ``few``: the text matches few articles (filters use their ``per_match`` form there);
+    ``pairs``: see :func:`filters`."""
     query = parse(view.query)
-    table = filters(view, query)
+    table = filters(view, query, pairs)
     joins, where, params = "", [], []
     topics = len(query.topics) + bool(view.topic)
     plain = table
@@ -166,7 +225,8 @@ def compile_view(view: View) -> Compiled:
         joins,
         (" WHERE " + " AND ".join(where)) if where else "",
         params,
-        text_only(view, query, table),
+        text_only(view, query, [replace(f, by_match=True) for f in table] if few else table),
+        any(f.per_match for f in table),
     )
 
 
