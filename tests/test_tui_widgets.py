@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
+from textual.widgets.markdown import MarkdownBlock
 
 import newsreader.tui.screens.state as tui_state
 from newsreader.tui.screens.modals import ProblemsScreen
@@ -187,3 +189,85 @@ def test_too_small_at_start(tmp_path: Path) -> None:
         assert await wait_until(pilot, lambda: "this terminal is 80×14" in screen_text(h.app))
 
     run(h, body, size=(80, 14))
+
+
+def find_article(tmp_path: Path) -> Harness:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    paragraphs = [f"Filler paragraph {i} about nothing." for i in range(120)]
+    paragraphs[5] = "The first koala is here, see [the zoo](https://zoo.example/a)."
+    paragraphs[60] = "A second Koala sits in the middle, by [a tree](https://tree.example/b)."
+    paragraphs[110] = "The last koala, near [the end](https://end.example/c)."
+    write_article(folder, "koala.md", title='"Koalas"', body="\n\n".join(paragraphs))
+    return Harness(folder, tmp_path / "data")
+
+
+def test_find_in_the_reader_typed_at_once_then_n_and_N(tmp_path: Path) -> None:
+    h = find_article(tmp_path)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        reader = h.app.main.query_one(ReaderView)
+        reader.focus()
+        await settle(pilot)
+        await pilot.press("slash", *"koala", "enter")
+        assert await wait_until(pilot, lambda: len(reader.hits) == 3)
+        assert not h.app.main.query_one("#search").has_class("-active")  # not the list search
+
+        def shown(block: MarkdownBlock) -> bool:
+            return reader.region.y <= block.region.y < reader.region.bottom
+
+        first = reader.hits[0][0]
+        assert reader.hit == 0 and first.has_class("-find-current")
+        await pilot.press("n")
+        middle = reader.hits[1][0]
+        assert reader.hit == 1 and middle.has_class("-find-current")
+        assert not first.has_class("-find-current")
+        assert await wait_until(pilot, lambda: shown(middle))  # scrolled to it
+        await pilot.press("n", "n")
+        assert reader.hit == 0  # wraps
+        await pilot.press("N")
+        assert reader.hit == 2
+        assert await wait_until(pilot, lambda: shown(reader.hits[2][0]))
+        # The hits are marked in the text itself.
+        spans = reader.hits[2][0].content.spans
+        assert any("reverse" in str(span.style) for span in spans)
+
+    run(h, body)
+
+
+def test_n_without_a_find_still_moves_to_the_next_unread(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for i in range(3):
+        write_article(folder, f"{i}.md", title=f'"Story {i}"', date=f"2022-01-0{i + 1}T10:00:00Z")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        reader = h.app.main.query_one(ReaderView)
+        before = h.current_id()
+        reader.focus()
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert h.current_id() != before
+
+    run(h, body)
+
+
+def test_links_are_numbered_inline_as_f_numbers_them(tmp_path: Path) -> None:
+    h = find_article(tmp_path)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        reader = h.app.main.query_one(ReaderView)
+        text = "\n".join(
+            b.content.plain for b in reader.query(MarkdownBlock) if isinstance(b.content, Content)
+        )
+        for number, (label, _) in enumerate(reader.links, 1):
+            assert f"{label} [{number}]" in text, (label, number)
+        assert [url for _, url in reader.links] == [
+            "https://zoo.example/a",
+            "https://tree.example/b",
+            "https://end.example/c",
+        ]
+
+    run(h, body)

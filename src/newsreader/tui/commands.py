@@ -30,11 +30,19 @@ class Command:
     needs: str = ""
     #: The config setting it needs before the palette offers it (its key still runs, to say so).
     setting: str = ""
+    #: Run by the app before the key is passed on (see ``search``).
+    priority: bool = False
 
     def binding(self) -> Binding:
         """The Textual binding, with its id so the keymap can remap it."""
         return Binding(
-            self.keys, self.action, self.label, show=self.show, tooltip=self.help, id=self.id
+            self.keys,
+            self.action,
+            self.label,
+            show=self.show,
+            tooltip=self.help,
+            id=self.id,
+            priority=self.priority,
         )
 
 
@@ -48,6 +56,10 @@ COMMANDS: tuple[Command, ...] = (
         "Filter as you type; Enter searches the whole library",
         "search",
         show=True,
+        # The app hands each key to the focused widget's queue before the next key is read: a
+        # word typed in the same burst as / would reach the list before / opened the box. A
+        # priority binding runs in the app's own turn, so the box has focus for the next key.
+        priority=True,
     ),
     Command(
         "next_unread", "n", "Next unread", "Open the next unread article", "next_unread", "Articles"
@@ -202,6 +214,39 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+#: Bindings of the reader itself: with the reader focused they come before the screen's (``/``
+#: finds in the article instead of searching the list; ``n``/``N`` move between its hits, and
+#: fall through to next/previous unread when there are none).
+READER_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "reader_find",
+        "slash",
+        "Find",
+        "Find text in the article (when the reader has focus)",
+        "find",
+        "Reader",
+        palette=False,
+    ),
+    Command(
+        "reader_find_next",
+        "n",
+        "Next hit",
+        "Next hit of the find",
+        "find_next(1)",
+        "Reader",
+        palette=False,
+    ),
+    Command(
+        "reader_find_prev",
+        "N",
+        "Previous hit",
+        "Previous hit of the find",
+        "find_next(-1)",
+        "Reader",
+        palette=False,
+    ),
+)
+
 #: Enter in the article list (a binding of the list widget, not of the screen).
 OPEN_ROW = Command(
     "list_open", "enter", "Open", "", "open", "Article list", show=True, palette=False
@@ -249,7 +294,8 @@ def bindings() -> list[BindingType]:
 
 def binding_ids() -> set[str]:
     """Every binding id the keymap may name."""
-    return {c.id for c in COMMANDS} | {m.id for m in MOVES} | {OPEN_ROW.id}
+    commands = (*COMMANDS, *READER_COMMANDS)
+    return {c.id for c in commands} | {m.id for m in MOVES} | {OPEN_ROW.id}
 
 
 def theme_names() -> list[str]:

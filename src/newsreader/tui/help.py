@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from newsreader.tui.commands import COMMANDS, MOVES, OPEN_ROW
+from newsreader.tui.commands import COMMANDS, MOVES, OPEN_ROW, READER_COMMANDS
 from newsreader.tui.screens.modals import HelpRow
 
 #: The help screen's group for the moves every pane shares.
@@ -23,7 +23,10 @@ GROUPS = {"Anywhere": 0, PANES: 1, "Article list": 2, "Articles": 3, "Reader": 4
 
 def help_rows(keymap: Mapping[str, str]) -> list[HelpRow]:
     """Every row of the help screen, grouped; ``keymap`` is the config's id -> keys remapping."""
-    rows = [HelpRow(c.group, c.id, keymap.get(c.id, c.keys), c.label, c.help) for c in COMMANDS]
+    rows = [
+        HelpRow(c.group, c.id, keymap.get(c.id, c.keys), c.label, c.help)
+        for c in (*COMMANDS, *READER_COMMANDS)
+    ]
     rows += [
         HelpRow(PANES, m.id, keymap.get(m.id, m.keys), m.label, "Move in the focused pane")
         for m in MOVES

@@ -8,16 +8,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
 
 from newsreader.ingest.sanitize import display_path
 from newsreader.model import Article
-from newsreader.tui.commands import move_bindings
+from newsreader.tui.commands import READER_COMMANDS, move_bindings
+from newsreader.tui.screens.modals import TextPrompt
 
 _LINK = re.compile(r"(?<!!)\[([^\]\n]{1,300})\]\((https?://[^)\s]+)\)")
 #: A body this long is cut for display; the full text stays in the library and in exports.
@@ -42,6 +45,19 @@ def numbered_links(article: Article) -> list[tuple[str, str]]:
     links = [(text.strip() or url, url) for text, url in _LINK.findall(article.body)]
     links += [(f"image {i}", image.url) for i, image in enumerate(article.images, 1)]
     return links
+
+
+def link_markers(markdown: str) -> str:
+    """Markdown with `` [n]`` after each link, numbered as ``numbered_links`` numbers them (the
+    same pattern over the same body, in order), so ``f`` and a number follow the link seen."""
+    count = 0
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"{match.group(0)} \\[{count}\\]"
+
+    return _LINK.sub(mark, markdown)
 
 
 def highlight_terms(markdown: str, terms: list[str]) -> str:
@@ -84,7 +100,7 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     #: The moves every pane shares scroll the reader by a line, a page, half a page, or to
     #: either end (as less and mutt do); instant, so a held key never queues animations.
-    BINDINGS = move_bindings(
+    BINDINGS = [c.binding() for c in READER_COMMANDS] + move_bindings(
         {
             "list_down": "scroll_lines(1)",
             "list_up": "scroll_lines(-1)",
@@ -102,6 +118,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     ReaderView #header { margin-bottom: 1; }
     ReaderView Markdown { margin: 0; padding: 0; }
     ReaderView #links { color: $text-muted; margin-top: 1; }
+    ReaderView MarkdownBlock.-find-current { background: $accent 30%; }
     """
 
     @dataclass
@@ -117,6 +134,9 @@ class ReaderView(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.article: Article | None = None
         self.links: list[tuple[str, str]] = []
+        #: The find's hits, in reading order: the block, its text unmarked, where the hit is.
+        self.hits: list[tuple[MarkdownBlock, Content, int, int]] = []
+        self.hit = -1
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Select an article to read it."), id="header")
@@ -138,6 +158,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     ) -> None:
         """Display an article (or nothing)."""
         self.article = article
+        self.hits, self.hit = [], -1
         header = self.query_one("#header", Static)
         body = self.query_one("#body", Markdown)
         links = self.query_one("#links", Static)
@@ -151,7 +172,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         header.update(_mark(self._header(article, inferred or []), terms or []))
         self.links = numbered_links(article)
         if article.body.strip():
-            text, more = article.body, 0
+            text, more = link_markers(article.body), 0
             if len(text) > MAX_DISPLAY:
                 cut = text.rfind("\n\n", 0, MAX_DISPLAY)  # at a paragraph's end if one is near
                 cut = cut if cut > MAX_DISPLAY // 2 else MAX_DISPLAY
@@ -230,6 +251,55 @@ class ReaderView(VerticalScroll, can_focus=True):
             rest = len(self.links) - MAX_LISTED_LINKS
             lines += ["\n", (f"… and {rest:,} more, numbered on from here", "$text-muted")]
         return Content.assemble(*lines)
+
+    # -- find in the article ------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        if self.article is not None:
+            self.app.push_screen(TextPrompt("Find in the article"), self._found)
+
+    def _found(self, term: str | None) -> None:
+        self.find(term)
+
+    def find(self, term: str | None) -> int:
+        """Highlight every hit of ``term`` (any case) in the body and go to the first; return
+        how many there are."""
+        self._unmark()
+        self.hits, self.hit = [], -1
+        if not term:
+            return 0
+        pattern = re.compile(re.escape(term), re.I)
+        for block in self.query_one("#body", Markdown).query(MarkdownBlock):
+            content = block.content
+            if not isinstance(content, Content) or block.query(MarkdownBlock):
+                continue  # a container: its own blocks hold the text
+            marked = content
+            for match in pattern.finditer(content.plain):
+                self.hits.append((block, content, match.start(), match.end()))
+                marked = marked.stylize("reverse", match.start(), match.end())
+            if marked is not content:
+                block.set_content(marked)
+        if not self.hits:
+            self.notify(f"Not in this article: {term}", severity="warning", markup=False)
+            return 0
+        self.action_find_next(1)
+        return len(self.hits)
+
+    def action_find_next(self, step: int) -> None:
+        if not self.hits:
+            raise SkipAction()  # no find: n/N go on to next/previous unread
+        self.hit = (self.hit + step) % len(self.hits)
+        for block in self.query(".-find-current"):
+            block.remove_class("-find-current")
+        block = self.hits[self.hit][0]
+        block.add_class("-find-current")
+        self.scroll_to_center(block, animate=False)
+
+    def _unmark(self) -> None:
+        for block, content, _, _ in self.hits:
+            if block.is_attached:
+                block.set_content(content)
+                block.remove_class("-find-current")
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
