@@ -18,6 +18,7 @@ import newsreader.tui.screens.state as tui_state
 from newsreader.tui.screens.modals import ProblemsScreen
 from newsreader.tui.widgets.article_list import short_date
 from newsreader.tui.widgets.reader import ReaderView
+from newsreader.tui.widgets.topic_tree import TopicTree
 from tui_support import (
     Harness,
     copy_seeds,
@@ -269,5 +270,45 @@ def test_links_are_numbered_inline_as_f_numbers_them(tmp_path: Path) -> None:
             "https://tree.example/b",
             "https://end.example/c",
         ]
+
+    run(h, body)
+
+
+def test_series_branch_lists_series_and_opens_one(tmp_path: Path) -> None:
+    from test_series import events, newsletter
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    newsletter(folder, range(12))
+    events(folder)
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        tree = h.app.main.query_one(TopicTree)
+        assert await wait_until(pilot, lambda: tree.node_named("Series: Daily Brief") is not None)
+        titles = [str(n.label) for n in tree.root.children]
+        stories = next(i for i, t in enumerate(titles) if t.startswith("Stories"))
+        assert titles[stories + 1] == "Series (1)"
+        node = tree.node_named("Series: Daily Brief")
+        assert node is not None and "12/12" in str(node.label)
+        assert node.parent is not None
+        node.parent.expand()  # as a user opens the branch
+        tree.focus()
+        await settle(pilot)
+        tree.move_cursor(node)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert h.app.articles.border_title == "Series: Daily Brief"
+        assert len(h.app.articles.rowids) == 12
+
+    run(h, body)
+
+
+def test_no_series_branch_when_there_are_none(tmp_path: Path) -> None:
+    h = Harness(copy_seeds(tmp_path), tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        tree = h.app.main.query_one(TopicTree)
+        assert not any(str(n.label).startswith("Series") for n in tree.root.children)
 
     run(h, body)

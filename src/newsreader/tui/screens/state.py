@@ -278,8 +278,16 @@ class MainState(Screen[None]):
         ]
         count = lib.story_count()
         title = f"Stories, {count:,} in all" if count > len(stories) else "Stories"
+        series = [
+            (f"{s.title}  {s.unread}/{s.size}", TreeData(View(series=s.id), f"Series: {s.title}"))
+            for s in lib.series()[:200]
+        ]
         contents = TreeContents(
-            lib.totals(), lib.topics(), lib.sources(), lib.saved_searches(), [(title, stories)]
+            lib.totals(),
+            lib.topics(),
+            lib.sources(),
+            lib.saved_searches(),
+            [(title, stories), ("Series", series)],
         )
         self.post_message(TreeLoaded(contents))
 
