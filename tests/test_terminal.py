@@ -144,12 +144,6 @@ def test_startup_shows_the_seeds_and_q_restores_the_terminal(
 TWELVE_LINKS = "Twelve links in one story"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22, defect 1: f then digits typed at once dismiss the link prompt twice: "
-    "ScreenStackError: Can't pop screen; there must be at least one screen on the stack, a "
-    "traceback on screen, exit status 0",
-)
 @pytest.mark.parametrize("digits", ["23", "99" + ENTER], ids=["f23", "f99-enter"])
 def test_link_number_typed_at_once(tmp_path: Path, home: Path, digits: str) -> None:
     folder = tmp_path / "links"
@@ -197,19 +191,11 @@ def test_j_held_down_for_200_rows(tmp_path: Path, home: Path) -> None:
 # -- 4. / and a whole word at once --------------------------------------------------------------
 
 
-SEARCH_AT_ONCE = pytest.mark.xfail(
-    strict=True,
-    reason="found by this suite (issue 22, keys sent with no pauses): '/' then a word in one "
-    "write: the keys reach the list, not the search box, which stays empty (n opens the next "
-    "unread and marks it read, Enter opens an article); the list stays 'All', unfiltered",
-)
-
-
 @pytest.mark.parametrize(
     ("word", "at_once"),
     [
-        pytest.param("nypd", True, marks=SEARCH_AT_ONCE, id="nypd-at-once"),
-        pytest.param("clearview", True, marks=SEARCH_AT_ONCE, id="clearview-at-once"),
+        pytest.param("nypd", True, id="nypd-at-once"),
+        pytest.param("clearview", True, id="clearview-at-once"),
         # The same search typed once the box is on screen: the list and the oracle agree.
         pytest.param("clearview", False, id="clearview-after-the-box-shows"),
     ],

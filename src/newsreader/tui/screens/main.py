@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
@@ -246,12 +247,19 @@ class MainScreen(FeedsState):
     # -- search -----------------------------------------------------------------------------------
 
     def action_search(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) or (
+            focused is not None and focused._bindings.key_to_bindings.get("slash")
+        ):
+            raise SkipAction  # a box takes / as text, a widget with its own / keeps it
         search = self.query_one("#search", Input)
         if self._before_search is None:
             current = self.article.id if self.article else None
             self._before_search = (self.view, self.view_name, current)
         search.add_class("-active")
-        search.focus()
+        # At once, not after the queued keys (``focus()`` waits its turn): a word typed right
+        # after / in one burst belongs in the box, not in the list.
+        self.set_focus(search)
 
     @on(Input.Changed, "#search")
     def _filter(self, event: Input.Changed) -> None:

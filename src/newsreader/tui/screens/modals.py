@@ -157,6 +157,7 @@ class NumberPrompt(ModalScreen[int | None]):
     def __init__(self, count: int) -> None:
         super().__init__()
         self.count = count
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         how = "" if self.count < 10 else ", then Enter"
@@ -173,10 +174,17 @@ class NumberPrompt(ModalScreen[int | None]):
 
     def _choose(self, value: str) -> None:
         number = int(value) if value.isdigit() else 0
-        self.dismiss(number if 1 <= number <= self.count else None)
+        self._close(number if 1 <= number <= self.count else None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._close(None)
+
+    def _close(self, number: int | None) -> None:
+        # Keys typed at once ("23", "99" Enter) reach the input after the first has chosen and
+        # before the screen is gone: a second dismiss would pop the main screen and crash.
+        if not self._answered:
+            self._answered = True
+            self.dismiss(number)
 
 
 class TextPrompt(ModalScreen[str | None]):
