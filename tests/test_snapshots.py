@@ -14,8 +14,10 @@ import pytest
 
 from conftest import SEEDS
 from newsreader.library.library import Library
+from newsreader.model import Problem
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.screens import state as state_module
+from newsreader.tui.screens.modals import ProblemsScreen
 
 
 @pytest.fixture
@@ -84,3 +86,75 @@ def test_help_screen(snap_compare: Any, seeded: NewsReaderApp) -> None:
         await pilot.pause()
 
     assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Iterator[NewsReaderApp]:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    library = Library.open(folder, tmp_path / "data")
+    library.sync()
+    yield NewsReaderApp(library, sync_on_start=False)
+    library.close()
+
+
+async def _steady(pilot: Any) -> None:
+    """Hold an input's cursor steady (it blinks, so the picture would depend on the timing)."""
+    for widget in pilot.app.screen.query("Input"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+def test_problems_screen(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    # Skipped files are named by absolute path: fixed ones for the picture (one name holds an
+    # escape sequence, a bidi override and a newline, which show as escapes).
+    problems = [
+        Problem("/home/reader/news/binary.txt", "binary file, not an article"),
+        Problem("/home/reader/news/evil\x1b]0;T\x07\u202e\n.md", "no text after cleaning"),
+    ]
+
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.app.push_screen(ProblemsScreen(problems))
+        await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_link_prompt(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("f")
+        await _settle(pilot)
+        await _steady(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_export_prompt(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("e")
+        await _settle(pilot)
+        # The default name is under the working directory: a fixed one for the picture.
+        pilot.app.screen.query_one("Input").value = "~/news/all.md"
+        await _steady(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_zoom(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press("z")
+        await _settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=before)
+
+
+def test_empty_library(snap_compare: Any, empty: NewsReaderApp) -> None:
+    assert snap_compare(empty, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_too_small_terminal(snap_compare: Any, seeded: NewsReaderApp) -> None:
+    assert snap_compare(seeded, terminal_size=(50, 12), run_before=_settle)
