@@ -283,12 +283,12 @@ def test_pool_and_serial_agree(tmp_path: Path, data_dir: Path) -> None:
 def test_sync_falls_back_when_the_pool_fails(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsreader.library import sync as sync_module
+    from newsreader.library import parsing
 
     def no_pool() -> object:
         raise OSError("no semaphores here")
 
-    monkeypatch.setattr(sync_module, "pool_context", no_pool)
+    monkeypatch.setattr(parsing, "pool_context", no_pool)
     folder = tmp_path / "f"
     for n in range(100):
         write_article(folder, f"{n}.md", n=n)

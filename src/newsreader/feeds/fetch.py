@@ -280,8 +280,8 @@ def _apply_moves(folder: Path, state: FeedState, moved: dict[str, str]) -> None:
 
 
 def _parse_pool() -> Executor:
+    from newsreader.library.parsing import pool_context
     from newsreader.library.pools import watch_parent
-    from newsreader.library.sync import pool_context
 
     return ProcessPoolExecutor(
         max_workers=min(2, os.cpu_count() or 1),

@@ -29,7 +29,7 @@ from newsreader.model import Article, Image, Problem, RelatedLink
 # Imported when parsing: ``newsreader.ingest.clean`` (trafilatura, lxml, jusText: about 0.4 s to
 # import) is imported by the functions below that clean, at the first file parsed. A process
 # that only reads the cache (the reader up to its first paint, the CLI's list and search) never
-# loads it; the sync's forkserver preloads it for the parse workers (sync.pool_context).
+# loads it; the sync's forkserver preloads it for the parse workers (parsing.pool_context).
 
 #: The fence around front matter: three or more dashes alone on a line.
 _FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)

@@ -10,26 +10,25 @@ carries on from there.
 from __future__ import annotations
 
 import errno
-import json
 import logging
-import multiprocessing
 import os
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
-from typing import NamedTuple
 
 from newsreader.ingest.discover import FileEntry, walk
-from newsreader.ingest.load import load_file
 from newsreader.library import db, freshness, phases, state, stories
 from newsreader.library.db import write
-from newsreader.library.pools import TookTooLong, map_ordered
-from newsreader.library.pools import time_limit as time_limit_of
+from newsreader.library.parsing import (
+    FILE_TIME_LIMIT,
+    Parsed,
+    Prepared,
+    parse_entries,
+    parse_file,
+)
 from newsreader.library.store import Store
-from newsreader.model import Article, Problem
+from newsreader.model import Problem
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +36,8 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 #: Seconds between two progress reports while files are parsed (a batch can take longer).
 PROGRESS_EVERY = 0.5
-#: Files per task handed to a worker: big enough to keep pickling overhead small.
-CHUNK = 48
-#: Chunks in flight per worker: bounds the memory held by results the writer has not stored
-#: (about 5 MB at this size). It must outlast the writer storing a batch, as only the writer
-#: hands out more work: at 4 the workers sat idle through each batch's store.
-WINDOW = 10
-#: Below this many files a pool costs more to start than it saves.
-POOL_THRESHOLD = 64
 #: Changed articles after which the full-text index is merged again (see _tidy_search_index).
 OPTIMIZE_AFTER = 2000
-#: Seconds one file may take to read before it is skipped as "took too long". Real articles
-#: take milliseconds; a 4 MB page a second or two on a slow machine.
-FILE_TIME_LIMIT = 10.0
 #: Bump when loading or cleaning changes what an article holds: the next sync then re-reads
 #: every file, so a better cleaner reaches the articles already in the cache.
 INGEST_VERSION = "5"
@@ -111,38 +99,6 @@ def _root_identity(folder: str) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-class Columns(NamedTuple):
-    """The ``articles`` columns after ``id`` and ``path``, in insert order (see ``_INSERT``)."""
-
-    title: str
-    kind: str
-    excerpt: str
-    body: str
-    published: int | None
-    url: str
-    web_url: str
-    provider: str
-    domain: str
-    #: The topics, one a line.
-    topics: str
-    type: str
-    #: Images, related links and extras as JSON.
-    data: str
-    words: int
-
-
-class Prepared(NamedTuple):
-    """An article as rows ready to insert, built in a worker so the writer stays light."""
-
-    id: str
-    values: Columns
-    topics: list[str]
-    url_keys: list[str]
-    link_keys: list[str]
-
-
-Parsed = Prepared | Problem
-
 _COLUMNS = (
     "id, path, title, kind, excerpt, body, published, url, web_url, provider, domain, topics,"
     " type, data, words"
@@ -151,91 +107,6 @@ _INSERT = (
     f"INSERT INTO articles(rowid, {_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
     " ON CONFLICT(id) DO NOTHING RETURNING rowid"
 )
-
-
-def prepare(article: Article) -> Prepared:
-    """Turn an Article into insertable rows."""
-    data = json.dumps(
-        {
-            "images": [[i.url, i.width, i.height] for i in article.images],
-            "related": [
-                [
-                    r.title,
-                    r.url,
-                    r.excerpt,
-                    r.provider,
-                    r.domain,
-                    r.published.isoformat() if r.published else None,
-                    r.key,
-                ]
-                for r in article.related
-            ],
-            "extras": article.extras,
-            "web_url": article.web_url,
-        },
-        ensure_ascii=False,
-    )
-    published = int(article.published.timestamp()) if article.published else None
-    return Prepared(
-        article.id,
-        Columns(
-            article.title,
-            article.kind,
-            article.excerpt,
-            article.body,
-            published,
-            article.url,
-            article.web_url,
-            article.provider,
-            article.domain,
-            "\n".join(article.topics),
-            article.type,
-            data,
-            len(article.body.split()),
-        ),
-        # One row per topic, case-insensitively (the column collates NOCASE).
-        _unique_topics(article.topics),
-        [k for k in dict.fromkeys(article.url_keys) if k],
-        [r.key for r in article.related if r.key],
-    )
-
-
-def _unique_topics(topics: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for topic in topics:
-        if topic and topic.casefold() not in seen:
-            seen.add(topic.casefold())
-            out.append(topic)
-    return out
-
-
-def parse_file(path: str, time_limit: float | None = None) -> Parsed:
-    """Load one file into insertable rows, or the Problem that stopped it. Never raises.
-
-    A file still being read after ``time_limit`` seconds is given up ("took too long"), so one
-    pathological file costs its batch that long and no more (see ``pools.time_limit`` for
-    where the limit holds).
-    """
-    from newsreader.ingest import clean  # noqa: F401 - its 0.4 s import is no file's time
-
-    try:
-        with time_limit_of(time_limit):
-            result = load_file(path)
-            if isinstance(result, Problem):
-                return result
-            try:
-                return prepare(result)
-            except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
-                return Problem(path, f"could not store: {type(error).__name__}: {error}")
-    except TookTooLong:
-        return Problem(path, f"took too long: not read within {time_limit:g} s")
-
-
-def parse_many(time_limit: float | None, paths: list[str]) -> list[Parsed]:
-    """A worker's task: a chunk of files, each within ``time_limit`` (what the pool hands
-    every worker at start-up, see ``pools.map_ordered``)."""
-    return [parse_file(path, time_limit) for path in paths]
 
 
 #: How many times a sync that found the cache locked past the busy timeout starts again
@@ -389,7 +260,7 @@ def sync(
         told = time.perf_counter()
         if progress:
             progress(0, len(todo), "parsing")
-        for item in _parse(todo, workers):
+        for item in parse_entries(todo, workers):
             batch.append(item)
             if progress and time.perf_counter() - told > PROGRESS_EVERY:
                 told = time.perf_counter()  # done: stored, and parsed waiting in the batch
@@ -457,42 +328,6 @@ def _store_batch(
         for entry, result in batch:
             old = known.get(entry.path)
             _store(conn, entry, result, now, report, old[2] if old else None, old is not None)
-
-
-def pool_context() -> BaseContext:
-    """Forkserver where there is one, else spawn; never a plain fork.
-
-    The TUI syncs from a thread, and forking a threaded process is unsafe. A forkserver is forked
-    once, early and thread-free, with the ingest modules already imported, so workers start in
-    milliseconds instead of re-importing trafilatura and lxml each.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["newsreader.library.sync", "newsreader.ingest.clean"])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def _parse(
-    todo: list[FileEntry], workers: int | None, time_limit: float | None = None
-) -> Iterator[tuple[FileEntry, Parsed]]:
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    limit = FILE_TIME_LIMIT if time_limit is None else time_limit
-    if len(todo) < POOL_THRESHOLD or workers <= 1:
-        for entry in todo:
-            yield entry, parse_file(entry.os_path, limit)
-        return
-    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    results = map_ordered(
-        parse_many,
-        limit,
-        ([e.os_path for e in chunk] for chunk in chunks),
-        workers=workers,
-        context=pool_context,
-        window=workers * WINDOW,
-    )
-    for chunk, parsed in zip(chunks, results, strict=True):
-        yield from zip(chunk, parsed, strict=True)
 
 
 def _store(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,8 @@ SWITCH_INTERVAL = 0.001
 SYSTEM_DUPLICATES = {"Quit", "Keys", "Maximize", "Minimize"}
 #: Config problems listed in the startup notice.
 CONFIG_LINES = 6
+#: The file in the data dir that keeps the traceback of the last crash.
+CRASH_LOG = "crash.log"
 
 
 class NewsReaderApp(App[None]):
@@ -54,6 +58,21 @@ class NewsReaderApp(App[None]):
         self.sync_on_start = sync_on_start
         self._switch_interval = sys.getswitchinterval()
         start_process_helpers()
+
+    #: The traceback of the exception that ended the app ("" while none did): ``run`` writes
+    #: it to the crash log instead of the screen.
+    crash = ""
+
+    def _handle_exception(self, error: Exception) -> None:
+        if not self.crash:
+            self.crash = "".join(traceback.format_exception(error))
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        if self.crash:
+            self._exit_renderables.clear()  # in the crash log, not over the user's shell
+            return
+        super()._print_error_renderables()
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.library, self.config, sync_on_start=self.sync_on_start)
@@ -138,7 +157,7 @@ def start_process_helpers() -> None:
     """
     from multiprocessing import forkserver, resource_tracker
 
-    from newsreader.library.sync import pool_context
+    from newsreader.library.parsing import pool_context
 
     try:
         resource_tracker.ensure_running()
@@ -155,16 +174,34 @@ def start_process_helpers() -> None:
 def run(folder: str, data_dir: str | None = None) -> int:
     """Open the library for ``folder`` and run the app."""
     cfg = config_module.load()
-    library = Library.open(
-        Path(folder),
-        paths.data_dir(data_dir, cfg.data_dir),
-        follow_symlinks_outside=cfg.follow_symlinks_outside,
-    )
+    data = paths.data_dir(data_dir, cfg.data_dir)
+    library = Library.open(Path(folder), data, follow_symlinks_outside=cfg.follow_symlinks_outside)
+    app = NewsReaderApp(library, config=cfg)
     try:
-        NewsReaderApp(library, config=cfg).run()
+        app.run()
+    except Exception:  # noqa: BLE001 - outside the app's own handler (the driver, say)
+        app.crash = app.crash or traceback.format_exc()
     finally:
         library.close()
-    return 0
+    if app.crash:
+        return report_crash(app.crash, data)
+    return app.return_code or 0
+
+
+def report_crash(text: str, folder: Path) -> int:
+    """After a crash (the terminal is restored by then): the traceback goes to the crash log
+    in ``folder``, one line on stderr says where; the exit status (1)."""
+    last = text.strip().splitlines()[-1] if text.strip() else "an unexpected error"
+    log = folder / CRASH_LOG
+    try:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S %z")
+        log.write_text(f"newsreader crashed at {stamp}\n\n{text}", encoding="utf-8")
+    except OSError:
+        print(text, file=sys.stderr, end="")  # nowhere to keep it: the user still needs it
+        print(f"newsreader: crashed ({last})", file=sys.stderr)
+        return 1
+    print(f"newsreader: crashed ({last}); the details are in {log}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,188 @@
+"""Files -> rows ready to insert, in the parse pool's workers (or here, for a few files).
+
+Each file is read within a time limit, so one pathological file is skipped as "took too long"
+rather than holding back its batch; the writer in ``sync`` only stores what comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
+from multiprocessing.context import BaseContext
+from typing import NamedTuple
+
+from newsreader.ingest.discover import FileEntry
+from newsreader.ingest.load import load_file
+from newsreader.library.pools import TookTooLong, map_ordered
+from newsreader.library.pools import time_limit as time_limit_of
+from newsreader.model import Article, Problem
+
+#: Files per task handed to a worker: big enough to keep pickling overhead small.
+CHUNK = 48
+#: Chunks in flight per worker: bounds the memory held by results the writer has not stored
+#: (about 5 MB at this size). It must outlast the writer storing a batch, as only the writer
+#: hands out more work: at 4 the workers sat idle through each batch's store.
+WINDOW = 10
+#: Below this many files a pool costs more to start than it saves.
+POOL_THRESHOLD = 64
+#: Seconds one file may take to read before it is skipped as "took too long". Real articles
+#: take milliseconds; a 4 MB page a second or two on a slow machine.
+FILE_TIME_LIMIT = 10.0
+
+
+class Columns(NamedTuple):
+    """The ``articles`` columns after ``id`` and ``path``, in insert order (see ``_INSERT``)."""
+
+    title: str
+    kind: str
+    excerpt: str
+    body: str
+    published: int | None
+    url: str
+    web_url: str
+    provider: str
+    domain: str
+    #: The topics, one a line.
+    topics: str
+    type: str
+    #: Images, related links and extras as JSON.
+    data: str
+    words: int
+
+
+class Prepared(NamedTuple):
+    """An article as rows ready to insert, built in a worker so the writer stays light."""
+
+    id: str
+    values: Columns
+    topics: list[str]
+    url_keys: list[str]
+    link_keys: list[str]
+
+
+Parsed = Prepared | Problem
+
+
+def prepare(article: Article) -> Prepared:
+    """Turn an Article into insertable rows."""
+    data = json.dumps(
+        {
+            "images": [[i.url, i.width, i.height] for i in article.images],
+            "related": [
+                [
+                    r.title,
+                    r.url,
+                    r.excerpt,
+                    r.provider,
+                    r.domain,
+                    r.published.isoformat() if r.published else None,
+                    r.key,
+                ]
+                for r in article.related
+            ],
+            "extras": article.extras,
+            "web_url": article.web_url,
+        },
+        ensure_ascii=False,
+    )
+    published = int(article.published.timestamp()) if article.published else None
+    return Prepared(
+        article.id,
+        Columns(
+            article.title,
+            article.kind,
+            article.excerpt,
+            article.body,
+            published,
+            article.url,
+            article.web_url,
+            article.provider,
+            article.domain,
+            "\n".join(article.topics),
+            article.type,
+            data,
+            len(article.body.split()),
+        ),
+        # One row per topic, case-insensitively (the column collates NOCASE).
+        _unique_topics(article.topics),
+        [k for k in dict.fromkeys(article.url_keys) if k],
+        [r.key for r in article.related if r.key],
+    )
+
+
+def _unique_topics(topics: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for topic in topics:
+        if topic and topic.casefold() not in seen:
+            seen.add(topic.casefold())
+            out.append(topic)
+    return out
+
+
+def parse_file(path: str, time_limit: float | None = None) -> Parsed:
+    """Load one file into insertable rows, or the Problem that stopped it. Never raises.
+
+    A file still being read after ``time_limit`` seconds is given up ("took too long"), so one
+    pathological file costs its batch that long and no more (see ``pools.time_limit`` for
+    where the limit holds).
+    """
+    from newsreader.ingest import clean  # noqa: F401 - its 0.4 s import is no file's time
+
+    try:
+        with time_limit_of(time_limit):
+            result = load_file(path)
+            if isinstance(result, Problem):
+                return result
+            try:
+                return prepare(result)
+            except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
+                return Problem(path, f"could not store: {type(error).__name__}: {error}")
+    except TookTooLong:
+        return Problem(path, f"took too long: not read within {time_limit:g} s")
+
+
+def parse_many(time_limit: float | None, paths: list[str]) -> list[Parsed]:
+    """A worker's task: a chunk of files, each within ``time_limit`` (what the pool hands
+    every worker at start-up, see ``pools.map_ordered``)."""
+    return [parse_file(path, time_limit) for path in paths]
+
+
+def pool_context() -> BaseContext:
+    """Forkserver where there is one, else spawn; never a plain fork.
+
+    The TUI syncs from a thread, and forking a threaded process is unsafe. A forkserver is forked
+    once, early and thread-free, with the ingest modules already imported, so workers start in
+    milliseconds instead of re-importing trafilatura and lxml each.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["newsreader.library.parsing", "newsreader.ingest.clean"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def parse_entries(
+    todo: list[FileEntry], workers: int | None, time_limit: float | None = None
+) -> Iterator[tuple[FileEntry, Parsed]]:
+    """Each entry with what parsing it gave, in order: in a process pool, or here for a few
+    files (a pool costs more to start than it saves)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    limit = FILE_TIME_LIMIT if time_limit is None else time_limit
+    if len(todo) < POOL_THRESHOLD or workers <= 1:
+        for entry in todo:
+            yield entry, parse_file(entry.os_path, limit)
+        return
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    results = map_ordered(
+        parse_many,
+        limit,
+        ([e.os_path for e in chunk] for chunk in chunks),
+        workers=workers,
+        context=pool_context,
+        window=workers * WINDOW,
+    )
+    for chunk, parsed in zip(chunks, results, strict=True):
+        yield from zip(chunk, parsed, strict=True)
