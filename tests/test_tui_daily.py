@@ -17,6 +17,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 import newsreader.tui.screens.state as tui_state
+from newsreader.tui.app import CRASH_LOG, report_crash
+from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.screens.modals import NumberPrompt
 from tui_support import Harness, copy_seeds, press, run, settle, write_article
 
@@ -82,3 +84,75 @@ def test_slash_and_a_word_at_once_reach_the_search_box(h: Harness) -> None:
         assert len(h.app.articles.rowids) == 2
 
     run(h, body)
+
+
+# -- crashes ------------------------------------------------------------------------------------
+
+
+def test_a_crash_is_logged_in_the_data_dir_with_one_line_saying_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = report_crash(
+        "Traceback (most recent call last):\n  ...\nRuntimeError: boom\n", tmp_path
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "RuntimeError: boom" in err and str(tmp_path / CRASH_LOG) in err
+    assert "Traceback" not in err
+    assert "RuntimeError: boom" in (tmp_path / CRASH_LOG).read_text()
+
+
+def test_an_exception_in_an_action_is_kept_for_the_crash_log(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(self: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(MainScreen, "action_zoom", boom)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        await pilot.press("z")
+        await pilot.pause()
+
+    with pytest.raises(RuntimeError):
+        run(h, body)
+    assert h.app.return_code == 1
+    assert "RuntimeError: boom" in h.app.crash and "action_zoom" not in h.app.crash.split("\n")[0]
+
+
+CRASHER = """
+from newsreader.tui.screens.main import MainScreen
+
+
+def boom(self):
+    raise RuntimeError("forced by the test")
+
+
+MainScreen.action_zoom = boom
+"""
+
+
+def test_a_crash_in_a_real_terminal_exits_1_with_the_log(tmp_path: Path) -> None:
+    pytest.importorskip("pexpect")
+    pytest.importorskip("pyte")
+    from terminal_support import NEWSREADER, Terminal
+
+    if not NEWSREADER.exists():
+        pytest.skip("the console script is not installed")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CRASHER)  # test-only: patches the installed app
+    home = tmp_path / "home"
+    home.mkdir()
+    with Terminal([str(copy_seeds(tmp_path))], home, env={"PYTHONPATH": str(hook)}) as term:
+        term.wait_for("Library")
+        term.send("z")
+        status = term.wait_exit()
+        assert status == 1, term.dump()
+        assert term.left_alt_screen, term.dump()
+        output = term.plain_output()
+        assert "Traceback" not in output, term.dump()
+        log = home / "data" / CRASH_LOG
+        assert f"RuntimeError: forced by the test); the details are in {log}" in output
+        assert "Traceback (most recent call last)" in log.read_text()
