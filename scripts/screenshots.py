@@ -22,6 +22,8 @@ SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
     ("related-local.svg", (120, 40), ["g", "j", "enter", "tab", "down", "down", "down"]),
     ("help.svg", (120, 40), ["question_mark"]),
     ("zoom.svg", (120, 40), ["j", "j", "j", "j", "enter", "z"]),
+    ("find-in-article.svg", (120, 40), ["j", "j", "j", "z", "slash", *"facial", "enter", "n"]),
+    ("too-small.svg", (50, 12), []),
 ]
 
 
