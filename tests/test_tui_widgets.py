@@ -199,7 +199,7 @@ def find_article(tmp_path: Path) -> Harness:
     paragraphs[5] = "The first koala is here, see [the zoo](https://zoo.example/a)."
     paragraphs[60] = "A second Koala sits in the middle, by [a tree](https://tree.example/b)."
     paragraphs[110] = "The last koala, near [the end](https://end.example/c)."
-    write_article(folder, "koala.md", title='"Koalas"', body="\n\n".join(paragraphs))
+    write_article(folder, "koala.md", title='"Marsupials"', body="\n\n".join(paragraphs))
     return Harness(folder, tmp_path / "data")
 
 
@@ -232,6 +232,22 @@ def test_find_in_the_reader_typed_at_once_then_n_and_N(tmp_path: Path) -> None:
         # The hits are marked in the text itself.
         spans = reader.hits[2][0].content.spans
         assert any("reverse" in str(span.style) for span in spans)
+
+    run(h, body)
+
+
+def test_find_looks_in_the_header_of_a_front_matter_only_article(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_article(folder, "a.md", title='"Koalas at the zoo"', url="https://zoo.example/k")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        reader = h.app.main.query_one(ReaderView)
+        reader.focus()
+        await pilot.press("slash", *"koala", "enter")
+        assert await wait_until(pilot, lambda: len(reader.hits) == 1)
+        assert reader.hits[0][0].id == "header"
 
     run(h, body)
 

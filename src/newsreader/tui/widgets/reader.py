@@ -118,7 +118,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     ReaderView #header { margin-bottom: 1; }
     ReaderView Markdown { margin: 0; padding: 0; }
     ReaderView #links { color: $text-muted; margin-top: 1; }
-    ReaderView MarkdownBlock.-find-current { background: $accent 30%; }
+    ReaderView .-find-current { background: $accent 30%; }
     """
 
     @dataclass
@@ -134,8 +134,9 @@ class ReaderView(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.article: Article | None = None
         self.links: list[tuple[str, str]] = []
-        #: The find's hits, in reading order: the block, its text unmarked, where the hit is.
-        self.hits: list[tuple[MarkdownBlock, Content, int, int]] = []
+        #: The find's hits, in reading order: the block (the header, or a paragraph of the
+        #: body), its text unmarked, where the hit is.
+        self.hits: list[tuple[Static, Content, int, int]] = []
         self.hit = -1
 
     def compose(self) -> ComposeResult:
@@ -262,14 +263,15 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.find(term)
 
     def find(self, term: str | None) -> int:
-        """Highlight every hit of ``term`` (any case) in the body and go to the first; return
-        how many there are."""
+        """Highlight every hit of ``term`` (any case) in the header, the body and the links, and
+        go to the first; return how many there are."""
         self._unmark()
         self.hits, self.hit = [], -1
         if not term:
             return 0
         pattern = re.compile(re.escape(term), re.I)
-        for block in self.query_one("#body", Markdown).query(MarkdownBlock):
+        body = self.query_one("#body", Markdown).query(MarkdownBlock)
+        for block in [self.query_one("#header", Static), *body, self.query_one("#links", Static)]:
             content = block.content
             if not isinstance(content, Content) or block.query(MarkdownBlock):
                 continue  # a container: its own blocks hold the text
@@ -278,7 +280,7 @@ class ReaderView(VerticalScroll, can_focus=True):
                 self.hits.append((block, content, match.start(), match.end()))
                 marked = marked.stylize("reverse", match.start(), match.end())
             if marked is not content:
-                block.set_content(marked)
+                _set_content(block, marked)
         if not self.hits:
             self.notify(f"Not in this article: {term}", severity="warning", markup=False)
             return 0
@@ -298,7 +300,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     def _unmark(self) -> None:
         for block, content, _, _ in self.hits:
             if block.is_attached:
-                block.set_content(content)
+                _set_content(block, content)
                 block.remove_class("-find-current")
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
@@ -320,3 +322,11 @@ class ReaderView(VerticalScroll, can_focus=True):
     def at_end(self) -> bool:
         """True when the reader is scrolled to the bottom."""
         return self.scroll_y >= self.max_scroll_y
+
+
+def _set_content(block: Static, content: Content) -> None:
+    """Show ``content`` in the header or a block of the body (which keeps its own copy)."""
+    if isinstance(block, MarkdownBlock):
+        block.set_content(content)
+    else:
+        block.update(content)
