@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 import newsreader.tui.screens.state as tui_state
 from newsreader.tui.app import CRASH_LOG, report_crash
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.screens.modals import NumberPrompt
-from tui_support import Harness, copy_seeds, press, run, settle, write_article
+from tui_support import Harness, copy_seeds, plain, press, run, settle, write_article
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +156,49 @@ def test_a_crash_in_a_real_terminal_exits_1_with_the_log(tmp_path: Path) -> None
         log = home / "data" / CRASH_LOG
         assert f"RuntimeError: forced by the test); the details are in {log}" in output
         assert "Traceback (most recent call last)" in log.read_text()
+
+
+# -- the read timer and the rescan --------------------------------------------------------------
+
+
+def test_m_right_after_moving_is_not_undone_by_the_read_timer(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tui_state, "READ_AFTER", 0.2)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        second = h.list_ids()[1]
+        h.lib.set_read([second], True)
+        await burst(pilot, "j", "m")  # m before the preview of the second article arrives
+        assert not h.lib.is_read(second)
+        await pilot.pause(0.5)  # past READ_AFTER
+        await settle(pilot)
+        assert not h.lib.is_read(second)
+
+    run(h, body)
+
+
+URL = "https://example.com/story"
+
+
+def test_the_reader_shows_the_new_title_after_a_rescan(tmp_path: Path) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    write_article(folder, "a.md", title="Old title", url=URL, body="Some text.")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        assert "Old title" in reader_header(h)  # previewed under the cursor
+        old = h.app.main.article
+        write_article(folder, "a.md", title="New title", url=URL, body="Some text.")
+        await press(pilot, "r")
+        await settle(pilot)
+        assert "New title" in reader_header(h)
+        assert h.app.main.article is not None and old is not None
+        assert h.app.main.article.id == old.id  # the same article, changed
+
+    run(h, body)
+
+
+def reader_header(h: Harness) -> str:
+    return plain(h.app.main.reader.query_one("#header", Static))

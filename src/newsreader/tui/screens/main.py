@@ -23,7 +23,13 @@ from newsreader.model import Article, View
 from newsreader.tui import external
 from newsreader.tui.commands import NEEDS, Command, bindings
 from newsreader.tui.help import help_rows
-from newsreader.tui.messages import Notice, ProblemsLoaded, UnreadFound, ViewRequest
+from newsreader.tui.messages import (
+    Notice,
+    ProblemsLoaded,
+    SyncFinished,
+    UnreadFound,
+    ViewRequest,
+)
 from newsreader.tui.screens import state
 from newsreader.tui.screens.feeds_worker import FeedsState
 from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, TextPrompt
@@ -83,6 +89,7 @@ class MainScreen(FeedsState):
         article_id = self._current_id()
         if article_id:
             self._stop_read_timer()
+            self._marked_by_hand = article_id
             self.toggle_read(article_id)
 
     def action_toggle_star(self) -> None:
@@ -167,6 +174,22 @@ class MainScreen(FeedsState):
 
     def action_rescan(self) -> None:
         self.run_sync()
+
+    @on(SyncFinished)
+    def _refresh_reader(self, event: SyncFinished) -> None:
+        """A sync that changed articles may have changed the one being read: show it anew."""
+        if event.changed and self.article is not None:
+            self._reload_if_changed(self.article)
+
+    @work(thread=True, exit_on_error=False, group="refresh-reader")
+    def _reload_if_changed(self, shown: Article) -> None:
+        fresh = self.library.article(shown.id)
+        if fresh is not None and fresh != shown:
+            self.app.call_from_thread(self._reload_shown, shown.id)
+
+    def _reload_shown(self, article_id: str) -> None:
+        if self.article is not None and self.article.id == article_id:
+            self.load_article(article_id)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(help_rows(self.config.keys)))

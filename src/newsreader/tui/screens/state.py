@@ -99,6 +99,8 @@ class MainState(Screen[None]):
         #: (view, name, article id) before ``/``: Escape goes back there.
         self._before_search: tuple[View, str, str | None] | None = None
         self._read_timer: Timer | None = None
+        #: The article last marked with ``m``: no read timer armed later overrides that mark.
+        self._marked_by_hand: str | None = None
         #: The query whose terms the reader highlights.
         self._shown_query = ""
 
@@ -426,6 +428,9 @@ class MainState(Screen[None]):
     def _arm_read_timer(self, article_id: str, read: bool) -> None:
         """Count the article as read if the reader still shows it in READ_AFTER seconds."""
         self._stop_read_timer()
+        if article_id == self._marked_by_hand:
+            return  # m on it while its preview was on the way: the user's mark stands
+        self._marked_by_hand = None
         if self.config.mark_read_on_open and not read:
             self._read_timer = self.set_timer(READ_AFTER, lambda: self._dwelt(article_id))
 
