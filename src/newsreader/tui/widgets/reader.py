@@ -29,6 +29,10 @@ _LINK = re.compile(r"(?<!!)\[([^\]\n]{1,300})\]\((https?://[^)\s]+)\)")
 #: seconds, all keys waiting. 50,000 is a long read of some 8,000 words; past it, a line says
 #: how much more there is and how to get it whole.
 MAX_DISPLAY = 50_000
+#: Lines of a body the reader draws. The Markdown widget's cost grows with its blocks, faster
+#: than linearly for lists and tables: measured here, 300 list items took 4.4 s and 600 took 17 s
+#: (the 2,000-item list of 47 KB froze the reader for 16.8 s). 250 lines is some 15 screens.
+MAX_DISPLAY_LINES = 250
 #: Numbered links listed under the body (``f`` still follows any of them by number).
 MAX_LISTED_LINKS = 300
 WORDS_PER_MINUTE = 230
@@ -38,6 +42,30 @@ def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters, with an ellipsis when it was cut (the full URL is
     what ``f`` opens; this is only its label)."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def displayed_part(text: str) -> tuple[str, int]:
+    """The part of a body the reader draws, and how many characters are left out: at most
+    MAX_DISPLAY characters and MAX_DISPLAY_LINES non-blank lines (list items, table rows and
+    paragraphs alike), cut at a paragraph's end where one is near."""
+    cut = len(text)
+    if cut > MAX_DISPLAY:
+        cut = text.rfind("\n\n", 0, MAX_DISPLAY)
+        cut = cut if cut > MAX_DISPLAY // 2 else MAX_DISPLAY
+    lines = 0
+    for match in _LINE_END.finditer(text, 0, cut):
+        lines += 1
+        if lines >= MAX_DISPLAY_LINES:
+            cut = match.end()
+            break
+    if cut == len(text):
+        return text, 0
+    kept = text[:cut].rstrip()
+    return kept, len(text) - len(kept)
+
+
+#: The end of a non-blank line.
+_LINE_END = re.compile(r"\S[^\n]*(?=\n|\Z)")
 
 
 def numbered_links(article: Article) -> list[tuple[str, str]]:
@@ -173,11 +201,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         header.update(_mark(self._header(article, inferred or []), terms or []))
         self.links = numbered_links(article)
         if article.body.strip():
-            text, more = link_markers(article.body), 0
-            if len(text) > MAX_DISPLAY:
-                cut = text.rfind("\n\n", 0, MAX_DISPLAY)  # at a paragraph's end if one is near
-                cut = cut if cut > MAX_DISPLAY // 2 else MAX_DISPLAY
-                text, more = text[:cut], len(text) - cut
+            text, more = displayed_part(link_markers(article.body))
             if terms:
                 text = highlight_terms(text, terms)
             if more:
