@@ -295,8 +295,11 @@ def test_n_and_shift_n_go_to_next_and_previous_unread(h: Harness) -> None:
         assert h.app.articles.cursor == 0
         assert h.app.main.article.id == order[0]
         assert h.lib.is_read(order[0])
-        await press(pilot, "N")
-        assert h.app.articles.cursor == 0
+        await press(pilot, "N")  # wraps round to the last unread (issue 22)
+        assert h.app.articles.cursor == len(order) - 1
+        assert "Wrapped around to the last unread article." in h.notes
+        h.lib.set_read(order)
+        await press(pilot, "n")
         assert "No more unread articles here." in h.notes
 
     run(h, body)

@@ -202,3 +202,38 @@ def test_the_reader_shows_the_new_title_after_a_rescan(tmp_path: Path) -> None:
 
 def reader_header(h: Harness) -> str:
     return plain(h.app.main.reader.query_one("#header", Static))
+
+
+# -- reading keys -------------------------------------------------------------------------------
+
+
+def test_shift_j_and_k_open_the_next_and_previous_article_read_or_not(h: Harness) -> None:
+    async def body(pilot: Pilot[Any]) -> None:
+        ids = h.list_ids()
+        h.lib.set_read([ids[1]], True)  # read: n would skip it, J does not
+        await press(pilot, "J")
+        assert h.app.main.article is not None and h.app.main.article.id == ids[1]
+        await burst(pilot, "J", "J", "K")
+        assert h.app.main.article is not None and h.app.main.article.id == ids[2]
+        h.app.main.reader.focus()  # from the reader too
+        await press(pilot, "K", "K", "K")
+        assert h.app.articles.cursor == 0
+        assert "This is the first article." in h.notes
+
+    run(h, body)
+
+
+def test_n_wraps_around_with_a_notice(h: Harness) -> None:
+    async def body(pilot: Pilot[Any]) -> None:
+        ids = h.list_ids()
+        h.app.articles.cursor = len(ids) - 1
+        await settle(pilot)
+        h.app.articles.focus()
+        await press(pilot, "n")
+        assert h.app.articles.cursor == 0
+        assert "Wrapped around to the first unread article." in h.notes
+        await press(pilot, "N")
+        assert h.app.articles.cursor == len(ids) - 1
+        assert "Wrapped around to the last unread article." in h.notes
+
+    run(h, body)

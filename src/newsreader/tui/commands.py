@@ -62,14 +62,35 @@ COMMANDS: tuple[Command, ...] = (
         priority=True,
     ),
     Command(
-        "next_unread", "n", "Next unread", "Open the next unread article", "next_unread", "Articles"
+        "next_unread",
+        "n",
+        "Next unread",
+        "Open the next unread article (wraps)",
+        "next_unread",
+        "Articles",
     ),
     Command(
         "prev_unread",
         "N",
         "Prev unread",
-        "Open the previous unread article",
+        "Open the previous unread article (wraps)",
         "prev_unread",
+        "Articles",
+    ),
+    Command(
+        "next_article",
+        "J",
+        "Next article",
+        "Open the next article in the list, read or not",
+        "next_article",
+        "Articles",
+    ),
+    Command(
+        "prev_article",
+        "K",
+        "Prev article",
+        "Open the previous article in the list, read or not",
+        "prev_article",
         "Articles",
     ),
     Command(

@@ -144,6 +144,24 @@ class MainScreen(FeedsState):
             return
         self.go_to(articles.cursor + 1)
 
+    def action_next_article(self) -> None:
+        self._step(1)
+
+    def action_prev_article(self) -> None:
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        """J/K: the next or previous row, read or not, opened."""
+        articles = self.articles
+        index = articles.cursor + direction
+        if not 0 <= index < len(articles.rowids):
+            where = "last" if direction > 0 else "first"
+            self.notify(f"This is the {where} article.", timeout=3)
+            return
+        if articles.rowids[index] == 0 and self._still_loading():
+            return
+        self.go_to(index)
+
     def action_next_unread(self) -> None:
         if not self._still_loading():
             self._find_unread(self.view, list(self.articles.rowids), self.articles.cursor, 1)
@@ -163,6 +181,13 @@ class MainScreen(FeedsState):
             range(start + 1, len(rowids)) if direction > 0 else range(start - 1, -1, -1)
         )
         found = next((index for index in order if rowids[index] in unread), None)
+        if found is None:
+            # Round the end to the other side, up to where the cursor is.
+            around = range(0, start) if direction > 0 else range(len(rowids) - 1, start, -1)
+            found = next((index for index in around if rowids[index] in unread), None)
+            if found is not None:
+                side = "first" if direction > 0 else "last"
+                self.post_message(Notice(f"Wrapped around to the {side} unread article."))
         self.post_message(UnreadFound(rowids, found))
 
     def action_zoom(self) -> None:
