@@ -513,9 +513,12 @@ RECORDER = """#!/bin/sh
 # Records how it was run: whether stdin and stdout were a terminal, its arguments, and what it
 # was given to show (the files it was named, else its stdin when that is not a terminal).
 out={record}
+# Asked before the block below: inside it, stdout is the record file.
+if [ -t 0 ]; then stdin_tty=yes; else stdin_tty=no; fi
+if [ -t 1 ]; then stdout_tty=yes; else stdout_tty=no; fi
 {{
-    if [ -t 0 ]; then echo "stdin-tty yes"; else echo "stdin-tty no"; fi
-    if [ -t 1 ]; then echo "stdout-tty yes"; else echo "stdout-tty no"; fi
+    echo "stdin-tty $stdin_tty"
+    echo "stdout-tty $stdout_tty"
     for arg in "$@"; do printf 'arg %s\\n' "$arg"; done
 }} > "$out.part"
 for arg in "$@"; do [ -f "$arg" ] && cat "$arg" >> "$out.text"; done

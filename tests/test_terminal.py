@@ -316,11 +316,6 @@ def test_o_hands_the_url_to_browser(tmp_path: Path, home: Path) -> None:
         assert_clean_exit(term, term.quit())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22, 'Hand-off to other programs': v (the article in $PAGER) is not built "
-    "yet: the key does nothing and the pager never runs",
-)
 def test_v_hands_the_article_to_pager_with_the_terminal(tmp_path: Path, home: Path) -> None:
     folder = _handoff_folder(tmp_path)
     pager, record = write_recorder(tmp_path / "bin", "pager")

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 import newsreader.tui.screens.state as tui_state
+from newsreader.tui import external
 from newsreader.tui.app import CRASH_LOG, report_crash
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.screens.modals import NumberPrompt
@@ -235,5 +236,33 @@ def test_n_wraps_around_with_a_notice(h: Harness) -> None:
         await press(pilot, "N")
         assert h.app.articles.cursor == len(ids) - 1
         assert "Wrapped around to the last unread article." in h.notes
+
+    run(h, body)
+
+
+# -- hand-off -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pager", "argv"),
+    [("", ["less"]), ("  ", ["less"]), ("most -s", ["most", "-s"]), ("'less", ["less"])],
+)
+def test_the_pager_is_dollar_pager_else_less(pager: str, argv: list[str]) -> None:
+    assert external.pager_argv({"PAGER": pager}) == argv
+    assert external.pager_argv({}) == ["less"]
+
+
+def test_a_terminal_program_gets_the_text_and_its_failure_is_told(tmp_path: Path) -> None:
+    out = tmp_path / "got"
+    assert external.run_in_terminal(["sh", "-c", f"cat > {out}"], "the text\n") == ""
+    assert out.read_text() == "the text\n"
+    assert "status 3" in external.run_in_terminal(["sh", "-c", "exit 3"], "")
+    assert "Could not run" in external.run_in_terminal([str(tmp_path / "none")], "")
+
+
+def test_v_without_a_terminal_to_hand_over_says_so(h: Harness) -> None:
+    async def body(pilot: Pilot[Any]) -> None:
+        await press(pilot, "enter", "v")  # the headless driver cannot suspend
+        assert "This terminal cannot be handed to another program." in h.notes
 
     run(h, body)

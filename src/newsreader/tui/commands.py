@@ -207,6 +207,15 @@ COMMANDS: tuple[Command, ...] = (
         "Articles",
     ),
     Command(
+        "pager",
+        "v",
+        "Pager",
+        "Read the article's text in $PAGER (less by default)",
+        "view_in_pager",
+        "Reader",
+        needs="article",
+    ),
+    Command(
         "pipe",
         "vertical_line",
         "Pipe",

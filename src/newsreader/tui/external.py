@@ -1,4 +1,5 @@
-"""Programs outside the app: the browser for ``o`` and links, the ``|`` pipe command.
+"""Programs outside the app: the browser for ``o`` and links, the ``|`` pipe command, the
+pager for ``v``.
 
 No Textual here: these run in the screen's worker threads and are tested on their own. Every
 command runs without a shell, the URL or the text as one argument or as stdin, never spliced
@@ -7,6 +8,7 @@ into a command line.
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import webbrowser
@@ -96,3 +98,26 @@ def run_pipe(command: str, text: str) -> PipeResult:
     if done.returncode:
         shown.append(f"(exit status {done.returncode})")
     return PipeResult("\n".join(shown), failed=bool(done.returncode), title=command)
+
+
+#: The pager when ``$PAGER`` is unset or empty.
+DEFAULT_PAGER = "less"
+
+
+def pager_argv(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+    """``$PAGER`` (default ``less``) as an argv; ``less`` when it cannot be split."""
+    try:
+        argv = shlex.split(environ.get("PAGER", "").strip())
+    except ValueError:
+        argv = []
+    return argv or [DEFAULT_PAGER]
+
+
+def run_in_terminal(argv: list[str], text: str) -> str:
+    """Run a program that needs the terminal (the caller has handed it over), ``text`` on its
+    stdin, and wait for it. What went wrong, for a notice ("" when it ran)."""
+    try:
+        done = subprocess.run(argv, input=text.encode(), check=False)
+    except (OSError, ValueError) as error:
+        return f"Could not run {shlex.join(argv)}: {error}"
+    return f"{shlex.join(argv)} exited with status {done.returncode}" if done.returncode else ""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from textual import on, work
 from textual.actions import SkipAction
+from textual.app import SuspendNotSupported
 from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
@@ -273,6 +274,26 @@ class MainScreen(FeedsState):
             self.post_message(Notice(f"Could not write {path}: {error}", "error"))
             return
         self.post_message(Notice(f"Saved {len(articles)} article(s) to {path}"))
+
+    def action_view_in_pager(self) -> None:
+        if self.article is None:
+            return
+        argv = external.pager_argv()
+        # The text is read before the terminal is handed over: the pager waits on nothing.
+        problem = self.hand_terminal(argv, external.article_text(self.article))
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+
+    def hand_terminal(self, argv: list[str], text: str) -> str:
+        """Run a program that needs the terminal: the app steps aside (``App.suspend``) until
+        it ends, then draws itself again. What went wrong ("" when it ran)."""
+        try:
+            with self.app.suspend():
+                problem = external.run_in_terminal(argv, text)
+        except SuspendNotSupported:
+            return "This terminal cannot be handed to another program."
+        self.app.refresh(layout=True)
+        return problem
 
     def action_pipe(self) -> None:
         command = self.config.pipe_command
