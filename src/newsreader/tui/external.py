@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
+import sys
 import webbrowser
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from newsreader.ingest.sanitize import clean_text
 from newsreader.ingest.urls import safe_url
@@ -29,6 +33,37 @@ def browser_argv(command: str, url: str) -> list[str]:
     """The browser setting as an argv: ``%s`` replaced by the URL, else the URL appended."""
     argv = shlex.split(command)
     return [a.replace("%s", url) for a in argv] if "%s" in command else [*argv, url]
+
+
+#: Browsers that draw in the terminal: they need it to themselves (``App.suspend``). The first
+#: five are the ones Python's ``webbrowser`` falls back to with no display, in its order.
+TEXT_BROWSERS = ("www-browser", "links", "elinks", "lynx", "w3m", "browsh", "carbonyl")
+
+
+def terminal_browser(command: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The command ``o`` would run when it is a text-mode browser, else "" (a graphical or
+    unknown browser, started without blocking the app).
+
+    The ``browser`` setting first, else ``$BROWSER``'s first entry; with neither and no
+    display (no ``DISPLAY``/``WAYLAND_DISPLAY``, not macOS), the terminal browser that
+    ``webbrowser`` would fall back to, if one is installed.
+    """
+    if command:
+        return command if _is_text_browser(command) else ""
+    browser = environ.get("BROWSER", "").split(os.pathsep)[0].strip()
+    if browser:
+        return browser if _is_text_browser(browser) else ""
+    if sys.platform == "darwin" or environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return next((name for name in TEXT_BROWSERS[:5] if shutil.which(name)), "")
+
+
+def _is_text_browser(command: str) -> bool:
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return False
+    return bool(argv) and PurePath(argv[0]).name in TEXT_BROWSERS
 
 
 def open_in_browser(url: str, command: str = "") -> bool:
@@ -113,11 +148,13 @@ def pager_argv(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[
     return argv or [DEFAULT_PAGER]
 
 
-def run_in_terminal(argv: list[str], text: str) -> str:
+def run_in_terminal(argv: list[str], text: str | None = None) -> str:
     """Run a program that needs the terminal (the caller has handed it over), ``text`` on its
-    stdin, and wait for it. What went wrong, for a notice ("" when it ran)."""
+    stdin (None: stdin is the terminal too), and wait for it. What went wrong, for a notice
+    ("" when it ran)."""
     try:
-        done = subprocess.run(argv, input=text.encode(), check=False)
+        data = None if text is None else text.encode()
+        done = subprocess.run(argv, input=data, check=False)
     except (OSError, ValueError) as error:
         return f"Could not run {shlex.join(argv)}: {error}"
     return f"{shlex.join(argv)} exited with status {done.returncode}" if done.returncode else ""

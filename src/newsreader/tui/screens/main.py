@@ -20,11 +20,13 @@ from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
 from newsreader.export import free_name
+from newsreader.ingest.urls import safe_url
 from newsreader.model import Article, View
 from newsreader.tui import external
 from newsreader.tui.commands import NEEDS, Command, bindings
 from newsreader.tui.help import help_rows
 from newsreader.tui.messages import (
+    BrowserFinished,
     Notice,
     ProblemsLoaded,
     SyncFinished,
@@ -284,7 +286,18 @@ class MainScreen(FeedsState):
         if problem:
             self.notify(problem, severity="warning", markup=False)
 
-    def hand_terminal(self, argv: list[str], text: str) -> str:
+    def open_url(self, url: str) -> None:
+        """A text-mode browser gets the terminal (the app waits for it); any other browser is
+        started in a worker without blocking (``MainState.open_url``)."""
+        safe = safe_url(url)
+        command = external.terminal_browser(self.config.browser) if safe else ""
+        if safe is None or not command:
+            super().open_url(url)
+            return
+        problem = self.hand_terminal(external.browser_argv(command, safe), None)
+        self.post_message(BrowserFinished(safe, not problem))
+
+    def hand_terminal(self, argv: list[str], text: str | None) -> str:
         """Run a program that needs the terminal: the app steps aside (``App.suspend``) until
         it ends, then draws itself again. What went wrong ("" when it ran)."""
         try:

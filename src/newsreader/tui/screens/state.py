@@ -401,6 +401,8 @@ class MainState(Screen[None]):
         inferred = [] if article.topics else lib.inferred_topics(article.id)
         lib.save_position(article.id, view_name)
         read = lib.is_read(article.id)
+        if get_current_worker().is_cancelled:
+            return  # a newer load replaced this one (J pressed twice): it must not land last
         self.post_message(ArticleLoaded(article, sections, read, inferred, dwell))
 
     @on(ArticleLoaded)
