@@ -332,3 +332,24 @@ def test_a_text_browser_gets_the_terminal_in_a_real_terminal(tmp_path: Path) -> 
         assert " icanon" in modes.read_text(), "the app still held the terminal in raw mode"
         term.wait_for("Handed over")  # the app is back and drew itself again
         assert term.quit() == 0
+
+
+# -- the status line ----------------------------------------------------------------------------
+
+
+def test_a_second_start_counts_the_files_skipped_before(tmp_path: Path) -> None:
+    folder = copy_seeds(tmp_path)
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 8 + b"\x00\x00\xff\xfe")
+    first = Harness(folder, tmp_path / "data")
+
+    async def nothing(pilot: Pilot[Any]) -> None:
+        assert "1 skipped" in plain(first.app.query_one("#status", Static))
+
+    run(first, nothing)
+    again = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        status = plain(again.app.query_one("#status", Static))
+        assert "1 skipped" in status and "press P" in status, status
+
+    run(again, body)

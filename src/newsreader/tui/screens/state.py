@@ -322,8 +322,11 @@ class MainState(Screen[None]):
         except Exception as error:  # noqa: BLE001 - the reader keeps working from the cache
             self.post_message(SyncFinished(f"Sync failed: {error}"))
             return
-        skipped = report.skipped
-        text = report.summary() + (f" · {skipped} skipped: press P" if skipped else "")
+        # The files that could not be read, this sync or an earlier one (an unchanged bad file
+        # is not read again, so this sync alone would say "0 skipped" while P lists them).
+        skipped = max(report.skipped, len(lib.problems()))
+        text = replace(report, skipped=skipped).summary()
+        text += f" · {skipped} skipped: press P" if skipped else ""
         new = lib.new_since(last_visit) if last_visit else 0
         if new:
             text = f"{new} new since your last visit · " + text
