@@ -365,6 +365,7 @@ def test_list_orders(seeds_copy: Path, data_dir: Path) -> None:
 def test_a_new_ingest_version_rereads_every_file_and_marks_follow_changed_ids(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from newsreader.library import parsing
     from newsreader.library import sync as sync_module
 
     folder = tmp_path / "f"
@@ -377,13 +378,13 @@ def test_a_new_ingest_version_rereads_every_file_and_marks_follow_changed_ids(
     library.set_starred([old_id])
     assert library.sync(workers=1).parsed == 0  # nothing changed, nothing read
     # A better cleaner that changes the text (and so the id of an article without a URL).
-    real = sync_module.load_file
+    real = parsing.load_file
 
     def better(path: str) -> object:
         article = real(path)
         return dataclasses.replace(article, id="f" * 16, body="cleaner")
 
-    monkeypatch.setattr(sync_module, "load_file", better)
+    monkeypatch.setattr(parsing, "load_file", better)
     monkeypatch.setattr(sync_module, "INGEST_VERSION", "test-next")
     report = library.sync(workers=1)
     assert report.parsed == 1

@@ -1379,6 +1379,7 @@ def test_pane_widths_give_titles_room(h: Harness, size: tuple[int, int]) -> None
             assert 26 <= related.width <= 30
         text = screen_text(app)
         assert "Internal Affairs used facial" in text  # a list row's title, readable
+        app.articles.focus()  # from the reader, / finds in the article instead
         await press(pilot, "slash")
         assert "Filter · Enter: search all" in screen_text(app)  # the placeholder, whole
 
