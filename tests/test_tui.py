@@ -1414,7 +1414,7 @@ def test_mark_all_read_counts_what_changed(h: Harness) -> None:
     async def body(pilot: Pilot[Any]) -> None:
         h.lib.set_read(h.list_ids()[:3])
         await press(pilot, "A")
-        assert "Marked 2 read" in h.notes
+        assert "Marked 2 read · U undoes it" in h.notes
         await press(pilot, "A")
         assert "Nothing to mark: all of these are read." in h.notes
 

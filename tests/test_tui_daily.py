@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 import newsreader.tui.screens.state as tui_state
+from newsreader.model import View
 from newsreader.tui import external
 from newsreader.tui.app import CRASH_LOG, report_crash
 from newsreader.tui.screens.main import MainScreen
@@ -353,3 +354,21 @@ def test_a_second_start_counts_the_files_skipped_before(tmp_path: Path) -> None:
         assert "1 skipped" in status and "press P" in status, status
 
     run(again, body)
+
+
+def test_shift_u_undoes_the_last_mark_all_read(h: Harness) -> None:
+    async def body(pilot: Pilot[Any]) -> None:
+        lib = h.lib
+        unread = sorted(lib.article_ids(View(unread=True)))
+        assert len(unread) == 5
+        await burst(pilot, "A")
+        assert lib.article_ids(View(unread=True)) == []
+        assert any("Marked 5 read" in n and "U undoes it" in n for n in h.notes), h.notes
+        await burst(pilot, "U")
+        await settle(pilot)
+        assert sorted(lib.article_ids(View(unread=True))) == unread
+        assert any("Marked 5 unread again" in n for n in h.notes), h.notes
+        await burst(pilot, "U")  # once only
+        assert any("Nothing to undo" in n for n in h.notes), h.notes
+
+    run(h, body)

@@ -197,6 +197,14 @@ COMMANDS: tuple[Command, ...] = (
         "mark_all_read",
         "Articles",
     ),
+    Command(
+        "undo_mark",
+        "U",
+        "Undo mark all",
+        "Make the articles the last mark-all made read unread again",
+        "undo_mark",
+        "Articles",
+    ),
     Command("problems", "P", "Problems", "Files that were skipped, and why", "problems"),
     Command(
         "export",

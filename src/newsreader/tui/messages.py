@@ -85,6 +85,8 @@ class StateChanged(Message):
     """Read, starred or saved searches changed in the library: rows and counts are stale."""
 
     note: str = ""
+    #: Articles a bulk mark made read, which ``U`` can make unread again.
+    undo: tuple[str, ...] = ()
 
 
 @dataclass

@@ -103,6 +103,14 @@ class MainScreen(FeedsState):
     def action_mark_all_read(self) -> None:
         self.mark_all_read(self.view)
 
+    def action_undo_mark(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo.", timeout=3)
+            return
+        ids, self._undo = list(self._undo), ()
+        self.set_read(ids, False)
+        self.notify(f"Marked {len(ids):,} unread again", timeout=3)
+
     # -- reading ----------------------------------------------------------------------------------
 
     def action_open_original(self) -> None:

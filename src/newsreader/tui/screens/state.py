@@ -101,6 +101,7 @@ class MainState(Screen[None]):
         self._read_timer: Timer | None = None
         #: The article last marked with ``m``: no read timer armed later overrides that mark.
         self._marked_by_hand: str | None = None
+        self._undo: tuple[str, ...] = ()  # what the last bulk mark made read
         #: The query whose terms the reader highlights.
         self._shown_query = ""
 
@@ -471,8 +472,10 @@ class MainState(Screen[None]):
         """Mark every article of a view read, and say how many that changed."""
         ids = self.library.article_ids(replace(view, unread=True))  # only what changes
         self.library.set_read(ids, True)
-        note = f"Marked {len(ids):,} read" if ids else "Nothing to mark: all of these are read."
-        self.post_message(StateChanged(note))
+        if not ids:
+            self.post_message(StateChanged("Nothing to mark: all of these are read."))
+            return
+        self.post_message(StateChanged(f"Marked {len(ids):,} read · U undoes it", tuple(ids)))
 
     @work(thread=True, exit_on_error=False, group="state")
     def save_search(self, name: str, query: str) -> None:
@@ -482,6 +485,8 @@ class MainState(Screen[None]):
 
     @on(StateChanged)
     def _state_changed(self, event: StateChanged) -> None:
+        if event.undo:
+            self._undo = event.undo
         self.articles.refresh_rows()
         self.refresh_tree()
         if event.note:
