@@ -159,3 +159,37 @@ def test_a_report_whose_keys_name_the_story_finds_a_longer_report(tmp_path: Path
         assert story is not None and story == _story(library.conn, "short")
     finally:
         library.close()
+
+
+def test_a_small_search_is_ranked_by_relevance_not_by_recency(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Killed the mutant of views.order that gave a few matches the title-first order meant for
+    many (scripts/mutate.py): with neither title matching, that order is newest first."""
+    from newsreader.library.library import Library
+    from newsreader.model import View
+    from tui_support import write_article
+
+    folder = tmp_path / "rank"
+    folder.mkdir()
+    write_article(
+        folder,
+        "a-many.md",
+        title="Wildlife survey",
+        url="https://example.com/a",
+        body="The koala count rose. Each koala was tagged; koala habitat grew. " * 3,
+        date="2022-01-01T10:00:00Z",
+    )
+    write_article(
+        folder,
+        "b-once.md",
+        title="Council budget",
+        url="https://example.com/b",
+        body="The council also discussed a koala sign among forty other agenda items. " * 3,
+        date="2022-02-01T10:00:00Z",
+    )
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    titles = [row.title for row in library.page(View(query="koala"), 0, 10)]
+    assert titles == ["Wildlife survey", "Council budget"]
+    library.close()
