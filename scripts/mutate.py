@@ -32,9 +32,21 @@ TARGETS: dict[str, list[str]] = {
     "src/newsreader/ingest/urls.py": ["tests/test_urls.py", "tests/test_hostile_urls.py"],
     "src/newsreader/ingest/sanitize.py": ["tests/test_sanitize.py", "tests/test_hostile_paths.py"],
     "src/newsreader/library/query.py": ["tests/test_query.py", "tests/test_views.py"],
-    "src/newsreader/library/views.py": ["tests/test_views.py", "tests/test_query.py"],
-    "src/newsreader/library/grouping.py": ["tests/test_stories.py", "tests/test_series.py"],
-    "src/newsreader/ingest/textdump.py": ["tests/test_clean.py", "tests/test_load.py"],
+    "src/newsreader/library/views.py": [
+        "tests/test_views.py",
+        "tests/test_query.py",
+        "tests/test_mutants.py",
+    ],
+    "src/newsreader/library/grouping.py": [
+        "tests/test_stories.py",
+        "tests/test_series.py",
+        "tests/test_mutants.py",
+    ],
+    "src/newsreader/ingest/textdump.py": [
+        "tests/test_clean.py",
+        "tests/test_load.py",
+        "tests/test_mutants.py",
+    ],
 }
 
 _FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {
