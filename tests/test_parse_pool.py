@@ -26,6 +26,7 @@ import pytest
 from newsreader.library import parsing, pools
 from newsreader.library.library import Library, View
 from newsreader.model import Article, Problem
+from proc_support import children, descendants, session
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists() or not hasattr(signal, "setitimer"),
@@ -47,30 +48,6 @@ def _write(folder: Path, good: int, slow: int) -> None:
     for i in range(slow):
         # spread through the folder so every batch and chunk order is mixed
         (folder / f"good-{i * 97:04d}-slow.md").write_text("# a slow one\n")
-
-
-def _children(pid: int) -> list[int]:
-    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        kids = _children(todo.pop())
-        out += kids
-        todo += kids
-    return out
 
 
 def test_a_file_that_never_finishes_is_skipped_in_one_process(
@@ -108,7 +85,7 @@ def test_stress_pathological_files_among_a_thousand_good_ones(
     monkeypatch.setattr(parsing, "FILE_TIME_LIMIT", 1.0)
     library = Library.open(folder, data_dir)
     # A forkserver an earlier test in this process started lives on; it is not this sync's.
-    before = set(_descendants(os.getpid()))
+    before = set(descendants(os.getpid()))
     started = time.monotonic()
     report = library.sync(workers=2)
     took = time.monotonic() - started
@@ -120,7 +97,7 @@ def test_stress_pathological_files_among_a_thousand_good_ones(
     assert [p.path.endswith("-slow.md") for p in problems] == [True] * 5
     assert all(p.reason.startswith("took too long") for p in problems)
     library.close()
-    assert set(_descendants(os.getpid())) - before == set()
+    assert set(descendants(os.getpid())) - before == set()
 
 
 #: Syncs a folder whose files all hang, through the real forkserver (its preload patches the
@@ -181,31 +158,16 @@ def test_kill_9_leaves_no_stuck_worker(tmp_path: Path, data_dir: Path, start: st
         assert child.stdout.readline() == "syncing\n"
         for _ in range(2):  # both workers are stuck in the regex
             assert child.stderr.readline().startswith("stuck"), "no worker got stuck"
-        assert len(_descendants(child.pid)) >= 2
+        assert len(descendants(child.pid)) >= 2
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=60)
         deadline = time.monotonic() + 30
-        while _session(child.pid) and time.monotonic() < deadline:
+        while session(child.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _session(child.pid) == []
+        assert session(child.pid) == []
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
-
-
-def _session(sid: int) -> list[int]:
-    """Live processes of session ``sid`` (the child and everything it started)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[3]) == sid:
-            found.append(int(entry.name))
-    return found
 
 
 def test_stop_all_ends_a_sync_stuck_in_its_workers(
@@ -230,7 +192,7 @@ def test_stop_all_ends_a_sync_stuck_in_its_workers(
     library = Library.open(folder, data_dir)
     outcome: list[BaseException] = []
     # A forkserver an earlier test in this process started lives on; it is not this sync's.
-    before = set(_descendants(os.getpid()))
+    before = set(descendants(os.getpid()))
 
     def run() -> None:
         try:
@@ -246,7 +208,7 @@ def test_stop_all_ends_a_sync_stuck_in_its_workers(
 
     def workers() -> set[int]:
         found = set()
-        for pid in set(_children(os.getpid())) - before:
+        for pid in set(children(os.getpid())) - before:
             with contextlib.suppress(OSError):
                 if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
                     found.add(pid)
@@ -258,5 +220,5 @@ def test_stop_all_ends_a_sync_stuck_in_its_workers(
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], pools.Stopped), outcome
-    assert set(_descendants(os.getpid())) - before == set()
+    assert set(descendants(os.getpid())) - before == set()
     library.close()

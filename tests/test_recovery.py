@@ -19,6 +19,7 @@ from newsreader.ingest.load import load_file
 from newsreader.library import db
 from newsreader.library.library import Library, View
 from newsreader.model import Article
+from proc_support import session
 
 
 def synced(folder: Path, data_dir: Path) -> Library:
@@ -222,21 +223,6 @@ def test_kill_9_mid_index_then_resync(tmp_path: Path, data_dir: Path) -> None:
     assert library.totals()["unread"] == 2998
 
 
-def _session_members(sid: int) -> list[int]:
-    """Pids of the live (not zombie) processes in session ``sid``, read from /proc."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[3]) == sid:
-            members.append(int(entry.name))
-    return members
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_kill_9_of_newsreader_alone_leaves_no_worker_behind(tmp_path: Path, data_dir: Path) -> None:
     """Only the main process is killed, as `kill -9 PID` does: its workers must not linger."""
@@ -252,14 +238,14 @@ def test_kill_9_of_newsreader_alone_leaves_no_worker_behind(tmp_path: Path, data
     try:
         assert child.stdout is not None
         child.stdout.readline()  # the first batch is committed: the pool is at work
-        assert len(_session_members(child.pid)) > 1
+        assert len(session(child.pid)) > 1
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=60)
         for _ in range(100):  # the workers look for their parent once a second
-            if not _session_members(child.pid):
+            if not session(child.pid):
                 break
             time.sleep(0.1)
-        assert _session_members(child.pid) == []
+        assert session(child.pid) == []
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
