@@ -17,7 +17,7 @@ from typing import Any
 from newsreader import paths
 from newsreader.ingest.sanitize import clean_line
 
-SORTS = ("newest", "oldest", "title", "source")
+SORTS = ("newest", "oldest", "title", "source", "unread")
 #: The shortest ``fetch_every``: feeds are not to be polled every few seconds.
 MIN_FETCH_EVERY = 300
 _INTERVAL = re.compile(r"(\d{1,6})\s*(s|m|min|h|d)")
@@ -67,7 +67,8 @@ mark_read_on_open = true
 # Hide read articles from lists (u toggles this for the session).
 hide_read = false
 
-# Sort order of lists: newest, oldest, title or source.
+# Sort order of lists: newest, oldest, title, source or unread (unread first, then newest).
+# O (or "Sort" in the palette) changes it and writes it here.
 sort = "newest"
 
 # Maximum width of the reader's text, in columns.

@@ -250,6 +250,8 @@ def order(
             return "a.title COLLATE NOCASE, a.rowid", []
         if sort == "source":
             return "a.provider = '', a.provider COLLATE NOCASE, a.published DESC, a.rowid DESC", []
+        if sort == "unread":
+            return "a.id IN (SELECT id FROM state.read), a.published DESC, a.rowid DESC", []
         if compiled.by_topic:
             return "t.published DESC, t.article DESC", []
         return "a.published DESC, a.rowid DESC", []
