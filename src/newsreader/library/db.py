@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 STATE_VERSION = 1
 
 #: The cache as version 1 created it; kept so that old caches migrate step by step.
@@ -130,6 +130,10 @@ QUICK_INDEX = (
     " ON articles(published DESC, rowid DESC, id, title, provider, topics);"
 )
 
+#: Articles listed from their cheap metadata whose bodies are not cleaned yet (a two-phase
+#: index, see ``library.bodies``): the second phase cleans them and empties this table.
+PENDING_SCHEMA = "CREATE TABLE IF NOT EXISTS pending(article INTEGER PRIMARY KEY);"
+
 #: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
 #: The cache is derived, so a change of layout may simply start it again: the next sync
 #: re-reads the folder (the user's state is elsewhere and untouched).
@@ -140,6 +144,7 @@ CACHE_MIGRATIONS: dict[int, str] = {
     " DROP TABLE IF EXISTS topics; DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS files;"
     + CACHE_SCHEMA_V3,
     4: QUICK_INDEX,
+    5: PENDING_SCHEMA,
 }
 
 STATE_SCHEMA = """
