@@ -97,3 +97,51 @@ def test_first_paint_and_no_change_sync_import_no_extractor(tmp_path: Path) -> N
     assert found["synced"] == []
     assert "newsreader.ingest.clean" in found["parsed"]
     assert "trafilatura" in found["parsed"]
+
+
+#: What only a fetch may import: the HTTP client, the feed parser and the feeds' writer. They
+#: cost 0.2-0.4 s of every start (issue 20).
+FEEDS_ONLY = (
+    "httpx",
+    "httpcore",
+    "feedparser",
+    "html2text",
+    "newsreader.feeds.fetch",
+    "newsreader.feeds.store",
+)
+
+_FEEDS_LOADED = f"""
+import json, sys
+def feeds_loaded():
+    return sorted(m for m in sys.modules if m in {FEEDS_ONLY!r} or m.split(".")[0] in {FEEDS_ONLY!r})
+"""
+
+
+def run_feeds_probe(code: str) -> dict[str, list[str]]:
+    """``run`` with a ``feeds_loaded()`` helper as well."""
+    return run(_FEEDS_LOADED + code)
+
+
+def test_cli_list_and_tui_start_import_no_feeds_code(tmp_path: Path) -> None:
+    """`newsreader list DIR` and the reader's start (its parser holds the feed subcommands, its
+    screen the feed actions) load no HTTP client, feed parser or feed writer; a fetch does."""
+    folder, data = indexed_seeds(tmp_path)
+    found = run_feeds_probe(
+        "import contextlib, io, os\n"
+        f"os.environ['NEWSREADER_DATA_DIR'] = {str(data)!r}\n"
+        "from newsreader import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    code = cli.main(['list', {str(folder)!r}])\n"
+        "listed = feeds_loaded()\n"
+        "import newsreader.tui.app\n"
+        "started = feeds_loaded()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    cli.main(['fetch', {str(folder)!r}])\n"
+        "print(json.dumps({'code': [code], 'lines': [len(out.getvalue().splitlines())],\n"
+        "                  'listed': listed, 'started': started, 'fetched': feeds_loaded()}))\n"
+    )
+    assert found["code"] == [0]
+    assert found["lines"] == [5]
+    assert found["listed"] == []
+    assert found["started"] == []
+    assert "newsreader.feeds.fetch" in found["fetched"]  # the probe sees what a fetch loads

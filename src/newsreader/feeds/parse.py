@@ -18,9 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser  # type: ignore[import-untyped]
-import html2text
-
 from newsreader.ingest.coerce import as_datetime
 from newsreader.ingest.sanitize import clean_line, clean_text
 from newsreader.ingest.urls import domain_of, safe_url
@@ -91,6 +88,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         return parse_json_feed(data, url)
     if any(marker in data for marker in ENTITY_DECLS):
         raise FeedError("the feed declares XML entities (refused: entity expansion)")
+    import feedparser  # type: ignore[import-untyped]  # 60 ms: only a fetch needs it (issue 20)
+
     # Bytes, never a str: feedparser.parse() would take a str for a URL or a file name.
     parsed = feedparser.parse(
         bytes(data),
@@ -255,6 +254,8 @@ def _body(text: str) -> str:
     text = clean_text(text[:MAX_BODY]).strip()
     if "<" not in text:
         return text
+    import html2text  # 100 ms: only a fetch needs it (issue 20)
+
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True
