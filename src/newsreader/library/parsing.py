@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from newsreader.ingest.discover import FileEntry
 from newsreader.ingest.load import load_file
+from newsreader.ingest.quick import quick_file
 from newsreader.library.pools import TookTooLong, map_ordered
 from newsreader.library.pools import time_limit as time_limit_of
 from newsreader.model import Article, Problem
@@ -60,6 +61,8 @@ class Prepared(NamedTuple):
     topics: list[str]
     url_keys: list[str]
     link_keys: list[str]
+    #: Listed from its cheap metadata only: the body is still to be cleaned (``bodies``).
+    pending: bool = False
 
 
 Parsed = Prepared | Problem
@@ -122,66 +125,80 @@ def _unique_topics(topics: list[str]) -> list[str]:
     return out
 
 
-def parse_file(path: str, time_limit: float | None = None) -> Parsed:
+def parse_file(path: str, time_limit: float | None = None, *, quick: bool = False) -> Parsed:
     """Load one file into insertable rows, or the Problem that stopped it. Never raises.
 
     A file still being read after ``time_limit`` seconds is given up ("took too long"), so one
     pathological file costs its batch that long and no more (see ``pools.time_limit`` for
-    where the limit holds).
+    where the limit holds). ``quick`` reads only its cheap metadata (``ingest.quick``): an
+    article with a body to clean comes back ``pending``, and the extractor is never loaded.
     """
-    from newsreader.ingest import clean  # noqa: F401 - its 0.4 s import is no file's time
+    if not quick:
+        from newsreader.ingest import clean  # noqa: F401 - its 0.4 s import is no file's time
 
     try:
         with time_limit_of(time_limit):
-            result = load_file(path)
+            complete = True
+            if quick:
+                result, complete = quick_file(path)
+            else:
+                result = load_file(path)
             if isinstance(result, Problem):
                 return result
             try:
-                return prepare(result)
+                return prepare(result)._replace(pending=not complete)
             except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
                 return Problem(path, f"could not store: {type(error).__name__}: {error}")
     except TookTooLong:
         return Problem(path, f"took too long: not read within {time_limit:g} s")
 
 
-def parse_many(time_limit: float | None, paths: list[str]) -> list[Parsed]:
-    """A worker's task: a chunk of files, each within ``time_limit`` (what the pool hands
-    every worker at start-up, see ``pools.map_ordered``)."""
-    return [parse_file(path, time_limit) for path in paths]
+def parse_many(shared: tuple[float | None, bool], paths: list[str]) -> list[Parsed]:
+    """A worker's task: a chunk of files, each within the time limit, quick or not (what the
+    pool hands every worker at start-up, see ``pools.map_ordered``)."""
+    time_limit, quick = shared
+    return [parse_file(path, time_limit, quick=quick) for path in paths]
 
 
-def pool_context() -> BaseContext:
+def pool_context(quick: bool = False) -> BaseContext:
     """Forkserver where there is one, else spawn; never a plain fork.
 
     The TUI syncs from a thread, and forking a threaded process is unsafe. A forkserver is forked
     once, early and thread-free, with the ingest modules already imported, so workers start in
-    milliseconds instead of re-importing trafilatura and lxml each.
+    milliseconds instead of re-importing trafilatura and lxml each. A ``quick`` first pass needs
+    no extractor: a forkserver it starts does not wait 0.4 s for one (its later workers import
+    it on their first full parse).
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["newsreader.library.parsing", "newsreader.ingest.clean"])
+        preload = ["newsreader.library.parsing"]
+        context.set_forkserver_preload(preload if quick else [*preload, "newsreader.ingest.clean"])
         return context
     return multiprocessing.get_context("spawn")
 
 
 def parse_entries(
-    todo: list[FileEntry], workers: int | None, time_limit: float | None = None
+    todo: list[FileEntry],
+    workers: int | None,
+    time_limit: float | None = None,
+    *,
+    quick: bool = False,
 ) -> Iterator[tuple[FileEntry, Parsed]]:
     """Each entry with what parsing it gave, in order: in a process pool, or here for a few
-    files (a pool costs more to start than it saves)."""
+    files (a pool costs more to start than it saves). ``quick``: see ``parse_file``."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     limit = FILE_TIME_LIMIT if time_limit is None else time_limit
     if len(todo) < POOL_THRESHOLD or workers <= 1:
         for entry in todo:
-            yield entry, parse_file(entry.os_path, limit)
+            yield entry, parse_file(entry.os_path, limit, quick=quick)
         return
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     results = map_ordered(
         parse_many,
-        limit,
+        (limit, quick),
         ([e.os_path for e in chunk] for chunk in chunks),
         workers=workers,
-        context=pool_context,
+        context=(lambda: pool_context(quick=True)) if quick else pool_context,
         window=workers * WINDOW,
     )
     for chunk, parsed in zip(chunks, results, strict=True):

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from newsreader.ingest.discover import FileEntry, walk
-from newsreader.library import db, freshness, phases, state, stories
+from newsreader.library import bodies, db, freshness, phases, state, stories
 from newsreader.library.db import write
 from newsreader.library.parsing import (
     FILE_TIME_LIMIT,
@@ -65,6 +65,9 @@ class SyncReport:
     #: (old id, new id) of files whose article id changed in place (an edit or a better
     #: cleaner changed the text an id is hashed from): the reader's marks follow them.
     moved_ids: list[tuple[str, str]] = field(default_factory=list)
+    #: Articles listed from their metadata alone, whose bodies were cleaned after (a sync of
+    #: ``bodies.TWO_PHASE_MIN`` files or more lists them all first; see ``library.bodies``).
+    listed: int = 0
 
     def summary(self) -> str:
         """One line for people."""
@@ -167,6 +170,18 @@ def _sync_store(
             full=full,
             follow_symlinks_outside=follow_symlinks_outside,
         )
+        # Marks first follow the ids pass 1 moved: the bodies' phase may move them again.
+        state.carry_marks(store, report.moved_ids)
+        if report.listed or bodies.pending_count(conn):  # this sync's, or a killed one's
+            changed = report.added + report.updated + report.removed
+            cleaned = bodies.index_bodies(
+                conn,
+                report,
+                workers=workers,
+                progress=timed,
+                carry=lambda moved: state.carry_marks(store, moved),
+            )
+            _tidy_search_index(conn, changed + cleaned)
         started = time.perf_counter()
         timed(0, 0, "stories")
         rowids = stories.changed_rowids(conn, report.changed_ids)
@@ -176,7 +191,6 @@ def _sync_store(
         timed(1, 1, "stories")
         timed.end()
         report.phase_seconds = timed.seconds
-        state.carry_marks(store, report.moved_ids)
         return report
 
 
@@ -253,6 +267,7 @@ def sync(
                     (path, why),
                 )
                 report.skipped += 1
+    quick = len(todo) >= bodies.TWO_PHASE_MIN
     if todo:
         now = int(time.time())
         done = 0
@@ -260,7 +275,7 @@ def sync(
         told = time.perf_counter()
         if progress:
             progress(0, len(todo), "parsing")
-        for item in parse_entries(todo, workers):
+        for item in parse_entries(todo, workers, quick=quick):
             batch.append(item)
             if progress and time.perf_counter() - told > PROGRESS_EVERY:
                 told = time.perf_counter()  # done: stored, and parsed waiting in the batch
@@ -280,7 +295,8 @@ def sync(
         progress(0, 0, "storing")
     if stale:
         _set_ingest_version(conn)  # only now: a sync cut short re-reads everything again
-    _tidy_search_index(conn, report.added + report.updated + report.removed)
+    if not report.listed:  # else after the bodies, which replace the listed rows' entries
+        _tidy_search_index(conn, report.added + report.updated + report.removed)
     report.parsed = len(todo)
     report.seconds = time.perf_counter() - started
     return report
@@ -324,6 +340,7 @@ def _store_batch(
     now: int,
     report: SyncReport,
 ) -> None:
+    report.listed += sum(isinstance(r, Prepared) and r.pending for _, r in batch)
     with write(conn):
         for entry, result in batch:
             old = known.get(entry.path)
@@ -401,6 +418,8 @@ def insert_prepared(
     if found is None:
         return None
     new: int = found[0]
+    if item.pending:
+        conn.execute("INSERT OR IGNORE INTO pending(article) VALUES (?)", (new,))
     v = item.values
     conn.execute(
         "INSERT INTO fts(rowid, title, excerpt, body, provider, topics) VALUES (?,?,?,?,?,?)",
@@ -471,4 +490,5 @@ def _delete_article(conn: sqlite3.Connection, rowid: int) -> None:
     )
     for table in ("topics", "url_keys", "links"):
         conn.execute(f"DELETE FROM {table} WHERE article = ?", (rowid,))
+    conn.execute("DELETE FROM pending WHERE article = ?", (rowid,))
     conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
