@@ -97,6 +97,9 @@ class View:
     story: str | None = None
     #: Only the issues of one recurring series (``Library.series``).
     series: str | None = None
+    #: Only the articles with a file in this folder (absolute): one feed's items, which a
+    #: fetch writes to ``feeds/<slug>-<digest>/`` (``feeds.store.feed_folder``).
+    feed: str | None = None
     #: Order of a list that is not a text search: newest, oldest, title or source.
     sort: str = "newest"
 

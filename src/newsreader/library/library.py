@@ -27,6 +27,7 @@ from newsreader.library import stories as storylib
 from newsreader.library.db import in_chunks
 from newsreader.library.listing import dt
 from newsreader.library.store import Store
+from newsreader.library.views import folder_range
 from newsreader.model import (
     Article,
     Counts,
@@ -374,6 +375,26 @@ class Library:
             " WHERE a.provider != '' GROUP BY a.provider",
         )
 
+    def folder_counts(self, base: str) -> dict[str, tuple[int, int]]:
+        """(total, unread) of the articles in each folder right below ``base``, by its path:
+        the feeds' folders. One grouped query on the range of ``files`` paths below ``base``,
+        so it reads only those files' index entries and their read marks."""
+        start, end = folder_range(base)
+        with self._db() as conn:
+            found = conn.execute(
+                "SELECT substr(f.path, 1, ? + instr(substr(f.path, ? + 1), '/') - 1) AS folder,"
+                " count(DISTINCT f.article_id), count(DISTINCT r.id)"
+                " FROM files f LEFT JOIN state.read r ON r.id = f.article_id"
+                " WHERE f.path >= ? AND f.path < ? AND f.article_id IS NOT NULL"
+                " GROUP BY folder",
+                (len(start), len(start), start, end),
+            ).fetchall()
+        return {
+            folder: (total, total - read)
+            for folder, total, read in found
+            if folder != base.rstrip("/")
+        }
+
     def _counts(self, totals_sql: str, read_sql: str, *, fold: bool = False) -> list[Counts]:
         # Totals come off an index; read counts are driven by the (smaller) read table, so
         # neither query visits every article row.
@@ -418,6 +439,10 @@ class Library:
     def delete_search(self, name: str) -> None:
         """Forget a saved search."""
         state.delete_search(self.store, name)
+
+    def rename_search(self, old: str, new: str) -> bool:
+        """Rename a saved search; False when there is none by ``old`` or ``new`` is taken."""
+        return state.rename_search(self.store, old, new)
 
     def position(self) -> tuple[str | None, str | None, int | None]:
         """(last article id, last topic, time of the last visit) for this folder."""

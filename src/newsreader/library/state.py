@@ -6,6 +6,7 @@ losing or rebuilding the cache never costs a mark.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable
 
@@ -65,6 +66,19 @@ def save_search(store: Store, name: str, query: str) -> None:
 def delete_search(store: Store, name: str) -> None:
     """Forget a saved search (nothing happens for a name never saved)."""
     store.write_state("DELETE FROM state.saved_searches WHERE name = ?", [(name,)])
+
+
+def rename_search(store: Store, old: str, new: str) -> bool:
+    """Give a saved search another name. False, and nothing changed, when there is no search
+    called ``old`` or another one is called ``new`` already (it is never replaced)."""
+    names = {name for name, _ in saved_searches(store)}
+    if old not in names or (new in names and new != old):
+        return False
+    try:
+        store.write_state("UPDATE state.saved_searches SET name = ? WHERE name = ?", [(new, old)])
+    except sqlite3.IntegrityError:
+        return False  # taken meanwhile, by another process
+    return True
 
 
 def position(store: Store, folder: str) -> tuple[str | None, str | None, int | None]:

@@ -167,7 +167,28 @@ def filters(view: View, query: Query, pairs: Pairs | None = None) -> list[Filter
         table.append(_rowids("SELECT article FROM stories WHERE story = ?", view.story))
     if view.series:
         table.append(_rowids("SELECT article FROM series WHERE series = ?", view.series))
+    if view.feed:
+        table.append(_under(view.feed))
     return table
+
+
+def _under(folder: str) -> Filter:
+    """The articles with a file in ``folder``: a range of the ``files`` primary key, from
+    ``folder/`` up to ``folder0`` (``0`` follows ``/``), which holds exactly the paths below
+    it. No LIKE, so the folder's own ``%`` or ``_`` need no escaping, and the index is used."""
+    start, end = folder_range(folder)
+    return Filter(
+        "a.id IN (SELECT article_id FROM files WHERE path >= ? AND path < ?)",
+        "SELECT a.rowid FROM files f JOIN articles a ON a.id = f.article_id"
+        " WHERE f.path >= ? AND f.path < ?",
+        (start, end),
+    )
+
+
+def folder_range(folder: str) -> tuple[str, str]:
+    """The bounds of the paths below ``folder``: ``path >= start AND path < end``."""
+    base = folder.rstrip("/")
+    return base + "/", base + "0"
 
 
 @dataclass(frozen=True)
