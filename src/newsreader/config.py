@@ -39,6 +39,9 @@ class Config:
     data_dir: str = ""
     #: The command `|` pipes the current article's text to (run with no shell).
     pipe_command: str = ""
+    #: `|` hands the terminal to the pipe command (an interactive program: less, vim -, a mail
+    #: client) instead of showing what it prints.
+    pipe_in_terminal: bool = False
     #: Index files that symlinks in the folder point at outside it (off: such a link to
     #: ``~/secret.txt`` must not make the secret searchable; it is listed in problems).
     follow_symlinks_outside: bool = False
@@ -80,6 +83,10 @@ data_dir = ""
 # `|` pipes the current article's text to this command (no shell) and shows what it prints,
 # e.g. "wc -w" or a script of your own.
 pipe_command = ""
+
+# Hand the terminal to the pipe command while it runs (for an interactive program such as
+# "less", "vim -" or a mail client), instead of showing what it prints in a notice.
+pipe_in_terminal = false
 
 # Index files that symlinks in the folder point at outside it. Off, such links are skipped
 # and listed by `P` and `newsreader problems`.

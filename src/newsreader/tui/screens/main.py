@@ -8,6 +8,7 @@ reactive, and the widget bound to it (``data_bind``) redraws.
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -19,10 +20,12 @@ from textual.app import SuspendNotSupported
 from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
+from newsreader import config as config_module
+from newsreader import paths
 from newsreader.export import free_name
 from newsreader.ingest.urls import safe_url
 from newsreader.model import Article, View
-from newsreader.tui import external
+from newsreader.tui import external, settings
 from newsreader.tui.commands import NEEDS, Command, bindings
 from newsreader.tui.help import help_rows
 from newsreader.tui.messages import (
@@ -35,7 +38,7 @@ from newsreader.tui.messages import (
 )
 from newsreader.tui.screens import state
 from newsreader.tui.screens.feeds_worker import FeedsState
-from newsreader.tui.screens.modals import HelpScreen, NumberPrompt, TextPrompt
+from newsreader.tui.screens.modals import ChoicePrompt, HelpScreen, NumberPrompt, TextPrompt
 
 #: Articles a list export writes at most.
 MAX_EXPORT = 5000
@@ -102,6 +105,11 @@ class MainScreen(FeedsState):
 
     def action_mark_all_read(self) -> None:
         self.mark_all_read(self.view)
+
+    def action_mark_below_read(self) -> None:
+        row = self.articles.current
+        if row is not None:
+            self.mark_below_read(self.view, row.rowid)
 
     def action_undo_mark(self) -> None:
         if not self._undo:
@@ -320,12 +328,70 @@ class MainScreen(FeedsState):
         command = self.config.pipe_command
         if not command:
             self.notify(
-                "Set pipe_command in the config file first (newsreader config --path).",
+                "Set pipe_command in the config file first (C edits it).",
                 severity="warning",
             )
             return
-        if self.article is not None:
-            self._pipe(command, self.article)
+        if self.article is None:
+            return
+        if self.config.pipe_in_terminal:
+            try:
+                argv = shlex.split(command)
+            except ValueError as error:
+                self.notify(f"pipe_command cannot be read: {error}", severity="error")
+                return
+            problem = self.hand_terminal(argv, external.article_text(self.article))
+            if problem:
+                self.notify(problem, severity="warning", markup=False)
+            return
+        self._pipe(command, self.article)
+
+    def action_sort(self) -> None:
+        def chosen(sort: str | None) -> None:
+            if sort is None or sort == self.config.sort:
+                return
+            self.config.sort = sort
+            self.load_view(ViewRequest(self.view, self.view_name))
+            label = dict(settings.SORT_CHOICES)[sort]
+            if self.config.path is None:
+                self.notify(f"Sorted: {label}", timeout=3)
+                return
+            try:
+                config_module.save_setting(self.config.path, "sort", sort)
+            except OSError as error:
+                self.notify(f"Sorted: {label}; not saved: {error}", severity="warning")
+                return
+            self.notify(f"Sorted: {label} (saved in the config)", timeout=3, markup=False)
+
+        prompt = ChoicePrompt("Order the lists by:", settings.SORT_CHOICES, self.config.sort)
+        self.app.push_screen(prompt, chosen)
+
+    def action_edit_config(self) -> None:
+        path = self.config.path or paths.config_file()
+        argv = settings.editor_argv()
+        if not argv:
+            self.notify(f"Set $EDITOR to edit {path}.", severity="warning", markup=False)
+            return
+        try:
+            settings.ensure_file(path)
+        except OSError as error:
+            self.notify(f"Could not write {path}: {error}", severity="error", markup=False)
+            return
+        problem = self.hand_terminal([*argv, str(path)], None)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+            return
+        changed, problems = settings.reload(self.app, self.config, path)
+        self.config.path = path
+        if "sort" in changed:
+            self.load_view(ViewRequest(self.view, self.view_name))
+        if "reader_max_width" in changed and self.article is not None:
+            self.load_article(self.article.id)
+        note = ("Config applied: " + ", ".join(changed)) if changed else "Config unchanged"
+        if problems:
+            self.notify("\n".join(problems), title=note, severity="warning", markup=False)
+        else:
+            self.notify(note, timeout=3, markup=False)
 
     @work(thread=True, exit_on_error=False, group="pipe")
     def _pipe(self, command: str, article: Article) -> None:

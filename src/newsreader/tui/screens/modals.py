@@ -207,3 +207,48 @@ class TextPrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ChoicePrompt(ModalScreen[str | None]):
+    """Choose one of a few named values (e.g. the sort order): arrows or j/k, then Enter."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="choice_cancel"),
+        Binding("j", "move(1)", show=False),
+        Binding("k", "move(-1)", show=False),
+    ]
+
+    def __init__(self, question: str, choices: list[tuple[str, str]], current: str = "") -> None:
+        """``choices``: (value, label) pairs; ``current`` is highlighted first."""
+        super().__init__()
+        self.question = question
+        self.choices = choices
+        self.current = current
+        self._answered = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-box"):
+            yield Static(Content(self.question))
+            options = OptionList(
+                *(Option(Content(label), id=value) for value, label in self.choices),
+                id="choice-list",
+            )
+            values = [value for value, _ in self.choices]
+            if self.current in values:
+                options.highlighted = values.index(self.current)
+            yield options
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._close(event.option.id)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self._close(None)
+
+    def _close(self, value: str | None) -> None:
+        if not self._answered:  # keys typed at once must not dismiss it twice
+            self._answered = True
+            self.dismiss(value)

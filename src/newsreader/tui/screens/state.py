@@ -478,6 +478,20 @@ class MainState(Screen[None]):
         self.post_message(StateChanged(f"Marked {len(ids):,} read · U undoes it", tuple(ids)))
 
     @work(thread=True, exit_on_error=False, group="state")
+    def mark_below_read(self, view: View, rowid: int) -> None:
+        """Mark read the article of list row ``rowid`` and every one below it in ``view``."""
+        lib = self.library
+        rowids = lib.rowids(view)
+        below = rowids[rowids.index(rowid) :] if rowid in rowids else []
+        unread = set(lib.article_ids(replace(view, unread=True)))
+        ids = [row.id for row in lib.rows(below) if row.id in unread]
+        if not ids:
+            self.post_message(StateChanged("Nothing to mark: all of these are read."))
+            return
+        lib.set_read(ids, True)
+        self.post_message(StateChanged(f"Marked {len(ids):,} read · U undoes it", tuple(ids)))
+
+    @work(thread=True, exit_on_error=False, group="state")
     def save_search(self, name: str, query: str) -> None:
         """Save a search as a virtual topic of the tree."""
         self.library.save_search(name, query)
