@@ -145,3 +145,40 @@ def test_cli_list_and_tui_start_import_no_feeds_code(tmp_path: Path) -> None:
     assert found["listed"] == []
     assert found["started"] == []
     assert "newsreader.feeds.fetch" in found["fetched"]  # the probe sees what a fetch loads
+
+
+#: What a sync's parsing brings (YAML, mail, the front-matter reader): the first paint of a
+#: cached folder reads none of it, and choosing the pool's start method needs none of it.
+PARSING_ONLY = ("newsreader.library.parsing", "newsreader.ingest.load", "yaml", "yaml_rs")
+
+
+def test_reader_start_imports_no_parsing_code(tmp_path: Path) -> None:
+    """The app's start (its process helpers included) paints the cached seeds without the
+    parsing modules: they cost about 0.1 s of CPU before the first paint. A sync that parses
+    loads them (the probe can see them)."""
+    folder, data = indexed_seeds(tmp_path)
+    (folder / "new.md").write_text("---\ntitle: A new one\n---\nIts body.\n", encoding="utf-8")
+    found = run(
+        "import asyncio\n"
+        "from pathlib import Path\n"
+        "from newsreader.library.library import Library\n"
+        "from newsreader.tui.app import NewsReaderApp\n"
+        f"parsing = {PARSING_ONLY!r}\n"
+        "def parsing_loaded():\n"
+        "    return sorted(m for m in sys.modules if m in parsing)\n"
+        f"library = Library.open(Path({str(folder)!r}), Path({str(data)!r}))\n"
+        "async def paint():\n"
+        "    app = NewsReaderApp(library, sync_on_start=False)\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        while not app.articles.rowids:\n"
+        "            await pilot.pause(0.01)\n"
+        "        await app.workers.wait_for_complete()\n"
+        "asyncio.run(paint())\n"
+        "painted = parsing_loaded()\n"
+        "report = library.sync(workers=1)\n"
+        "print(json.dumps({'painted': painted, 'added': [report.added],\n"
+        "                  'synced': parsing_loaded()}))\n"
+    )
+    assert found["painted"] == []
+    assert found["added"] == [1]
+    assert "newsreader.ingest.load" in found["synced"]

@@ -149,24 +149,19 @@ class NewsReaderApp(App[None]):
 
 
 def start_process_helpers() -> None:
-    """Start multiprocessing's resource tracker (and forkserver) before Textual takes stderr.
+    """Start multiprocessing's resource tracker before Textual takes stderr.
 
-    They are otherwise started lazily by the first sync's process pool, from a worker thread, and
-    hand ``sys.stderr.fileno()`` to their child: under Textual that is its capture object (-1),
-    and the pool fails with "bad value(s) in fds_to_keep".
+    It is otherwise started lazily by the first sync's process pool, from a worker thread, and
+    is handed ``sys.stderr.fileno()``: under Textual that is its capture object (-1), and the
+    pool fails with "bad value(s) in fds_to_keep". The forkserver needs no stderr: the first
+    pool starts it, with what that pool preloads. Started here, its import of the parsing
+    modules raced the first paint for the CPU, and importing them here to choose it cost the
+    first paint 0.1 s of CPU (issue 20).
     """
-    from multiprocessing import forkserver, resource_tracker
-
-    from newsreader.library.parsing import pool_context
+    from multiprocessing import resource_tracker
 
     try:
         resource_tracker.ensure_running()
-        context = pool_context()
-        if context.get_start_method() == "forkserver":
-            # Without the extractor: its import would race the first paint for the CPU. A sync's
-            # workers import it at their first file (most starts parse none).
-            context.set_forkserver_preload(["newsreader.library.sync"])
-            forkserver.ensure_running()
     except (OSError, ValueError):
         pass  # the sync then falls back to parsing in this process
 
