@@ -288,3 +288,13 @@ def test_check_is_linear_in_the_number_of_keys(tmp_path: Path) -> None:
     )
     # It took 32 s when each key scanned the whole file; one pass takes milliseconds.
     assert elapsed < 3, elapsed
+
+
+def test_save_setting_to_no_file_writes_the_commented_defaults_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "config.toml"
+    config.save_setting(path, "sort", "title")
+    text = path.read_text()
+    assert "# newsreader configuration" in text and "pipe_command" in text
+    loaded = config.load(path)
+    assert loaded.sort == "title" and loaded.problems == []
+    assert text.count("sort = ") == 1

@@ -50,6 +50,7 @@ def test_sort_typed_at_once_orders_the_list_and_is_saved(h: Harness) -> None:
         assert h.app.config.sort == "title"
         assert 'sort = "title"' in h.app.config.path.read_text()  # type: ignore[union-attr]
         assert any("Sorted: Title" in n for n in h.notes), h.notes
+        assert str(h.app.articles.border_title) == "All · title"
 
     run(h, body)
 

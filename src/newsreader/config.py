@@ -269,7 +269,7 @@ def save_setting(path: Path, key: str, value: str) -> None:
     try:
         text = read_text(path)
     except FileNotFoundError:
-        text = ""
+        text = DEFAULT_TOML  # a new file explains every other setting too
     pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: line, text, count=1)  # no backslash escapes in `line`

@@ -46,6 +46,7 @@ from newsreader.tui.messages import (
     ViewRequest,
 )
 from newsreader.tui.screens.modals import ProblemsScreen
+from newsreader.tui.settings import SORT_CHOICES
 from newsreader.tui.widgets.article_list import ArticleList, Listing
 from newsreader.tui.widgets.reader import ReaderView, Reading
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
@@ -64,6 +65,8 @@ FIRST_PAGE = 1000
 PAINT_WAIT = 0.5
 #: Seconds between list reloads while a sync adds articles.
 SYNC_RELOAD = 1.5
+#: The list's title names any order but the default.
+SORT_NAMES = {value: label.lower() for value, label in SORT_CHOICES}
 #: Terminals narrower than this fold the related pane under the reader.
 NARROW = 110
 
@@ -242,7 +245,9 @@ class MainState(Screen[None]):
         self.listing = Listing(rowids, keep=None if request.open_first else keep)
         # Names come from files (topics, sources, saved searches): literal Content, never markup.
         only = " · unread only" if request.view.unread and request.name != "Unread" else ""
-        self.articles.border_title = Content(request.name + only)
+        view = request.view
+        order = "" if view.query or view.sort == "newest" else f" · {SORT_NAMES[view.sort]}"
+        self.articles.border_title = Content(request.name + only + order)
         self.articles.border_subtitle = Content(f"{len(rowids):,}")
         self.articles.empty_message = (
             "No articles match." if request.view != View() else "No articles yet."
