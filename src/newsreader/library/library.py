@@ -220,7 +220,9 @@ class Library:
             cursor.row_factory = sqlite3.Row  # this cursor only: the connection is shared
             row = cursor.execute(
                 "SELECT id, path, title, kind, body, excerpt, published, url, web_url,"
-                f" provider, domain, topics, type, data FROM articles WHERE {column} = ?",
+                " provider, domain, topics, type, data,"
+                " EXISTS(SELECT 1 FROM pending WHERE article = articles.rowid) AS pending"
+                f" FROM articles WHERE {column} = ?",
                 (key,),
             ).fetchone()
             if row is None:
@@ -233,7 +235,7 @@ class Library:
             ]
         data = json.loads(row["data"])
         path = row["path"]
-        return Article(
+        article = Article(
             id=row["id"],
             path=path,
             title=row["title"],
@@ -255,6 +257,11 @@ class Library:
             extras=data["extras"],
             paths=[path, *[p for p in files if p != path]],
         )
+        if row["pending"]:  # listed, its body not cleaned yet: clean it now (library.bodies)
+            from newsreader.library.bodies import clean_now
+
+            return clean_now(article)
+        return article
 
     def rowid_of(self, article_id: str) -> int | None:
         """The rowid of an article id, or None."""
