@@ -198,3 +198,42 @@ def test_the_first_phase_runs_in_the_pool_too(
     two.sync(workers=2)
     assert articles(two) == articles(one)
     assert json.loads(json.dumps(listing(two))) == listing(one)
+
+
+def index_names(library: Library) -> set[str]:
+    return {
+        r[0]
+        for r in library.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    }
+
+
+def test_a_cold_build_killed_in_its_first_phase_gets_its_indexes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader.library import sync
+
+    folder = make_folder(tmp_path)
+    one = Library.open(folder, tmp_path / "one")
+    one.sync(workers=1)
+    two_phase(monkeypatch)
+    monkeypatch.setattr(sync, "BATCH", 3)
+    real = sync._store_batch
+    calls = []
+
+    def killed_on_the_second(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync, "_store_batch", killed_on_the_second)
+    two = Library.open(folder, tmp_path / "two")
+    with pytest.raises(KeyboardInterrupt):
+        two.sync(workers=1)
+    assert "articles_published" not in index_names(two)  # written without them
+    monkeypatch.setattr(sync, "_store_batch", real)
+    two.sync(workers=1)
+    assert index_names(two) == index_names(one)
+    assert articles(two) == articles(one)

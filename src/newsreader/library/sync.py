@@ -213,6 +213,7 @@ def sync(
     report = SyncReport()
     if progress:
         progress(0, 0, "scanning")
+    _build_indexes(conn)  # a cold build killed before the end of its first phase left them out
     if not full and (same := freshness.unchanged(conn, folder, INGEST_VERSION)) is not None:
         report.unchanged = same  # nothing added, removed or changed (see ``freshness``)
         report.seconds = time.perf_counter() - started
@@ -268,6 +269,8 @@ def sync(
                 )
                 report.skipped += 1
     quick = len(todo) >= bodies.TWO_PHASE_MIN
+    if quick and not known:
+        _drop_indexes(conn)
     if todo:
         now = int(time.time())
         done = 0
@@ -293,6 +296,7 @@ def sync(
                 progress(done, len(todo), "parsing")
     if progress:
         progress(0, 0, "storing")
+    _build_indexes(conn)
     if stale:
         _set_ingest_version(conn)  # only now: a sync cut short re-reads everything again
     if not report.listed:  # else after the bodies, which replace the listed rows' entries
@@ -300,6 +304,32 @@ def sync(
     report.parsed = len(todo)
     report.seconds = time.perf_counter() - started
     return report
+
+
+#: The cache's secondary indexes. A cold build in two phases writes its rows without them and
+#: builds each once at the end of the first phase (a fifth less writing, measured at 20,000).
+_INDEXES = [
+    statement
+    for statement in db._statements(db.CACHE_SCHEMA_V3 + db.QUICK_INDEX)
+    if statement.startswith("CREATE INDEX")
+]
+
+
+def _drop_indexes(conn: sqlite3.Connection) -> None:
+    with write(conn):
+        for statement in _INDEXES:
+            name = statement.split()[5]  # CREATE INDEX IF NOT EXISTS name ON …
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _build_indexes(conn: sqlite3.Connection) -> None:
+    """Create any secondary index missing (each a no-op when it is there)."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    missing = [s for s in _INDEXES if s.split()[5] not in present]
+    if missing:
+        with write(conn):
+            for statement in missing:
+                conn.execute(statement)
 
 
 def _tidy_search_index(conn: sqlite3.Connection, changed: int) -> None:
