@@ -358,6 +358,9 @@ class MainState(Screen[None]):
 
     @on(ArticleList.Highlighted)
     def _preview(self, event: ArticleList.Highlighted) -> None:
+        current = self.articles.current
+        if current is None or current.id != event.row.id:
+            return  # the cursor moved on before this was handled (J J K in one burst)
         shown = self.article is not None and self.article.id == event.row.id
         if not shown or self._shown_query != self.view.query:
             self.load_article(event.row.id, preview=True, dwell=event.by_user)
