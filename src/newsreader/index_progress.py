@@ -53,8 +53,9 @@ class IndexProgress:
         lines = []
         for phase in sorted(seconds, key=PHASES.index):
             count = self.counts.get(phase, 0)
-            files = f"{count:,} files, " if count and phase in ("scanning", "parsing") else ""
-            rate = f", {count / seconds[phase]:,.0f} files/s" if files and seconds[phase] else ""
+            unit = {"scanning": "files", "parsing": "files", "bodies": "articles"}.get(phase)
+            files = f"{count:,} {unit}, " if count and unit else ""
+            rate = f", {count / seconds[phase]:,.0f} {unit}/s" if files and seconds[phase] else ""
             lines.append(f"{phase:<9} {files}{seconds[phase]:.2f}s{rate}")
         return lines
 
@@ -74,11 +75,12 @@ def _bar(stream: IO[str]) -> Any:
     from rich.text import Text
 
     class RateColumn(ProgressColumn):
-        """Files a second over the last seconds of the phase."""
+        """Files (articles, for the bodies) a second over the last seconds of the phase."""
 
         def render(self, task: Task) -> Text:
             speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.0f} files/s" if speed and task.total else "", style="cyan")
+            unit = "articles" if task.description == "bodies" else "files"
+            return Text(f"{speed:,.0f} {unit}/s" if speed and task.total else "", style="cyan")
 
     return Progress(
         TextColumn("{task.description:<9}"),

@@ -67,9 +67,11 @@ def index_bodies(
     if len(todo) < len(rows):  # rows of articles deleted without their pending mark
         with write(conn):
             conn.execute("DELETE FROM pending WHERE article NOT IN (SELECT rowid FROM articles)")
-    total, done = len(todo), 0
+    # Told as articles with their bodies done of all those listed (the list is complete now).
+    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    ready, done = total - len(todo), 0
     if progress:
-        progress(0, total, "bodies")
+        progress(ready, total, "bodies")
     entries = [FileEntry(path, 0, 0, key_path(path)) for _, _, path in todo]
     batch: list[tuple[tuple[int, str, str], Parsed]] = []
     told = time.perf_counter()
@@ -81,12 +83,12 @@ def index_bodies(
             batch = []
         if progress and time.perf_counter() - told > 0.5:
             told = time.perf_counter()
-            progress(done + len(batch), total, "bodies")
+            progress(ready + done + len(batch), total, "bodies")
     if batch:
         _store(conn, batch, report, carry)
         done += len(batch)
     if progress:
-        progress(done, total, "bodies")
+        progress(ready + done, total, "bodies")
     return done
 
 

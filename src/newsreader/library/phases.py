@@ -13,8 +13,10 @@ from collections.abc import Callable
 
 #: The phases of a sync, in order: walking the folder, reading and storing the new and changed
 #: files (parsed in a pool, stored a batch at a time as they come), finishing the search index,
+#: cleaning the bodies of the articles listed first (only when there were many files, see
+#: ``library.bodies``: its count is of articles, those with their bodies done of all listed),
 #: regrouping the stories of what changed.
-PHASES = ("scanning", "parsing", "storing", "stories")
+PHASES = ("scanning", "parsing", "storing", "bodies", "stories")
 
 Progress = Callable[[int, int, str], None]
 
@@ -23,13 +25,17 @@ _DESCRIPTIONS = {
     "scanning": "Scanning the folder… {done:,} files",
     "parsing": "Indexing {done:,}/{total:,} files…",
     "storing": "Finishing the search index…",
+    "bodies": "Listed {total:,} · indexing bodies {percent}% (search finds titles only until done)",
     "stories": "Grouping stories…",
 }
 
 
 def describe(done: int, total: int, phase: str) -> str:
     """A short sentence for a status line."""
-    return _DESCRIPTIONS.get(phase, "{phase}…").format(done=done, total=total, phase=phase)
+    percent = 100 * done // total if total else 0
+    return _DESCRIPTIONS.get(phase, "{phase}…").format(
+        done=done, total=total, phase=phase, percent=percent
+    )
 
 
 class Phases:
