@@ -144,15 +144,22 @@ class FeedsState(Freshness):
                 return
             prefix = f"Subscribed to {clean_line(sub.title or sub.url, 120)} · "
         self.post_message(FeedsProgressed("Fetching feeds…"))
-        # What this fetch adds is new (✦) in this session, like what arrived since the last visit.
-        lib.new_after = min(lib.new_after, int(time.time()) - 1)
 
         def progress(done: int, total: int, _result: FeedResult) -> None:
             self.post_message(FeedsProgressed(f"Fetching feeds {done:,}/{total:,}…"))
 
         warned = len(lib.warnings)
         try:
-            report = fetch_all(lib.folder, lib, self.data_dir, progress=progress)
+            # What this fetch adds is new (✦) in this session, like what arrived since the last
+            # visit, and only that: the folder's other files are synced first (a first session
+            # may not have indexed them yet), in a second before the one the fetch's are.
+            first = lib.sync()
+            before = int(time.time())
+            lib.new_after = min(lib.new_after, before)
+            report = fetch_all(lib.folder, None, self.data_dir, progress=progress)
+            if any(f.counts.new or f.counts.updated for f in report.feeds):
+                time.sleep(max(0.0, before + 1 - time.time()))  # "added" counts in seconds
+                report.sync_summary = lib.sync().summary()
         except Exception as error:  # noqa: BLE001 - e.g. an unreadable .feeds.opml: one line
             text = f"Fetch failed: {clean_line(str(error), 300)}"
             self.post_message(FeedsFetched(prefix + text, failures=text, severity="error"))
@@ -166,7 +173,7 @@ class FeedsState(Freshness):
         if len(failed) > FAILED_LINES:
             lines.append(f"… {len(failed) - FAILED_LINES} more: newsreader feeds list")
         text = prefix + report.summary()
-        changed = bool(report.sync_summary)
+        changed = bool(report.sync_summary or first.added or first.updated or first.removed)
         self.post_message(
             FeedsFetched(text, changed, "\n".join(lines), warnings=lib.warnings[warned:])
         )
