@@ -17,10 +17,13 @@ costs is the work of drawing the article it lands on, which must not grow with t
 title on the screen, read back through a terminal emulator; the median of several starts. The
 variants start in turns, in the same run: this checkout; this checkout with the extractor
 (``newsreader.ingest.clean``: trafilatura, lxml) imported first, as it was before issue 20; and
-``--old-src DIR`` (e.g. ``git archive REV src | tar -x -C DIR``) ahead on the path.
+``--old-src DIR`` (e.g. ``git archive REV src | tar -x -C DIR``) ahead on the path. Each is also
+given the CPU time the command had used when it painted, its own and with the helper processes
+it started (read from /proc): on a shared machine that moves far less than the wall time.
 
 Run:  python benchmarks/bench_tui.py [-n 100000] [--folder DIR]
       python benchmarks/bench_tui.py --from-start [--starts 10] [--old-src DIR/src]
+          [--folder DIR --data DATA]  (a cached folder instead of the seeds)
 """
 
 from __future__ import annotations
@@ -119,20 +122,36 @@ STARTS = 10
 #: What each variant runs before ``main()``: nothing, or the extractor's import.
 _PRELUDE = {
     "this checkout": "",
-    "forkserver preloads the extractor": (
-        "import multiprocessing.forkserver as f; "
-        "f.set_forkserver_preload = lambda m, s=f.set_forkserver_preload: "
-        "s([*m, 'newsreader.ingest.clean']); "
-    ),
     "extractor imported first": "import newsreader.ingest.clean; ",
 }
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by process ``pid``, and by every process of its
+    session (it leads one in a pseudo-terminal: its resource tracker and pool are in it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    own = everyone = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[3]) == pid:
+            everyone += used
+        if int(entry.name) == pid:
+            own = used
+    return own, everyone
+
+
 def command_paint(
     folder: Path, home: Path, title: str, src: Path | None = None, prelude: str = ""
-) -> float:
-    """Seconds from starting ``newsreader FOLDER`` in an 80x24 pseudo-terminal to ``title`` on
-    its screen (the cache is already in ``home``/data); the app is then quit with q."""
+) -> tuple[float, float, float]:
+    """Seconds from starting ``newsreader FOLDER`` in a 120x40 pseudo-terminal to ``title`` on
+    its screen (the cache is already in ``home``/data), and the CPU seconds used by then (the
+    command's own, and with its helpers: ``cpu_seconds``); the app is then quit with q."""
     import pexpect
     import pyte
 
@@ -161,20 +180,27 @@ def command_paint(
                 continue
             if any(title in line for line in screen.display):
                 painted = time.perf_counter() - started
+                cpu = cpu_seconds(child.pid)
                 break
         child.send("q")
         child.expect(pexpect.EOF, timeout=30)
     finally:
         child.close(force=True)
-    return painted
+    return (painted, *cpu)
 
 
-def from_start(starts: int, old_src: Path | None) -> int:
-    """The first paint of the seeds from the command's start, each variant in turns."""
+def from_start(starts: int, old_src: Path | None, folder: Path | None, data: Path | None) -> int:
+    """The first paint of the seeds (or of ``folder``, cached in ``data``) from the command's
+    start, each variant in turns."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         seeds = home / "seeds"
-        shutil.copytree(ROOT / "seeds", seeds)
+        if folder is None:
+            shutil.copytree(ROOT / "seeds", seeds)
+        else:
+            seeds = folder
+            if data is not None:
+                (home / "data").symlink_to(data.resolve())
         library = Library.open(seeds, home / "data")
         library.sync()
         title = library.rows(library.rowids(View())[:1])[0].title[:24]
@@ -184,19 +210,25 @@ def from_start(starts: int, old_src: Path | None) -> int:
         }
         if old_src is not None:
             variants[f"--old-src {old_src}"] = (old_src, "")
-        paints: dict[str, list[float]] = {name: [] for name in variants}
+        paints: dict[str, list[tuple[float, float, float]]] = {name: [] for name in variants}
         command_paint(seeds, home, title)  # a first start warms the disk cache for all
         for _ in range(starts):
             for name, (src, prelude) in variants.items():
                 paints[name].append(command_paint(seeds, home, title, src, prelude))
-        base = statistics.median(paints["this checkout"])
-        print(f"first paint of seeds/ from the command's start, {starts} starts each, 120x40 pty")
+        base = statistics.median(wall for wall, _, _ in paints["this checkout"])
+        print(f"first paint of {seeds} from the command's start, {starts} starts each, 120x40 pty")
         print(f"  load: {os.getloadavg()[0]:.2f} (1 min)")
-        for name, times in paints.items():
-            median = statistics.median(times)
+        print(
+            f"  {'':<40} {'wall: median':>14} {'best':>9} {'ratio':>6}  {'cpu: own':>9} {'all':>7}"
+        )
+        for name, runs in paints.items():
+            walls = [wall for wall, _, _ in runs]
+            median = statistics.median(walls)
+            own = statistics.median(cpu for _, cpu, _ in runs)
+            every = statistics.median(cpu for _, _, cpu in runs)
             print(
-                f"  {name:<40} median {median * 1000:7.1f} ms  best {min(times) * 1000:7.1f} ms"
-                f"  {median / base:5.2f}x"
+                f"  {name:<40} {median * 1000:11.1f} ms {min(walls) * 1000:6.1f} ms"
+                f" {median / base:5.2f}x  {own * 1000:6.0f} ms {every * 1000:4.0f} ms"
             )
     return 0
 
@@ -215,7 +247,7 @@ def main() -> int:
     parser.add_argument("--old-src", type=Path, default=None, help="an older src/ to compare")
     args = parser.parse_args()
     if args.from_start:
-        return from_start(args.starts, args.old_src)
+        return from_start(args.starts, args.old_src, args.folder, args.data)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         folder = args.folder or base / "corpus"
