@@ -79,6 +79,46 @@ def test_digits_typed_at_once_after_f_close_the_prompt_once(
     run(h, body)
 
 
+@pytest.mark.parametrize("keys", [("f", "1", "2", "enter"), ("f", "7")], ids=["f12", "f7"])
+def test_f_and_its_digits_in_one_burst_follow_the_link(
+    tmp_path: Path, keys: tuple[str, ...]
+) -> None:
+    """Digits typed right after f, before the prompt is up, are the prompt's."""
+    h = Harness(links_folder(tmp_path), tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        await press(pilot, "enter")
+        await burst(pilot, *keys)
+        assert h.app.screen is h.app.main
+        number = "".join(k for k in keys if k.isdigit())
+        assert h.browser.calls == [f"https://example.com/{number}"]
+
+    run(h, body)
+
+
+def test_f_typed_after_slash_in_one_burst_is_text(tmp_path: Path) -> None:
+    """f is a priority key (its prompt must be up before its digits): typed after / it is
+    text, in the search box from the list and in the find prompt from the reader."""
+    h = Harness(links_folder(tmp_path), tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        h.app.articles.focus()
+        await burst(pilot, "slash", "f", "o", "f")
+        assert h.app.screen is h.app.main
+        assert h.app.main.query_one("#search", Input).value == "fof"
+        await burst(pilot, "escape")
+        await press(pilot, "enter")  # open: the reader has focus
+        assert h.app.focused is h.app.main.reader
+        await burst(pilot, "slash", "l", "i", "n", "f", "enter")
+        assert h.app.screen is h.app.main
+        assert h.app.main.reader.hits == []  # "linf" is in no link text
+        await burst(pilot, "slash", "l", "i", "n", "k", " ", "1", "2", "enter")
+        assert h.app.screen is h.app.main and h.app.main.reader.hits  # body and links list
+        assert h.browser.calls == []
+
+    run(h, body)
+
+
 def test_slash_and_a_word_at_once_reach_the_search_box(h: Harness) -> None:
     async def body(pilot: Pilot[Any]) -> None:
         await burst(pilot, "slash", *"clearview")

@@ -140,6 +140,8 @@ COMMANDS: tuple[Command, ...] = (
         "follow_link",
         "Reader",
         needs="article",
+        # As for search: the prompt must be up before the digits typed with f are read.
+        priority=True,
     ),
     Command(
         "page_down",

@@ -137,6 +137,8 @@ class MainScreen(FeedsState):
             self.notify("This article has no URL to copy.", severity="warning", timeout=3)
 
     def action_follow_link(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction  # f typed in the search or find box is text
         links = self.reader.links
         if not links:
             self.notify("This article has no numbered links.", severity="warning")
@@ -404,6 +406,11 @@ class MainScreen(FeedsState):
 
     def action_search(self) -> None:
         focused = self.focused
+        if focused is self.reader:
+            # Its own /, run now: the word typed with it must reach its prompt, not the keys
+            # after it (f, a priority key, would otherwise run first).
+            self.reader.action_find()
+            return
         if isinstance(focused, Input) or (
             focused is not None and focused._bindings.key_to_bindings.get("slash")
         ):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsreader.ingest.sanitize import display_path
 from newsreader.model import Problem
+
+T = TypeVar("T")
 
 #: Keys Textual spells out, shown the way people type them.
 _KEY_NAMES = {
@@ -148,7 +151,73 @@ class ProblemsScreen(ModalScreen[None]):
             yield listing
 
 
-class NumberPrompt(ModalScreen[int | None]):
+class _Prompt(ModalScreen[T]):
+    """A one-line question. Keys typed in the same burst as the key that asked it reach the
+    screen before its input has focus: they are kept and given to the input once it is there
+    (Enter among them answers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._answered = False
+        self._early = ""
+
+    def takes(self, character: str) -> bool:
+        """Whether a character typed early belongs in the input."""
+        return character.isprintable()
+
+    def on_key(self, event: Key) -> None:
+        if isinstance(self.focused, Input):
+            return  # the input has them (they bubble up here too)
+        if event.key == "enter":
+            self._early += "\n"
+        elif event.character and self.takes(event.character):
+            self._early += event.character
+        else:
+            return
+        event.stop()
+        if self.is_mounted:
+            self._take_early()
+
+    def on_mount(self) -> None:
+        self._take_early()
+
+    def _take_early(self) -> None:
+        early, self._early = self._early, ""
+        if not early:
+            return
+        box = self.query_one(Input)
+        box.value += early.split("\n")[0]
+        box.cursor_position = len(box.value)
+        box.focus()
+        if "\n" in early:
+            self.answer(box.value)
+        else:
+            self.typed(box.value)
+
+    def typed(self, value: str) -> None:
+        """The input's value changed."""
+
+    def answer(self, value: str) -> None:
+        """Enter was pressed."""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.typed(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.answer(event.value)
+
+    def action_cancel(self) -> None:
+        self._close(cast(T, None))  # every prompt's answer may be None: nothing chosen
+
+    def _close(self, value: T) -> None:
+        # Keys typed at once ("23", "99" Enter) reach the input after the first has answered
+        # and before the screen is gone: a second dismiss would pop the main screen and crash.
+        if not self._answered:
+            self._answered = True
+            self.dismiss(value)
+
+
+class NumberPrompt(_Prompt[int | None]):
     """Ask for a link number after ``f``. A digit that no further digit could extend into a
     valid number (any digit when there are fewer than 10 links) follows at once; else Enter."""
 
@@ -157,7 +226,6 @@ class NumberPrompt(ModalScreen[int | None]):
     def __init__(self, count: int) -> None:
         super().__init__()
         self.count = count
-        self._answered = False
 
     def compose(self) -> ComposeResult:
         how = "" if self.count < 10 else ", then Enter"
@@ -165,30 +233,20 @@ class NumberPrompt(ModalScreen[int | None]):
             yield Static(Content(f"Follow which link? 1–{self.count}{how}"))
             yield Input(type="integer", id="prompt-input")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.value.isdigit() and int(event.value) * 10 > self.count:
-            self._choose(event.value)
+    def takes(self, character: str) -> bool:
+        return character.isdigit()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._choose(event.value)
+    def typed(self, value: str) -> None:
+        if value.isdigit() and int(value) * 10 > self.count:
+            self.answer(value)
 
-    def _choose(self, value: str) -> None:
+    def answer(self, value: str) -> None:
         number = int(value) if value.isdigit() else 0
         self._close(number if 1 <= number <= self.count else None)
 
-    def action_cancel(self) -> None:
-        self._close(None)
 
-    def _close(self, number: int | None) -> None:
-        # Keys typed at once ("23", "99" Enter) reach the input after the first has chosen and
-        # before the screen is gone: a second dismiss would pop the main screen and crash.
-        if not self._answered:
-            self._answered = True
-            self.dismiss(number)
-
-
-class TextPrompt(ModalScreen[str | None]):
-    """Ask for a line of text (e.g. the name of a saved search)."""
+class TextPrompt(_Prompt[str | None]):
+    """Ask for a line of text (e.g. the name of a saved search, a word to find)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="text_prompt_cancel")]
 
@@ -202,11 +260,8 @@ class TextPrompt(ModalScreen[str | None]):
             yield Static(Content(self.question))
             yield Input(value=self.value, id="prompt-input")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def answer(self, value: str) -> None:
+        self._close(value.strip() or None)
 
 
 class ChoicePrompt(ModalScreen[str | None]):
