@@ -249,9 +249,7 @@ class MainState(Screen[None]):
         order = "" if view.query or view.sort == "newest" else f" · {SORT_NAMES[view.sort]}"
         self.articles.border_title = Content(request.name + only + order)
         self.articles.border_subtitle = Content(f"{len(rowids):,}")
-        self.articles.empty_message = (
-            "No articles match." if request.view != View() else "No articles yet."
-        )
+        self.articles.empty_message = self._empty_message(request.view)
         if request.focus_list:
             self.articles.focus()
         if request.first:
@@ -261,6 +259,15 @@ class MainState(Screen[None]):
         self.refresh_bindings()
         if request.open_first and rowids:
             self.articles.cursor = 0
+
+    def _empty_message(self, view: View) -> str:
+        """What an empty list says: nothing matches, the folder is still being read, or
+        there is nothing in it."""
+        if replace(view, sort=View().sort) != View():
+            return "No articles match."
+        if any(w.group == "sync" and not w.is_finished for w in self.workers):
+            return "Reading the folder…"
+        return "No articles yet."
 
     def watch_phase(self, phase: Phase) -> None:
         """Once the first list has painted: the tree's counts (a few hundred ms of Python at
@@ -345,6 +352,9 @@ class MainState(Screen[None]):
         self.status(event.text)
         if event.reload:
             self.reload()
+        elif not self.articles.rowids:
+            self.articles.empty_message = self._empty_message(self.view)
+            self.articles.refresh()
 
     @on(SyncFinished)
     def _sync_finished(self, event: SyncFinished) -> None:
@@ -353,6 +363,9 @@ class MainState(Screen[None]):
         self.status(event.text)
         if event.changed:
             self.reload()
+        elif not self.articles.rowids:
+            self.articles.empty_message = self._empty_message(self.view)
+            self.articles.refresh()
 
     # -- the reader -------------------------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""What the list says while the library is still loading (issue 22): a first start on a folder
+whose files are still being read says so, instead of "No articles yet."; an empty folder says
+"No articles yet." once the scan is over. Also a snapshot of that state."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from newsreader.library.library import Library
+from newsreader.tui.app import NewsReaderApp
+from tui_support import Harness, copy_seeds, run, settle
+
+READING = "Reading the folder"
+
+
+class HeldSync:
+    """Library.sync that reports progress, then waits until released (a first sync of a big
+    folder, stopped in the middle so the test can look at the screen)."""
+
+    def __init__(self, lib: Library) -> None:
+        self.lib = lib
+        self.real = lib.sync
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def __call__(self, progress: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if progress is not None:
+            progress(2, 5, "parsing")
+        self.started.set()
+        self.release.wait(10)
+        return self.real(progress, *args, **kwargs)
+
+
+def test_a_first_start_says_the_folder_is_being_read(tmp_path: Path) -> None:
+    h = Harness(copy_seeds(tmp_path), tmp_path / "data")
+    held = HeldSync(h.lib)
+    h.lib.sync = held  # type: ignore[method-assign]
+
+    async def body(pilot: Pilot[Any]) -> None:
+        for _ in range(200):
+            await pilot.pause(0.01)
+            if held.started.is_set() and h.app.articles.empty_message.startswith(READING):
+                break
+        assert h.app.articles.rowids == []
+        assert h.app.articles.empty_message.startswith(READING), h.app.articles.empty_message
+        held.release.set()
+        await settle(pilot)
+        assert len(h.app.articles.rowids) == 5
+
+    async def main() -> None:
+        async with h.app.run_test(size=(120, 40)) as pilot:
+            await body(pilot)
+
+    try:
+        asyncio.run(main())
+    finally:
+        held.release.set()
+        h.lib.close()
+
+
+def test_an_empty_folder_says_no_articles_yet_after_the_scan(tmp_path: Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        assert h.app.articles.empty_message == "No articles yet."
+
+    run(h, body)
+
+
+@pytest.fixture
+def loading(tmp_path: Path) -> Any:
+    lib = Library.open(copy_seeds(tmp_path), tmp_path / "data")
+    held = HeldSync(lib)
+    lib.sync = held  # type: ignore[method-assign]
+    yield NewsReaderApp(lib), held
+    held.release.set()
+    lib.close()
+
+
+def test_snapshot_library_still_loading(snap_compare: Any, loading: Any) -> None:
+    app, held = loading
+
+    async def before(pilot: Any) -> None:
+        for _ in range(300):
+            await pilot.pause(0.01)
+            if held.started.is_set() and app.articles.empty_message.startswith(READING):
+                break
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=before)
