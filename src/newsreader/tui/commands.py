@@ -192,6 +192,24 @@ COMMANDS: tuple[Command, ...] = (
         needs="query",
     ),
     Command(
+        "delete_search",
+        "d,delete",
+        "Delete saved search",
+        "Delete the saved search highlighted in the tree (or shown), after asking",
+        "delete_search",
+        "Saved searches",
+        priority=True,  # as f: the prompt is up before the keys typed with it
+    ),
+    Command(
+        "rename_search",
+        "c",
+        "Rename saved search",
+        "Rename the saved search highlighted in the tree (or shown)",
+        "rename_search",
+        "Saved searches",
+        priority=True,  # as f: the prompt is up before the keys typed with it
+    ),
+    Command(
         "mark_all_read",
         "A",
         "Mark all read",

@@ -47,11 +47,12 @@ from newsreader.tui.messages import (
 )
 from newsreader.tui.screens.modals import ProblemsScreen
 from newsreader.tui.settings import SORT_CHOICES
+from newsreader.tui.tree_contents import feeds_data_dir, tree_contents
 from newsreader.tui.widgets.article_list import ArticleList, Listing
 from newsreader.tui.widgets.reader import ReaderView, Reading
 from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
 from newsreader.tui.widgets.too_small import TooSmall
-from newsreader.tui.widgets.topic_tree import TopicTree, TreeContents, TreeData
+from newsreader.tui.widgets.topic_tree import TopicTree, TreeContents
 
 #: Seconds an article must stay in the reader before it counts as read (so j/k through the list
 #: doesn't mark everything read); Enter marks it at once.
@@ -285,26 +286,9 @@ class MainState(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="tree")
     def refresh_tree(self) -> None:
-        """Recount topics and sources off the UI thread."""
-        lib = self.library
-        stories = [
-            (f"{s.size} · {s.title}", TreeData(View(story=s.id), f"Story: {s.title}"))
-            for s in lib.stories(limit=200)
-        ]
-        count = lib.story_count()
-        title = f"Stories, {count:,} in all" if count > len(stories) else "Stories"
-        series = [
-            (f"{s.title}  {s.unread}/{s.size}", TreeData(View(series=s.id), f"Series: {s.title}"))
-            for s in lib.series()[:200]
-        ]
-        contents = TreeContents(
-            lib.totals(),
-            lib.topics(),
-            lib.sources(),
-            lib.saved_searches(),
-            [(title, stories), ("Series", series)],
-        )
-        self.post_message(TreeLoaded(contents))
+        """Recount the tree's branches off the UI thread (``tree_contents``)."""
+        data_dir = feeds_data_dir(self.library, self.config)
+        self.post_message(TreeLoaded(tree_contents(self.library, data_dir)))
 
     @on(TreeLoaded)
     def _tree_loaded(self, event: TreeLoaded) -> None:

@@ -1,4 +1,5 @@
-"""The topic tree: All, Unread, Starred, topics, sources and saved searches, with counts."""
+"""The topic tree: All, Unread, Starred, stories, series, feeds, topics, sources and saved
+searches, with counts."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from newsreader.ingest.sanitize import clean_line
 from newsreader.model import Counts, View
 from newsreader.tui.commands import move_bindings
 
 MAX_NODES = 2000
+
+
+#: Branches open the first time they are shown.
+OPEN = ("Stories", "Feeds", "Topics", "Saved searches")
+#: Characters of a feed's last error shown in its label (the whole of it when it is chosen).
+ERROR_CHARS = 40
 
 
 @dataclass
@@ -23,18 +31,46 @@ class TreeData:
 
     view: View
     name: str
+    #: The saved search this node is (its name), for delete and rename.
+    saved: str = ""
+    #: Why the feed this node is failed the last time it was fetched.
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SavedCount:
+    """A saved search with its counts."""
+
+    name: str
+    query: str
+    total: int
+    unread: int
+
+
+@dataclass(frozen=True)
+class FeedCount:
+    """A subscribed feed: its title, the folder its items are written to, its counts and the
+    last fetch's error ("" when it worked)."""
+
+    title: str
+    url: str
+    folder: str
+    total: int
+    unread: int
+    error: str = ""
 
 
 @dataclass(frozen=True)
 class TreeContents:
-    """Everything the tree shows: totals, topics, sources, saved searches, and extra branches
-    (the stories) as (title, [(label, data)])."""
+    """Everything the tree shows: totals, topics, sources, saved searches, feeds, and extra
+    branches (the stories, the series) as (title, [(label, data)])."""
 
     totals: dict[str, int]
     topics: list[Counts]
     sources: list[Counts]
-    saved: list[tuple[str, str]]
+    saved: list[SavedCount]
     extra: list[tuple[str, list[tuple[str, TreeData]]]] = field(default_factory=list)
+    feeds: list[FeedCount] = field(default_factory=list)
 
 
 class TopicTree(Tree[TreeData]):
@@ -64,6 +100,8 @@ class TopicTree(Tree[TreeData]):
         super().__init__("Library", id=id)
         self.show_root = False
         self.guide_depth = 2
+        #: The node the cursor goes to at the next fill (a saved search just renamed).
+        self._next: str | None = None
 
     def process_label(self, label: str | Text) -> Text:
         text = Text(label) if isinstance(label, str) else label
@@ -82,10 +120,11 @@ class TopicTree(Tree[TreeData]):
     def fill(self, contents: TreeContents) -> None:
         """Rebuild the tree, keeping the expanded branches and the cursor where they were."""
         totals, topics, sources = contents.totals, contents.topics, contents.sources
-        expanded = {str(n.label) for n in self.nodes() if n.is_expanded}
-        selected = (
-            self.cursor_node.data.name if self.cursor_node and self.cursor_node.data else "All"
-        )
+        # Branches as the user left them; a branch seen for the first time as OPEN says.
+        expanded = {self._key(n): n.is_expanded for n in self.root.children if n.data is None}
+        selected = self._next or (self._key(self.cursor_node) if self.cursor_node else "All")
+        self._next = None
+        line = self.cursor_line
         self.clear()
         root = self.root
         root.add_leaf(self._label("All", totals["all"], totals["unread"]), TreeData(View(), "All"))
@@ -97,6 +136,7 @@ class TopicTree(Tree[TreeData]):
         )
         groups: list[tuple[str, list[tuple[str, TreeData]]]] = [
             *contents.extra,
+            ("Feeds", [self._feed(f) for f in contents.feeds]),
             (
                 "Topics",
                 [
@@ -120,8 +160,11 @@ class TopicTree(Tree[TreeData]):
             (
                 "Saved searches",
                 [
-                    (self._label(name), TreeData(View(query=query), f"Search: {name}"))
-                    for name, query in contents.saved
+                    (
+                        self._label(s.name, s.total, s.unread),
+                        TreeData(View(query=s.query), f"Search: {s.name}", saved=s.name),
+                    )
+                    for s in contents.saved
                 ],
             ),
         ]
@@ -131,15 +174,36 @@ class TopicTree(Tree[TreeData]):
             branch = root.add(
                 Text(f"{title} ({len(entries)})"),
                 None,
-                expand=title.startswith(("Stories", "Topics", "Saved searches"))
-                or any(label.startswith(title) for label in expanded),
+                expand=expanded.get(_branch(title), _branch(title) in OPEN),
             )
             for label, data in entries:
                 branch.add_leaf(label, data)
-        for node in self.nodes():
-            if node.data is not None and node.data.name == selected:
-                self.move_cursor(node)
-                break
+        # The lines as drawn (a node's own line is known only once the tree has drawn it).
+        names = [
+            self._key(node)
+            for branch in root.children
+            for node in (branch, *(branch.children if branch.is_expanded else ()))
+        ]
+        # Gone (a saved search deleted): the cursor stays on its line, not at the top.
+        self.cursor_line = names.index(selected) if selected in names else line
+
+    @staticmethod
+    def _key(node: TreeNode[TreeData]) -> str:
+        """What names a node across fills: its view's name, or its branch's title."""
+        return node.data.name if node.data else _branch(str(node.label))
+
+    def select_next(self, name: str) -> None:
+        """Put the cursor on the node of this name when the tree is next filled."""
+        self._next = name
+
+    @classmethod
+    def _feed(cls, feed: FeedCount) -> tuple[str, TreeData]:
+        """A feed's leaf: title and counts, and a short warning when its last fetch failed."""
+        label = cls._label(feed.title, feed.total, feed.unread)
+        if feed.error:
+            label += f"  ⚠ {clean_line(feed.error, ERROR_CHARS)}"
+        data = TreeData(View(feed=feed.folder), f"Feed: {feed.title}", error=feed.error)
+        return label, data
 
     @staticmethod
     def _label(name: str, total: int | None = None, unread: int | None = None) -> str:
@@ -157,3 +221,8 @@ class TopicTree(Tree[TreeData]):
     def node_named(self, name: str) -> TreeNode[TreeData] | None:
         """The node whose view has this name."""
         return next((n for n in self.nodes() if n.data and n.data.name == name), None)
+
+
+def _branch(label: str) -> str:
+    """A branch's title without its counts: "Stories, 1,234 in all (200)" -> "Stories"."""
+    return label.split(" (")[0].split(",")[0]
