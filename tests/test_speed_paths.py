@@ -76,8 +76,17 @@ def scenarios(base: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize("per_row", [None, 0, 2])
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_json_output_is_what_the_per_article_code_gave(name: str, tmp_path: Path) -> None:
+def test_json_output_is_what_the_per_article_code_gave(
+    name: str, per_row: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each way of reading the side fields (subqueries for the first rows, whole tables for
+    the rest) gives the old output, alone and together."""
+    from newsreader.library import records
+
+    if per_row is not None:
+        monkeypatch.setattr(records, "PER_ROW", per_row)
     expected = (FIXTURES / f"{name}.jsonl").read_text(encoding="utf-8")
     assert expected.count("\n") >= 2
     assert scenarios(tmp_path)[name] == expected
@@ -226,3 +235,35 @@ def test_a_repetitive_article_gets_its_snippet_at_once(
     assert main(["--data-dir", data, "list", str(folder), "--query", "word", "--no-sync"]) == 0
     assert "Long" in capsys.readouterr().out
     assert time.perf_counter() - started < 20  # was 75 s
+
+
+def _write(path: Path, size: int, mtime_ns: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_names_with_tabs_and_newlines_cannot_pass_for_other_files(tmp_path: Path) -> None:
+    """The one-pass check compares ``path TAB size TAB mtime`` lines joined by newlines: names
+    holding a TAB and a newline can cut those lines another way, so that two other files with
+    other sizes give the very same text. Such a folder goes to the full sync."""
+    from newsreader.library.library import Library
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    library = Library.open(folder, tmp_path / "data")
+    root = Path(library.folder)
+    inner = str(root).lstrip("/")  # root's own path again, below a folder of a crafted name
+    a, b, c = (10, 10**18), (20, 2 * 10**18), (30, 3 * 10**18)
+    # Stored: a, and c below a folder named "b TAB size TAB mtime NEWLINE".
+    _write(root / "a", *a)
+    _write(root / f"b\t{b[0]}\t{b[1]}\n" / inner / "c", *c)
+    library.sync(workers=1)
+    shutil.rmtree(root)
+    root.mkdir()
+    # On disk now: b below a folder named after a's line, and c: the same lines, cut apart.
+    _write(root / f"a\t{a[0]}\t{a[1]}\n" / inner / "b", *b)
+    _write(root / "c", *c)
+    assert _fresh(library) is None
+    report = library.sync(workers=1)
+    assert (report.removed, report.unchanged) == (2, 0)

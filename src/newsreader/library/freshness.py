@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 
-#: The cache's files as the walk writes them: every one has a size, so a problem row of the
-#: walk's kind (size -1: a FIFO, a broken symlink…) can never match a line of the walk.
+#: The cache's files as the walk writes them, in the order of the path index (no sort): every
+#: one has a size, so a problem row of the walk's kind (size -1: a FIFO, a broken symlink…) can
+#: never match a line of the walk.
 _STORED = (
     "SELECT count(*), group_concat(line, char(10)) FROM"
-    " (SELECT path || char(9) || size || char(9) || mtime_ns AS line FROM files ORDER BY line)"
+    " (SELECT path || char(9) || size || char(9) || mtime_ns AS line FROM files ORDER BY path)"
 )
 
 
@@ -41,8 +41,12 @@ def unchanged(conn: sqlite3.Connection, folder: str, ingest_version: str) -> int
     count, stored = conn.execute(_STORED).fetchone()
     if count != len(lines):
         return None
+    # Sorted whole, the lines follow their paths' order unless a name holds a character below
+    # TAB right after another file's whole name: then the two differ and the full sync decides.
     lines.sort()
     walked = "\n".join(lines)
+    if walked.count("\t") != 2 * count or walked.count("\n") != max(0, count - 1):
+        return None  # a TAB or newline in a name: lines could be cut another way
     try:
         walked.encode("utf-8")
     except UnicodeEncodeError:
@@ -52,27 +56,27 @@ def unchanged(conn: sqlite3.Connection, folder: str, ingest_version: str) -> int
 
 def _walk(root: str) -> list[str] | None:
     """``path\\tsize\\tmtime_ns`` for every file under ``root``, as ``discover.walk`` would
-    list them (hidden names skipped); None at the first thing it would treat specially."""
+    list them (hidden names skipped); None at the first thing it would treat specially.
+
+    One ``lstat`` a file and nothing else: the kind of each entry comes with the listing
+    (``is_file`` and ``is_dir`` without following symlinks read it there), so the loop does
+    little more than the bare stat walk it is measured against."""
     lines: list[str] = []
     append = lines.append
     stack = [root]
-    regular = stat.S_ISREG
     while stack:
         try:
             with os.scandir(stack.pop()) as it:
                 for entry in it:
-                    name = entry.name
-                    if name[0] == ".":
+                    if entry.name[0] == ".":
                         continue
-                    if entry.is_dir(follow_symlinks=False):
+                    if entry.is_file(follow_symlinks=False):  # regular, not a symlink
+                        st = entry.stat(follow_symlinks=False)
+                        append(f"{entry.path}\t{st.st_size}\t{st.st_mtime_ns}")
+                    elif entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
-                        continue
-                    if entry.is_symlink():
-                        return None
-                    st = entry.stat(follow_symlinks=False)
-                    if not regular(st.st_mode):
-                        return None
-                    append(f"{entry.path}\t{st.st_size}\t{st.st_mtime_ns}")
+                    else:
+                        return None  # a symlink, FIFO, device or socket
         except OSError:
             return None
     return lines
