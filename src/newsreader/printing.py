@@ -5,7 +5,6 @@ Kept out of ``cli`` (argument parsing and dispatch) so each stays a size one can
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -32,12 +31,8 @@ def rows(rows: list[Any], snippets: bool = False) -> None:
 def json_lines(library: Any, rowids: list[int], query: str = "") -> None:
     """JSON Lines, streamed: each field read for all rows at once (see ``library.records``)."""
     write = sys.stdout.write
-    for data in library.records(rowids, query):
-        if data["id"] in written:
+    for article_id, line in library.json_lines(rowids, query, display_path):
+        if article_id in written:
             continue  # written before damage met mid-stream sent the command round again
-        written.add(data["id"])
-        data["path"] = display_path(data["path"])
-        data["paths"] = [display_path(path) for path in data["paths"]]
-        if "snippet" in data:
-            data["snippet"] = data["snippet"].replace("\x02", "[").replace("\x03", "]")
-        write(json.dumps(data, ensure_ascii=False) + "\n")
+        written.add(article_id)
+        write(line + "\n")

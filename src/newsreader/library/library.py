@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newsreader import paths
 from newsreader.library import db, listing, state
@@ -190,13 +190,17 @@ class Library:
         with self._db() as conn:
             return listing.rows(conn, rowids, query, self.new_after)
 
-    def records(self, rowids: Sequence[int], query: str = "") -> Iterator[dict[str, Any]]:
-        """Whole articles as JSON-ready dicts, in the given order, streamed (see ``records``):
+    def json_lines(
+        self, rowids: Sequence[int], query: str = "", shown: Callable[[str], str] = str
+    ) -> Iterator[tuple[str, str]]:
+        """(id, JSON line) per article, in the given order, streamed (see ``records``):
         ``Article.to_json()`` plus read, starred, related_local, story, similar,
-        inferred_topics, and a snippet when ``query`` searches text."""
+        inferred_topics, and a snippet (its matches in [brackets]) when ``query`` searches
+        text; paths through ``shown``."""
         with self._db() as conn:
-            snippets = listing.snippets_of(conn, list(rowids), query) if query else {}
-            yield from recordlib.records(conn, rowids, snippets)
+            found = listing.snippets_of(conn, list(rowids), query) if query else {}
+            snippets = {k: s.replace("\x02", "[").replace("\x03", "]") for k, s in found.items()}
+            yield from recordlib.json_lines(conn, rowids, snippets, shown)
 
     def page(self, view: View, offset: int = 0, limit: int = 200) -> list[Row]:
         """One page of the view, with snippets when the view searches text.

@@ -1,19 +1,31 @@
-"""Whole articles for many rows at once, as JSON-ready dicts (``list --json``, ``search --json``).
+"""Whole articles for many rows at once, as JSON Lines (``list --json``, ``search --json``).
 
-One statement reads them all: the rowids travel as one JSON array (``json_each``), and each
-side field (the other files, the local copies of related links, the story, similar articles,
-inferred topics) is a subquery of the row, run by SQLite on its indexes. So the number of
-statements is the same for 5 articles as for 100,000, where building each
-:class:`~newsreader.model.Article` and asking its links, story and neighbours in turn cost about
-12 statements an article (244,000 at 20,000 articles) and a deep copy of each; and the rows
-stream in display order, so the first line is out before the last row is read.
+Each line is what ``json.dumps(record, ensure_ascii=False)`` gives for the record (the keys and
+values of ``Article.to_json()`` plus read, starred, related_local, story, similar,
+inferred_topics and a snippet), but written field by field: the strings through the JSON
+module's own C escaper, and only the nested parts (images, related links, extras) through its
+encoder. Building a dict a row and encoding it whole cost more than the reading.
+
+The side fields (the other files, the local copies of related links, the story, similar
+articles, inferred topics) are read one of two ways, with the same result:
+
+- a few rows (the first ``PER_ROW``, and all of a short list) in one statement where each side
+  field is a subquery of the row, run by SQLite on its indexes: the first line is out at once;
+- the rest from the side tables read whole, once, into dicts (a handful of plain scans):
+  at 20,000 rows the subqueries took three times the time of everything else.
+
+Either way the number of statements is the same for 5 articles as for 100,000, where building
+each :class:`~newsreader.model.Article` and asking its links, story and neighbours in turn cost
+about 12 statements an article, and the rows stream in display order.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from newsreader.library import views
@@ -21,6 +33,9 @@ from newsreader.library.listing import dt
 
 #: How many similar articles each record names (as ``Library.similar_ids``).
 SIMILAR = 5
+#: Rows read with their side fields as subqueries before the side tables are read whole (and
+#: all the rows of a list no longer than this): they are the first lines out.
+PER_ROW = 200
 
 #: The other files holding the article, by path (its own ``path`` comes first in ``paths``).
 _PATHS = (
@@ -48,45 +63,117 @@ _INFERRED = (
     "SELECT json_group_array(topic) FROM (SELECT topic FROM inferred_topics"
     " WHERE article = a.rowid ORDER BY score DESC, topic)"
 )
-_COLUMNS = (
+_BASE = (
     "a.rowid, a.id, a.path, a.title, a.kind, a.excerpt, a.published, a.url, a.web_url,"
-    f" a.provider, a.domain, a.topics, a.type, a.data, {views.FLAGS}, ({_PATHS}), ({_LOCAL})"
+    f" a.provider, a.domain, a.topics, a.type, a.data, {views.FLAGS}"
 )
 #: CROSS JOIN keeps json_each the outer loop: rows come in the given order, unsorted, and
 #: stream (each side field is a subquery of the row, not a sort over all of them).
 _FROM = " FROM json_each(?) j CROSS JOIN articles a ON a.rowid = j.value"
-_STORY_COLUMNS = f", ({_STORY}), ({_SIMILAR}), ({_INFERRED})"
+_SIDE = f", ({_PATHS}), ({_LOCAL})"
+_STORY_SIDE = f", ({_STORY}), ({_SIMILAR}), ({_INFERRED})"
+
+#: A JSON string as ``json.dumps(text, ensure_ascii=False)`` writes it (the same C function).
+_quote: Callable[[str], str] = encode_basestring
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_loads = json.loads
 
 
-def records(
-    conn: sqlite3.Connection, rowids: Sequence[int], snippets: dict[int, str] | None = None
-) -> Iterator[dict[str, Any]]:
-    """One dict per rowid, in the given order, with the keys and values of
-    ``Article.to_json()`` (paths as stored, ``url`` the web URL where there is no other) plus
-    ``read``, ``starred``, ``related_local``, ``story``, ``similar``, ``inferred_topics`` and,
-    where ``snippets`` has one, ``snippet``."""
+def json_lines(
+    conn: sqlite3.Connection,
+    rowids: Sequence[int],
+    snippets: dict[int, str] | None = None,
+    shown: Callable[[str], str] = str,
+) -> Iterator[tuple[str, str]]:
+    """``(id, line)`` for each rowid, in the given order: the article as one JSON object
+    (without the newline). Paths go through ``shown``; a snippet is added where ``snippets``
+    has a non-empty one."""
     if not rowids:
         return
     ready = _stories_ready(conn)
-    sql = f"SELECT {_COLUMNS}{_STORY_COLUMNS if ready else ''}{_FROM}"
     snippets = snippets or {}
-    loads = json.loads
-    for r in conn.execute(sql, (json.dumps(list(rowids)),)):
-        rowid, path = r[0], r[2]
-        data = loads(r[13])
-        published = dt(r[6])
-        record: dict[str, Any] = {
-            "id": r[1],
-            "path": path,
-            "title": r[3],
-            "kind": r[4],
-            "excerpt": r[5],
-            "published": published.isoformat() if published else None,
-            "url": r[7] or r[8],
-            "web_url": r[8],
-            "provider": r[9],
-            "domain": r[10],
-            "topics": [t for t in r[11].split("\n") if t],
+    first = list(rowids[:PER_ROW])
+    sql = f"SELECT {_BASE}{_SIDE}{_STORY_SIDE if ready else ''}{_FROM}"
+    for r in conn.execute(sql, (json.dumps(first),)):
+        side = (
+            _array(r[16]),
+            _array(r[17]),
+            r[18] if ready else None,
+            _array(r[19]) if ready else [],
+            _array(r[20]) if ready else [],
+        )
+        yield r[1], _line(r, side, snippets.get(r[0]), shown)
+    rest = list(rowids[PER_ROW:])
+    if not rest:
+        return
+    tables = _Tables(conn, ready)
+    for r in conn.execute(f"SELECT {_BASE}{_FROM}", (json.dumps(rest),)):
+        yield r[1], _line(r, tables.side(r[0], r[1]), snippets.get(r[0]), shown)
+
+
+class _Tables:
+    """The side tables read whole, for many rows: what the subqueries of ``_SIDE`` and
+    ``_STORY_SIDE`` give a row, from dicts."""
+
+    def __init__(self, conn: sqlite3.Connection, ready: bool) -> None:
+        self.ids: dict[int, str] = dict(conn.execute("SELECT rowid, id FROM articles"))
+        # The last row of each key wins, as ``max(rowid)`` picks it.
+        self.target: dict[str, int] = dict(
+            conn.execute("SELECT key, article FROM url_keys ORDER BY rowid")
+        )
+        self.links: defaultdict[int, list[str]] = defaultdict(list)
+        for article, key in conn.execute("SELECT article, key FROM links ORDER BY article, position"):
+            self.links[article].append(key)
+        self.copies: defaultdict[str, list[str]] = defaultdict(list)
+        for article_id, path in conn.execute(
+            "SELECT f.article_id, f.path FROM files f JOIN articles a ON a.id = f.article_id"
+            " WHERE f.path != a.path ORDER BY f.path"
+        ):
+            self.copies[article_id].append(path)
+        self.ready = ready
+        self.stories: dict[int, str] = {}
+        self.similar: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
+        self.inferred: defaultdict[int, list[str]] = defaultdict(list)
+        if not ready:
+            return
+        self.stories = dict(conn.execute("SELECT article, story FROM stories"))
+        for article, other, score in conn.execute("SELECT article, other, score FROM similar"):
+            self.similar[article].append((score, other))
+        for article, topic in conn.execute(
+            "SELECT article, topic FROM inferred_topics ORDER BY article, score DESC, topic"
+        ):
+            self.inferred[article].append(topic)
+
+    def side(self, rowid: int, article_id: str) -> tuple[Any, ...]:
+        """(other paths, related_local, story, similar, inferred_topics) of one row."""
+        ids, target = self.ids, self.target
+        others = self.copies.get(article_id, [])
+        local = []
+        for key in self.links.get(rowid, ()):
+            other = target.get(key)
+            if other is not None and other in ids:
+                local.append(ids[other])
+        if not self.ready:
+            return others, local, None, [], []
+        story = self.stories.get(rowid)
+        near = []
+        for score, other in self.similar.get(rowid, ()):
+            if other in ids and (story is None or self.stories.get(other) != story):
+                near.append((-score, ids[other]))
+        near.sort()
+        similar = [other_id for _, other_id in near[:SIMILAR]]
+        return others, local, story, similar, self.inferred.get(rowid, [])
+
+
+def _line(r: Any, side: tuple[Any, ...], snippet: str | None, shown: Callable[[str], str]) -> str:
+    """One record as ``json.dumps(record, ensure_ascii=False)`` writes it, key for key."""
+    q = _quote
+    others, local, story, similar, inferred = side
+    data = _loads(r[13])
+    published = dt(r[6])
+    topics = ", ".join([q(t) for t in r[11].split("\n") if t])
+    nested = _encode(
+        {
             "images": [{"url": u, "width": w, "height": h} for u, w, h in data["images"]],
             "related": [
                 {
@@ -102,22 +189,29 @@ def records(
             ],
             "type": r[12],
             "extras": data["extras"],
-            "paths": [path, *_array(r[16], loads)],
-            "read": bool(r[14]),
-            "starred": bool(r[15]),
-            "related_local": _array(r[17], loads),
-            "story": r[18] if ready else None,
-            "similar": _array(r[19], loads) if ready else [],
-            "inferred_topics": _array(r[20], loads) if ready else [],
         }
-        if snippets.get(rowid):
-            record["snippet"] = snippets[rowid]
-        yield record
+    )
+    paths = ", ".join([q(shown(p)) for p in (r[2], *others)])
+    line = (
+        f'{{"id": {q(r[1])}, "path": {q(shown(r[2]))}, "title": {q(r[3])}, "kind": {q(r[4])},'
+        f' "excerpt": {q(r[5])},'
+        f' "published": {q(published.isoformat()) if published else "null"},'
+        f' "url": {q(r[7] or r[8])}, "web_url": {q(r[8])}, "provider": {q(r[9])},'
+        f' "domain": {q(r[10])}, "topics": [{topics}], {nested[1:-1]}, "paths": [{paths}],'
+        f' "read": {"true" if r[14] else "false"}, "starred": {"true" if r[15] else "false"},'
+        f' "related_local": [{", ".join(map(q, local))}],'
+        f' "story": {q(story) if story is not None else "null"},'
+        f' "similar": [{", ".join(map(q, similar))}],'
+        f' "inferred_topics": [{", ".join(map(q, inferred))}]'
+    )
+    if snippet:
+        return f'{line}, "snippet": {q(snippet)}}}'
+    return line + "}"
 
 
-def _array(text: str | None, loads: Any) -> list[Any]:
+def _array(text: str | None) -> list[Any]:
     """A ``json_group_array`` as a list (most are empty: no parse for those)."""
-    return loads(text) if text and text != "[]" else []
+    return _loads(text) if text and text != "[]" else []
 
 
 def _stories_ready(conn: sqlite3.Connection) -> bool:
