@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 import newsreader.tui.screens.state as tui_state
 from newsreader.model import View
@@ -51,6 +52,24 @@ def test_sort_typed_at_once_orders_the_list_and_is_saved(h: Harness) -> None:
         assert 'sort = "title"' in h.app.config.path.read_text()  # type: ignore[union-attr]
         assert any("Sorted: Title" in n for n in h.notes), h.notes
         assert str(h.app.articles.border_title) == "All · title"
+
+    run(h, body)
+
+
+def test_sort_typed_before_the_list_has_focus_and_o_in_the_search_box(h: Harness) -> None:
+    """O, its moves and Enter in one burst from the reader: the moves reach the prompt, not
+    the list; O typed in the search box is a letter."""
+
+    async def body(pilot: Pilot[Any]) -> None:
+        h.app.main.reader.focus()
+        shown = h.current_id()
+        await burst(pilot, "O", "j", "j", "j", "enter")
+        assert h.app.config.sort == "source"
+        assert h.current_id() == shown  # the j's moved the choice, not the list
+        h.app.articles.focus()
+        await burst(pilot, "slash", "O", "k")
+        assert h.app.main.query_one("#search", Input).value == "Ok"
+        assert h.app.config.sort == "source" and h.app.screen is h.app.main
 
     run(h, body)
 

@@ -241,6 +241,7 @@ COMMANDS: tuple[Command, ...] = (
         "Order the lists: newest, oldest, title, source or unread first (remembered)",
         "sort",
         "Articles",
+        priority=True,  # its prompt must be up before the keys typed with O
     ),
     Command(
         "edit_config",

@@ -349,6 +349,9 @@ class MainScreen(TreeActions):
         self._pipe(command, self.article)
 
     def action_sort(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction  # O typed in the search box is text
+
         def chosen(sort: str | None) -> None:
             if sort is None or sort == self.config.sort:
                 return

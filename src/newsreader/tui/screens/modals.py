@@ -265,12 +265,16 @@ class TextPrompt(_Prompt[str | None]):
 
 
 class ChoicePrompt(ModalScreen[str | None]):
-    """Choose one of a few named values (e.g. the sort order): arrows or j/k, then Enter."""
+    """Choose one of a few named values (e.g. the sort order): arrows or j/k, then Enter.
+
+    The keys also work before the list is mounted (typed in one burst with the key that asked):
+    the screen keeps the choice itself and only shows it in the list."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="choice_cancel"),
-        Binding("j", "move(1)", show=False),
-        Binding("k", "move(-1)", show=False),
+        Binding("j,down", "move(1)", show=False),
+        Binding("k,up", "move(-1)", show=False),
+        Binding("enter", "choose", show=False),
     ]
 
     def __init__(self, question: str, choices: list[tuple[str, str]], current: str = "") -> None:
@@ -278,7 +282,8 @@ class ChoicePrompt(ModalScreen[str | None]):
         super().__init__()
         self.question = question
         self.choices = choices
-        self.current = current
+        values = [value for value, _ in choices]
+        self._index = values.index(current) if current in values else 0
         self._answered = False
 
     def compose(self) -> ComposeResult:
@@ -288,17 +293,22 @@ class ChoicePrompt(ModalScreen[str | None]):
                 *(Option(Content(label), id=value) for value, label in self.choices),
                 id="choice-list",
             )
-            values = [value for value, _ in self.choices]
-            if self.current in values:
-                options.highlighted = values.index(self.current)
+            options.highlighted = self._index
             yield options
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._index = event.option_index
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._close(event.option.id)
 
     def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+        self._index = max(0, min(len(self.choices) - 1, self._index + step))
+        for options in self.query(OptionList):
+            options.highlighted = self._index
+
+    def action_choose(self) -> None:
+        self._close(self.choices[self._index][0])
 
     def action_cancel(self) -> None:
         self._close(None)
