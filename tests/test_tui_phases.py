@@ -1,0 +1,43 @@
+"""The reader shows both phases of a two-phase index (issue 20): the status line says how many
+articles are listed and how far their bodies are, and that search finds titles only meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.message import Message
+
+from newsreader.library import bodies
+from newsreader.library.library import View
+from newsreader.tui.messages import SyncProgressed
+from test_two_phase import make_folder
+from tui_support import Harness, settle
+
+
+def test_the_status_line_tells_the_listed_count_and_the_bodies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
+    h = Harness(make_folder(tmp_path), tmp_path / "data")
+    told: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, SyncProgressed):
+            told.append(message.text)
+
+    async def main() -> Any:
+        async with h.app.run_test(size=(120, 40), message_hook=hook) as pilot:
+            await settle(pilot)
+
+    try:
+        asyncio.run(main())
+        listed = h.lib.count(View())
+    finally:
+        h.lib.close()
+    phases = [text for text in told if text.startswith("Listed ")]
+    assert phases, told
+    assert all("indexing bodies" in text and "titles only" in text for text in phases)
+    assert phases[-1].startswith(f"Listed {listed:,} · indexing bodies 100%")
