@@ -97,3 +97,14 @@ def test_snapshot_library_still_loading(snap_compare: Any, loading: Any) -> None
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=before)
+
+
+def test_the_status_line_names_only_what_happened() -> None:
+    from newsreader.library.sync import SyncReport
+    from newsreader.tui.screens.state import status_line
+
+    line = status_line(SyncReport(unchanged=20000, skipped=133, seconds=2.58), 133)
+    assert line == "20,000 unchanged · 133 skipped: press P (2.6 s)"
+    assert len(line) < 80  # the whole of it shows at 80 columns
+    assert status_line(SyncReport(added=5, seconds=0.2), 0) == "5 added (0.2 s)"
+    assert status_line(SyncReport(), 0) == "No articles in the folder (0.0 s)"

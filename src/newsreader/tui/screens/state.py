@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -54,6 +55,9 @@ from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
 from newsreader.tui.widgets.too_small import TooSmall
 from newsreader.tui.widgets.topic_tree import TopicTree, TreeContents
 
+if TYPE_CHECKING:
+    from newsreader.library.sync import SyncReport  # not at startup: it imports the parsers
+
 #: Seconds an article must stay in the reader before it counts as read (so j/k through the list
 #: doesn't mark everything read); Enter marks it at once.
 READ_AFTER = 1.0
@@ -70,6 +74,22 @@ SYNC_RELOAD = 1.5
 SORT_NAMES = {value: label.lower() for value, label in SORT_CHOICES}
 #: Terminals narrower than this fold the related pane under the reader.
 NARROW = 110
+
+
+def status_line(report: SyncReport, skipped: int) -> str:
+    """A sync's outcome for the status bar: the counts that are not 0 (so it fits 80 columns),
+    and where the skipped files are listed."""
+    counts = [
+        (report.added, "added"),
+        (report.updated, "updated"),
+        (report.removed, "removed"),
+        (report.duplicates, "duplicates"),
+        (report.unchanged, "unchanged"),
+    ]
+    parts = [f"{n:,} {label}" for n, label in counts if n] or ["No articles in the folder"]
+    if skipped:
+        parts.append(f"{skipped:,} skipped: press P")
+    return " · ".join(parts) + f" ({report.seconds:.1f} s)"
 
 
 class Phase(Enum):
@@ -321,9 +341,7 @@ class MainState(Screen[None]):
             return
         # The files that could not be read, this sync or an earlier one (an unchanged bad file
         # is not read again, so this sync alone would say "0 skipped" while P lists them).
-        skipped = max(report.skipped, len(lib.problems()))
-        text = replace(report, skipped=skipped).summary()
-        text += f" · {skipped} skipped: press P" if skipped else ""
+        text = status_line(report, max(report.skipped, len(lib.problems())))
         new = lib.new_since(last_visit) if last_visit else 0
         if new:
             text = f"{new} new since your last visit · " + text
