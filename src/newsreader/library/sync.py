@@ -208,6 +208,10 @@ def sync(
     ``full`` re-reads every file, changed or not (an edit that kept the size and restored the
     mtime is otherwise never seen); ``follow_symlinks_outside`` indexes what symlinks to files
     outside the folder point at (see ``discover.walk``).
+
+    With ``bodies.TWO_PHASE_MIN`` files or more to read, this is the first phase only: every
+    article is listed, and those with bodies to clean are left in ``pending`` for
+    ``bodies.index_bodies``, which ``sync_store`` runs next (and any later sync finishes).
     """
     started = time.perf_counter()
     report = SyncReport()
