@@ -134,3 +134,37 @@ def test_pages_of_a_search_are_ranked_once_until_the_cache_changes(
     first = library.page(unread, 0, 100)
     library.set_read([first[0].id])
     assert first[0].id not in [row.id for row in library.page(unread, 0, 100)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "marmalade after:2022-03-10",
+        "walrus before:2022-03-15",
+        "marmalade after:2022-03-05 before:2022-03-20 -source:times",
+        "story OR walrus after:2022-03-27",
+    ],
+)
+def test_a_big_match_keeps_its_dates_off_the_rowid_set(
+    library: Library, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text search matching many (past ``RANK_ALL``): the dates are checked against the
+    rowids the date index gives, once, and not as a set SQLite builds inside the search
+    (``+rowid IN (SELECT … published …)``: 90 ms of a 120 ms search at 100,000 articles).
+    Same rows, same order as the general path."""
+    monkeypatch.setattr(views, "RANK_ALL", 5)
+    monkeypatch.setattr(listing, "FEW", 0)
+    view = View(query=query)
+    with library._db() as conn:
+        compiled, many = listing._compiled(conn, view)
+        assert many and compiled.text is not None
+        expected = listing._title_first(conn, *compiled.text, compiled.query)
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        try:
+            got = listing.ordered(conn, view)
+        finally:
+            conn.set_trace_callback(None)
+    assert got == expected and len(got) >= 3
+    dated = [s for s in statements if "+rowid IN (SELECT a.rowid FROM articles a WHERE" in s]
+    assert not dated, dated

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,13 +57,15 @@ FEW = 1000
 def _compile(conn: sqlite3.Connection, view: View, few: bool = False) -> Compiled:
     """``compile_view``, with each ``source:`` looked up first: the (provider, domain) pairs
     it names, a few, which the filter then reads by equality (see ``views.SOURCE_PAIRS``)."""
-    query = parse(view.query)
-    wanted = {*query.sources, *query.not_sources}
-    pairs = {
+    return compile_view(view, few, _pairs(conn, parse(view.query)))
+
+
+def _pairs(conn: sqlite3.Connection, query: Query) -> views.Pairs:
+    """The (provider, domain) pairs each ``source:`` text of ``query`` names."""
+    return {
         text: [(p, d) for p, d in conn.execute(views.SOURCE_PAIRS, [f"%{views.like(text)}%"] * 2)]
-        for text in wanted
+        for text in {*query.sources, *query.not_sources}
     }
-    return compile_view(view, few, pairs)
 
 
 def _compiled(conn: sqlite3.Connection, view: View) -> tuple[Compiled, bool]:
@@ -82,7 +85,7 @@ def ordered(
     compiled, many = _compiled(conn, view)
     query = compiled.query
     if compiled.text is not None and many:
-        ranked = _title_first(conn, *compiled.text, query)
+        ranked = _title_first(conn, *_undated(conn, view, compiled), query, _dated(conn, query))
         return ranked if limit is None else ranked[max(0, offset) : max(0, offset) + limit]
     if compiled.text is not None:
         # The full-text index answers, with each filter as a set of rowids: no article row
@@ -127,13 +130,49 @@ def _matches(conn: sqlite3.Connection, query: Query) -> int:
         return 0
 
 
+def _undated(conn: sqlite3.Connection, view: View, compiled: Compiled) -> tuple[str, list[Any]]:
+    """The full-text WHERE of a view without its ``after:``/``before:`` (see ``_dated``)."""
+    query = compiled.query
+    if query.after is None and query.before is None:
+        assert compiled.text is not None
+        return compiled.text
+    undated = replace(query, after=None, before=None)
+    text = views.text_only(view, undated, views.filters(view, undated, _pairs(conn, query)))
+    assert text is not None  # the same view, with fewer filters
+    return text
+
+
+def _dated(conn: sqlite3.Connection, query: Query) -> set[int] | None:
+    """The rowids in a query's date range, off the date index, or None for no range.
+
+    For a search matching many articles: SQLite built the same set inside the search, as the
+    ``+rowid IN (…)`` of the filter, at about 1.5 us a rowid (90 ms of a 120 ms search for
+    ``after:2020`` at 100,000 articles); read as one ``group_concat`` into a Python set it
+    costs a third of that."""
+    if query.after is None and query.before is None:
+        return None
+    where = [
+        c
+        for c, v in (("published >= ?", query.after), ("published < ?", query.before))
+        if v is not None
+    ]
+    args = [v for v in (query.after, query.before) if v is not None]
+    sql = f"SELECT group_concat(rowid) FROM articles WHERE {' AND '.join(where)}"
+    return set(_int_list(conn.execute(sql, args).fetchone()[0]))
+
+
 def _title_first(
-    conn: sqlite3.Connection, where: str, params: list[Any], query: Query
+    conn: sqlite3.Connection,
+    where: str,
+    params: list[Any],
+    query: Query,
+    keep: set[int] | None = None,
 ) -> list[int]:
     """A big text search in the order ``views.order`` describes, as two index walks: the
     articles matching in their title ranked by bm25, then every other match most recently
     added first, the order FTS5 returns rowids in without sorting. (One query ordering
-    tens of thousands of matches by a CASE costs twice as long.)"""
+    tens of thousands of matches by a CASE costs twice as long.) ``keep``: only these rowids
+    (a date range ``where`` leaves out)."""
     try:
         joined = conn.execute(
             f"SELECT group_concat(rowid) FROM (SELECT rowid FROM fts{where} ORDER BY rowid DESC)",
@@ -151,6 +190,8 @@ def _title_first(
             return []
         raise
     every = _int_list(joined)
+    if keep is not None:
+        every = [r for r in every if r in keep]
     matched = set(every)
     first = [r for r in _int_list(titled) if r in matched]
     firsts = set(first)
