@@ -108,3 +108,22 @@ def test_the_status_line_names_only_what_happened() -> None:
     assert len(line) < 80  # the whole of it shows at 80 columns
     assert status_line(SyncReport(added=5, seconds=0.2), 0) == "5 added (0.2 s)"
     assert status_line(SyncReport(), 0) == "No articles in the folder (0.0 s)"
+
+
+def test_problems_are_named_relative_to_the_folder(tmp_path: Path) -> None:
+    h = Harness(copy_seeds(tmp_path), tmp_path / "data")
+    (h.folder / "sub").mkdir()
+    (h.folder / "sub" / "binary.txt").write_bytes(bytes(range(256)) * 8)
+
+    async def body(pilot: Pilot[Any]) -> None:
+        from newsreader.tui.screens.modals import ProblemsScreen
+        from tui_support import press, screen_text
+
+        await press(pilot, "P")
+        assert isinstance(h.app.screen, ProblemsScreen)
+        text = screen_text(h.app)
+        assert "sub/binary.txt" in text
+        assert str(h.folder / "sub") not in text  # not the whole path again on every line
+        assert f"in {h.folder}" in text
+
+    run(h, body)

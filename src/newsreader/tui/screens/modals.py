@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple, TypeVar, cast
 
 from textual.app import ComposeResult
@@ -121,15 +122,22 @@ class ProblemsScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="problems_close")]
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], folder: str = "") -> None:
+        """``folder``: the library's folder; paths inside it are shown relative to it."""
         super().__init__()
         self.problems = problems
+        self.folder = folder.rstrip(os.sep)
+
+    def shown(self, path: str) -> str:
+        inside = self.folder and path.startswith(self.folder + os.sep)
+        return display_path(path[len(self.folder) + 1 :] if inside else path)
 
     def compose(self) -> ComposeResult:
+        where = f" in {display_path(self.folder)}" if self.folder else ""
         with Vertical(id="problems-box"):
             yield Static(
                 Content.assemble(
-                    (f"Skipped files ({len(self.problems)})", "bold"),
+                    (f"Skipped files ({len(self.problems):,}){where}", "bold"),
                     ("  Esc closes", "$text-muted"),
                 )
             )
@@ -138,7 +146,7 @@ class ProblemsScreen(ModalScreen[None]):
                 listing.add_option(
                     Option(
                         Content.assemble(
-                            (display_path(problem.path), "bold"),
+                            (self.shown(problem.path), "bold"),
                             "\n",
                             (problem.reason, "$text-warning"),
                         )

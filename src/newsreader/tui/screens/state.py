@@ -601,7 +601,7 @@ class MainState(Screen[None]):
 
     @on(ProblemsLoaded)
     def _problems_loaded(self, event: ProblemsLoaded) -> None:
-        self.app.push_screen(ProblemsScreen(event.problems))
+        self.app.push_screen(ProblemsScreen(event.problems, str(self.library.folder)))
 
     @on(Notice)
     def _notice(self, event: Notice) -> None:
