@@ -8,6 +8,11 @@ the folder. ``--profile first`` (or ``no-change``) prints where that fetch's own
 
     .venv/bin/python benchmarks/bench_fetch.py [--feeds 500] [--items 50] [--profile first|no-change]
 
+``--newsboat`` first times newsboat (when it is installed) reloading the same feeds from the same
+server into an empty cache, with its default settings: the issue's side by side is
+``--feeds 20 --items 1000 --body-kb 3 --newsboat``. ``--body-kb`` pads each item's HTML
+description to about that many kilobytes.
+
 The server runs in a process of its own, so it does not share the fetcher's interpreter lock.
 """
 
@@ -18,6 +23,9 @@ import cProfile
 import multiprocessing
 import os
 import pstats
+import shutil
+import sqlite3
+import subprocess
 import tempfile
 import time
 from email.utils import formatdate
@@ -25,8 +33,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
-def feed(n: int, items: int, port: int) -> bytes:
-    """Feed ``n``: ``items`` items with a guid, link, date, categories and an HTML body."""
+def feed(n: int, items: int, port: int, body_kb: int = 0) -> bytes:
+    """Feed ``n``: ``items`` items with a guid, link, date, categories and an HTML body (padded
+    to about ``body_kb`` kilobytes when that is given)."""
+    padding = "&lt;p&gt;" + "The council met again and heard more about the event. " * 20
+    padding = (padding + "&lt;/p&gt;") * (body_kb * 1024 // len(padding))
     parts = [
         f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
         f"<title>Generated feed {n}</title><link>http://127.0.0.1:{port}/site/{n}/</link>"
@@ -41,13 +52,13 @@ def feed(n: int, items: int, port: int) -> bytes:
             f"<description>&lt;p&gt;Officials said on Monday that event {i} of feed {n} drew "
             f"a large crowd to the valley, and that more were expected.&lt;/p&gt;&lt;p&gt;The "
             f'second paragraph gives &lt;a href="/site/{n}/more-{i}"&gt;more detail&lt;/a&gt; '
-            f"about the event and what comes next.&lt;/p&gt;</description></item>"
+            f"about the event and what comes next.&lt;/p&gt;{padding}</description></item>"
         )
     parts.append("</channel></rss>")
     return "".join(parts).encode()
 
 
-def serve(port_out: multiprocessing.Queue, items: int) -> None:  # type: ignore[type-arg]
+def serve(port_out: multiprocessing.Queue, items: int, body_kb: int) -> None:  # type: ignore[type-arg]
     """The server process: ``/f/N.xml`` is feed N, with an ETag; 304 when it matches."""
     cache: dict[int, bytes] = {}
 
@@ -66,7 +77,9 @@ def serve(port_out: multiprocessing.Queue, items: int) -> None:  # type: ignore[
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            body = cache.get(n) or cache.setdefault(n, feed(n, items, self.server.server_port))
+            body = cache.get(n) or cache.setdefault(
+                n, feed(n, items, self.server.server_port, body_kb)
+            )
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
             self.send_header("ETag", etag)
@@ -85,6 +98,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--body-kb", type=int, default=0, help="pad each description to ~N KB")
+    parser.add_argument("--newsboat", action="store_true", help="time newsboat on the same feeds")
     parser.add_argument(
         "--profile", choices=("first", "no-change"), help="profile one fetch's own part"
     )
@@ -98,7 +113,9 @@ def main() -> None:
     from newsreader.library.library import Library
 
     ports: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    server = multiprocessing.Process(target=serve, args=(ports, args.items), daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(ports, args.items, args.body_kb), daemon=True
+    )
     server.start()
     port = ports.get(timeout=30)
     try:
@@ -110,6 +127,8 @@ def main() -> None:
             library = Library.open(folder, data)
             print(f"{args.feeds} feeds x {args.items} items, {os.cpu_count()} CPUs")
             print(f"load: {os.getloadavg()[0]:.2f} (1 min)")
+            if args.newsboat:
+                newsboat(urls, Path(tmp) / "newsboat", args.feeds * args.items)
             for label in ("first fetch", "no-change fetch"):
                 profile = cProfile.Profile() if label == f"{args.profile} fetch" else None
                 started = time.perf_counter()
@@ -148,6 +167,34 @@ def main() -> None:
     finally:
         server.terminate()
         server.join()
+
+
+def newsboat(urls: list[str], home: Path, items: int) -> None:
+    """Time ``newsboat -x reload`` of ``urls`` into an empty cache (its default settings, so
+    one feed at a time), and count the items it stored."""
+    exe = shutil.which("newsboat")
+    if exe is None:
+        print("newsboat: not installed (apt-get install newsboat)")
+        return
+    home.mkdir()
+    (home / "urls").write_text("\n".join(urls) + "\n", encoding="utf-8")
+    (home / "config").write_text("", encoding="utf-8")
+    cache = home / "cache.db"
+    command = [exe, "-x", "reload", "-u", str(home / "urls"), "-c", str(cache)]
+    command += ["-C", str(home / "config")]
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, env={**os.environ, "HOME": str(home)}, capture_output=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    with sqlite3.connect(cache) as conn:
+        stored = conn.execute("SELECT count(*) FROM rss_item").fetchone()[0]
+    version = subprocess.run([exe, "-v"], capture_output=True, text=True, check=False)
+    name = version.stdout.split(" - ")[0].strip() or "newsboat"
+    print(
+        f"{name} reload: {seconds:.2f} s, {stored} of {items} items stored,"
+        f" exit {done.returncode}; load {os.getloadavg()[0]:.2f}"
+    )
 
 
 def _all() -> object:
