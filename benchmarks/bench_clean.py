@@ -3,7 +3,9 @@
 Two paths are scored, each beside a baseline measured in the same run:
 
 * HTML path: the page saved as a file and read by the whole loader, exactly the body that
-  ``newsreader show --json --text`` prints, against html2text alone.
+  ``newsreader show --json --text`` prints, against html2text alone and against the same
+  loader with trafilatura's body only (no second opinion from readability and resiliparse:
+  the pipeline before ingest/extractors.py).
 * Text path: the page first flattened to a plain-text dump with html2text (no links, no images),
   then read by the whole loader as ``show`` reads it (most such dumps have ``#`` headings, so
   they are Markdown files to it, which go through the same dump classifier), against the dump
@@ -21,6 +23,7 @@ import argparse
 import gzip
 import importlib.util
 import json
+import os
 import statistics
 import sys
 import time
@@ -30,6 +33,7 @@ from types import ModuleType
 
 import html2text
 
+from newsreader.ingest import extractors
 from newsreader.ingest.clean import clean, to_text
 from newsreader.ingest.load import load_bytes
 from newsreader.model import Article
@@ -76,14 +80,26 @@ def as_shown(raw: str, name: str = "page.html") -> str:
     return to_text(article.body) if isinstance(article, Article) else ""
 
 
-def run(inputs: dict[str, str], fn: Callable[[str], str]) -> tuple[dict[str, str], float]:
-    """Apply ``fn`` to every input single-threaded; return outputs and the median ms per page."""
+def trafilatura_only(raw: str) -> str:
+    """``as_shown`` with the second opinion switched off: trafilatura's body is always kept."""
+    saved = extractors.choose
+    extractors.choose = lambda body, *_args, **_kwargs: body
+    try:
+        return as_shown(raw)
+    finally:
+        extractors.choose = saved
+
+
+def run(inputs: dict[str, str], fn: Callable[[str], str]) -> tuple[dict[str, str], float, float]:
+    """Apply ``fn`` to every input single-threaded; return outputs and the median and 95th
+    percentile ms per page."""
     out, times = {}, []
     for name, raw in inputs.items():
         t0 = time.perf_counter()
         out[name] = fn(raw)
         times.append((time.perf_counter() - t0) * 1000)
-    return out, statistics.median(times)
+    times.sort()
+    return out, statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
 
 
 def main() -> None:
@@ -105,6 +121,7 @@ def main() -> None:
     if args.only != "text":
         rows += [
             ("html2text alone (baseline)", pages, text_dump),
+            ("trafilatura only (baseline)", pages, trafilatura_only),
             ("HTML path", pages, as_shown),
         ]
     if args.only != "html":
@@ -113,12 +130,12 @@ def main() -> None:
             ("text path", dumps, lambda d: as_shown(d, "dump.txt")),
             ("  the dump classifier alone", dumps, lambda d: to_text(clean(d, "text"))),
         ]
-    print(f"{len(pages)} pages from {CORPUS}")
-    print(f"{'':32} {'P':>6} {'R':>6} {'F1':>6} {'ms/page':>8}")
+    print(f"{len(pages)} pages from {CORPUS}; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'':32} {'P':>6} {'R':>6} {'F1':>6} {'median ms':>10} {'p95 ms':>7}")
     for label, inputs, fn in rows:
-        out, ms = run(inputs, fn)
+        out, ms, p95 = run(inputs, fn)
         p, r, f1 = scorer.score(gold, out)
-        print(f"{label:32} {p:6.3f} {r:6.3f} {f1:6.3f} {ms:8.1f}")
+        print(f"{label:32} {p:6.3f} {r:6.3f} {f1:6.3f} {ms:10.1f} {p95:7.1f}")
         if args.halves:
             names = sorted(gold)
             for half, subset in (("even", names[::2]), ("odd", names[1::2])):

@@ -19,7 +19,7 @@ from lxml import etree
 from trafilatura import core as trafilatura_core
 from trafilatura import main_extractor as trafilatura_main
 
-from newsreader.ingest import textdump
+from newsreader.ingest import extractors, textdump
 
 #: Larger inputs are cut here: no article needs more, and parsing time grows with size.
 MAX_INPUT = 2_000_000
@@ -116,11 +116,12 @@ def _clean_html(
     body_xml = getattr(document, "body", None)
     body = _html2md(_as_html(body_xml)) if body_xml is not None else ""
     page_text = len(tree.text_content())
-    if len(body.strip()) >= max(MIN_CHARS, MIN_SHARE * page_text):
-        return body
-    # trafilatura missed: render everything and let the text classifier pick the article
-    whole = _html2md(lxml.html.tostring(tree, encoding="unicode"))
-    return textdump.extract(whole, title=title, excerpt=excerpt, markdown=True)
+    if len(body.strip()) < max(MIN_CHARS, MIN_SHARE * page_text):
+        # trafilatura missed: render everything and let the text classifier pick the article
+        whole = _html2md(lxml.html.tostring(tree, encoding="unicode"))
+        body = textdump.extract(whole, title=title, excerpt=excerpt, markdown=True)
+    # a second opinion where trafilatura's body looks wrong (see extractors)
+    return extractors.choose(body, html, tree, to_text=to_text, render=_html2md)
 
 
 def _mark_preformatted(tree: lxml.html.HtmlElement) -> None:
