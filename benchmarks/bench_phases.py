@@ -8,7 +8,7 @@ as a ratio to the floor: a bare read-and-parse loop (read each file, parse its f
 with PyYAML's C loader) in one process, measured in the same run. The load average is printed
 with the figures, as other work on the machine moves them.
 
-Run:  python benchmarks/bench_phases.py [-n 20000 100000] [--workers W] [--root /tmp]
+Run:  python benchmarks/bench_phases.py [-n 20000 100000] [--workers W] [--root /tmp] [--one-pass]
 
 Each corpus is generated once into ROOT/nr-phases-N (benchmarks/gen_corpus.py) and reused; the
 cache goes to a fresh temporary data dir each run.
@@ -186,7 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument(
+        "--one-pass", action="store_true", help="index in one pass, as before the two phases"
+    )
     args = parser.parse_args(argv)
+    if args.one_pass:
+        from newsreader.library import bodies
+
+        bodies.TWO_PHASE_MIN = 2**62
     out = ["newsreader two-phase index benchmark"]
     for n in args.n:
         out += run(n, args.root, args.workers)
