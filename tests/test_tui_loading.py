@@ -127,3 +127,33 @@ def test_problems_are_named_relative_to_the_folder(tmp_path: Path) -> None:
         assert f"in {h.folder}" in text
 
     run(h, body)
+
+
+def test_a_branch_of_many_entries_starts_closed(tmp_path: Path) -> None:
+    """173 stories open at the top of the tree hid every other branch: a branch with more than
+    OPEN_MAX entries starts closed (and stays so: the user's choice is kept from then on)."""
+    from newsreader.model import View
+    from newsreader.tui.widgets.topic_tree import OPEN_MAX, TopicTree, TreeContents, TreeData
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    h = Harness(empty, tmp_path / "data")  # no branch yet that the user could have opened
+
+    async def body(pilot: Pilot[Any]) -> None:
+        many = [(f"story {i}", TreeData(View(story=str(i)), f"Story {i}")) for i in range(30)]
+        assert len(many) > OPEN_MAX
+        h.app.main.tree_contents = TreeContents(
+            {"all": 5, "unread": 5, "starred": 0}, [], [], [], [("Stories", many)]
+        )
+        await settle(pilot)
+        tree = h.app.main.query_one(TopicTree)
+        opened = {str(n.label).split(" (")[0]: n.is_expanded for n in tree.root.children}
+        assert opened["Stories"] is False, opened
+        h.app.main.tree_contents = TreeContents(
+            {"all": 5, "unread": 5, "starred": 0}, [], [], [], [("Stories", many[:OPEN_MAX])]
+        )
+        await settle(pilot)
+        opened = {str(n.label).split(" (")[0]: n.is_expanded for n in tree.root.children}
+        assert opened["Stories"] is False, opened  # as the user last saw it, not re-opened
+
+    run(h, body)

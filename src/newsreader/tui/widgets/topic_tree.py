@@ -19,8 +19,10 @@ from newsreader.tui.commands import move_bindings
 MAX_NODES = 2000
 
 
-#: Branches open the first time they are shown.
+#: Branches open the first time they are shown, unless they hold more than OPEN_MAX entries
+#: (173 stories of a big folder would push every other branch out of sight).
 OPEN = ("Stories", "Feeds", "Topics", "Saved searches")
+OPEN_MAX = 20
 #: Characters of a feed's last error shown in its label (the whole of it when it is chosen).
 ERROR_CHARS = 40
 
@@ -174,7 +176,9 @@ class TopicTree(Tree[TreeData]):
             branch = root.add(
                 Text(f"{title} ({len(entries)})"),
                 None,
-                expand=expanded.get(_branch(title), _branch(title) in OPEN),
+                expand=expanded.get(
+                    _branch(title), _branch(title) in OPEN and len(entries) <= OPEN_MAX
+                ),
             )
             for label, data in entries:
                 branch.add_leaf(label, data)
