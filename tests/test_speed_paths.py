@@ -267,3 +267,22 @@ def test_names_with_tabs_and_newlines_cannot_pass_for_other_files(tmp_path: Path
     assert _fresh(library) is None
     report = library.sync(workers=1)
     assert (report.removed, report.unchanged) == (2, 0)
+
+
+def test_plain_list_streams_the_lines_the_rows_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``list`` writes one line a row from one streamed statement: the same lines as the
+    rows the reader gets (``Library.rows``), marks and dates included."""
+    from newsreader import printing
+    from newsreader.library.library import Library, View
+
+    scenarios(tmp_path)  # the seeds, a copy, two read and two starred
+    library = Library.open(tmp_path / "seeds", tmp_path / "data")
+    rowids = library.rowids(View())
+    printing.rows(library.rows(rowids))
+    expected = capsys.readouterr().out
+    assert main(["--data-dir", str(tmp_path / "data"), "list", str(tmp_path / "seeds")]) == 0
+    out = capsys.readouterr().out
+    assert out == expected and out.count("\n") == 5
+    assert {line[0] for line in out.splitlines()} >= {"*", "N", " "}

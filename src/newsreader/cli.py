@@ -374,7 +374,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         printing.json_lines(library, rowids, args.query)
     else:
-        printing.rows(library.rows(rowids))  # no snippets: the list never shows them
+        printing.lines(library.text_lines(rowids))  # no snippets: the list never shows them
     return 0
 
 

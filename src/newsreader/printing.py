@@ -6,6 +6,7 @@ Kept out of ``cli`` (argument parsing and dispatch) so each stays a size one can
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from newsreader.ingest.sanitize import display_path
@@ -26,6 +27,13 @@ def rows(rows: list[Any], snippets: bool = False) -> None:
             # The matches in [brackets], on one line under the title.
             text = " ".join(row.snippet.replace("\x02", "[").replace("\x03", "]").split())
             print(f"              {text}")
+
+
+def lines(lines: Iterable[str]) -> None:
+    """Lines as they come (``list``: see ``rows`` for what each says)."""
+    write = sys.stdout.write
+    for line in lines:
+        write(line + "\n")
 
 
 def json_lines(library: Any, rowids: list[int], query: str = "") -> None:

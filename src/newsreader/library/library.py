@@ -190,6 +190,11 @@ class Library:
         with self._db() as conn:
             return listing.rows(conn, rowids, query, self.new_after)
 
+    def text_lines(self, rowids: Sequence[int]) -> Iterator[str]:
+        """``list``'s line for each article, in the given order, streamed (see ``records``)."""
+        with self._db() as conn:
+            yield from recordlib.text_lines(conn, rowids)
+
     def json_lines(
         self, rowids: Sequence[int], query: str = "", shown: Callable[[str], str] = str
     ) -> Iterator[tuple[str, str]]:

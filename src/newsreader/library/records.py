@@ -25,6 +25,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -111,6 +112,23 @@ def json_lines(
         yield r[1], _line(r, tables.side(r[0], r[1]), snippets.get(r[0]), shown)
 
 
+def text_lines(conn: sqlite3.Connection, rowids: Sequence[int]) -> Iterator[str]:
+    """``list``'s line for each rowid, in the given order: mark (``*`` starred, ``N`` unread),
+    date, title and source, streamed from one statement. The date of each day is formatted
+    once (building a datetime a row cost more than reading the row)."""
+    if not rowids:
+        return
+    days: dict[int | None, str] = {None: " " * 10}
+    sql = f"SELECT a.title, a.provider, a.published, {views.FLAGS}{_FROM}"
+    for title, provider, published, read, starred in conn.execute(sql, (json.dumps(list(rowids)),)):
+        day = None if published is None else published // 86400
+        date = days.get(day)
+        if date is None:
+            date = days[day] = datetime.fromtimestamp(published, UTC).strftime("%Y-%m-%d")
+        mark = "*" if starred else ("N" if not read else " ")
+        yield f"{mark} {date}  {title}" + (f"  ({provider})" if provider else "")
+
+
 class _Tables:
     """The side tables read whole, for many rows: what the subqueries of ``_SIDE`` and
     ``_STORY_SIDE`` give a row, from dicts."""
@@ -122,7 +140,9 @@ class _Tables:
             conn.execute("SELECT key, article FROM url_keys ORDER BY rowid")
         )
         self.links: defaultdict[int, list[str]] = defaultdict(list)
-        for article, key in conn.execute("SELECT article, key FROM links ORDER BY article, position"):
+        for article, key in conn.execute(
+            "SELECT article, key FROM links ORDER BY article, position"
+        ):
             self.links[article].append(key)
         self.copies: defaultdict[str, list[str]] = defaultdict(list)
         for article_id, path in conn.execute(
