@@ -237,3 +237,30 @@ def test_a_cold_build_killed_in_its_first_phase_gets_its_indexes_back(
     two.sync(workers=1)
     assert index_names(two) == index_names(one)
     assert articles(two) == articles(one)
+
+
+def test_search_says_its_results_are_partial_while_bodies_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    folder = make_folder(tmp_path)
+    two_phase(monkeypatch)
+
+    def killed(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bodies, "index_bodies", killed)
+    library = Library.open(folder, tmp_path / "data")
+    with pytest.raises(KeyboardInterrupt):
+        library.sync(workers=1)
+    waiting = library.bodies_pending()
+    library.close()
+    assert waiting > 0
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(tmp_path / "data")}
+    search = [sys.executable, "-m", "newsreader", "search", str(folder), "flood"]
+    done = subprocess.run([*search, "--no-sync"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"partial results: {waiting:,} articles found by title only" in done.stderr
+    done = subprocess.run(search, env=env, capture_output=True, text=True)  # syncs: finishes
+    assert done.returncode == 0 and "partial" not in done.stderr, done.stderr

@@ -400,6 +400,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         printing.json_lines(library, shown, args.query)
     else:
         printing.rows(library.rows(shown, args.query), snippets=True)
+    if waiting := library.bodies_pending():  # another index is cleaning them
+        print(f"partial results: {waiting:,} articles found by title only", file=sys.stderr)
     if not shown and not args.json:
         print("no matches", file=sys.stderr)
     elif len(shown) < len(ranked):

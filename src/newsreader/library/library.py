@@ -272,6 +272,13 @@ class Library:
             return clean_now(article)
         return article
 
+    def bodies_pending(self) -> int:
+        """Articles listed whose bodies are not cleaned and searchable yet (``library.bodies``):
+        while there are any, a text search finds them by title, source and topics only."""
+        with self._db() as conn:
+            count: int = conn.execute("SELECT count(*) FROM pending").fetchone()[0]
+        return count
+
     def rowid_of(self, article_id: str) -> int | None:
         """The rowid of an article id, or None."""
         with self._db() as conn:
