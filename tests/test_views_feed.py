@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from newsreader.library import counting
 from newsreader.library.library import Library, View
 
 
@@ -95,3 +96,24 @@ def test_rename_a_saved_search(lib: Library) -> None:
     assert lib.rename_search("gone", "other") is False
     assert lib.rename_search("ai", "ai") is True
     assert lib.saved_searches() == [("ai", "topic:AI"), ("cameras", "clearview")]
+
+
+def test_saved_counts_agree_with_count(lib: Library) -> None:
+    searches = {
+        "koala": "koala",
+        "first": "koala NOT wombat",
+        "plain": "is:unread",
+        "broken": '"unclosed',
+        "none": "zzzz",
+        "after": "koala after:2000-01-01",
+    }
+    for name, query in searches.items():
+        lib.save_search(name, query)
+    first = lib.rowids(View(feed=feed(lib, "a_b-1")))
+    lib.set_read([r.id for r in lib.rows(first)])
+    found = {name: (total, unread) for name, _, total, unread in counting.saved_counts(lib)}
+    for name, query in searches.items():
+        expected = (lib.count(View(query=query)), lib.count(View(query=query, unread=True)))
+        assert found[name] == expected, name
+    assert found["koala"] == (4, 3)
+    assert found["broken"] == (0, 0)

@@ -15,6 +15,7 @@ from pathlib import Path
 from newsreader import paths
 from newsreader.config import Config
 from newsreader.ingest.sanitize import clean_line
+from newsreader.library import counting
 from newsreader.library.library import Library
 from newsreader.model import View
 from newsreader.tui.widgets.topic_tree import FeedCount, SavedCount, TreeContents, TreeData
@@ -53,14 +54,8 @@ def feeds_data_dir(lib: Library, config: Config) -> Path:
 
 
 def saved_counts(lib: Library) -> list[SavedCount]:
-    """Each saved search with its total and unread counts: two counts a search, each answered
-    from the full-text index when the search has words."""
-    return [
-        SavedCount(
-            name, query, lib.count(View(query=query)), lib.count(View(query=query, unread=True))
-        )
-        for name, query in lib.saved_searches()
-    ]
+    """Each saved search with its total and unread counts (``counting.saved_counts``)."""
+    return [SavedCount(*found) for found in counting.saved_counts(lib)]
 
 
 def feed_counts(lib: Library, data_dir: Path) -> list[FeedCount]:
