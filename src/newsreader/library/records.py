@@ -11,8 +11,9 @@ articles, inferred topics) are read one of two ways, with the same result:
 
 - a few rows (the first ``PER_ROW``, and all of a short list) in one statement where each side
   field is a subquery of the row, run by SQLite on its indexes: the first line is out at once;
-- the rest from the side tables read whole, once, into dicts (a handful of plain scans):
-  at 20,000 rows the subqueries took three times the time of everything else.
+- the rest, when they are a good share of the library (``TABLES_SHARE``), from the side
+  tables read whole, once, into dicts (a handful of plain scans): at 20,000 rows the
+  subqueries took three times the time of everything else.
 
 Either way the number of statements is the same for 5 articles as for 100,000, where building
 each :class:`~newsreader.model.Article` and asking its links, story and neighbours in turn cost
@@ -37,6 +38,10 @@ SIMILAR = 5
 #: Rows read with their side fields as subqueries before the side tables are read whole (and
 #: all the rows of a list no longer than this): they are the first lines out.
 PER_ROW = 200
+#: The side tables are read whole only for the rows of at least 1 in this many of the
+#: library's articles: reading them costs about 16 us an article of the library, where the
+#: subqueries cost about 60 us a row and the dicts 13 (CPU, 20,000 articles).
+TABLES_SHARE = 3
 
 #: The other files holding the article, by path (its own ``path`` comes first in ``paths``).
 _PATHS = (
@@ -93,7 +98,9 @@ def json_lines(
         return
     ready = _stories_ready(conn)
     snippets = snippets or {}
-    first = list(rowids[:PER_ROW])
+    first, rest = list(rowids[:PER_ROW]), list(rowids[PER_ROW:])
+    if rest and len(rest) * TABLES_SHARE < _last_rowid(conn):
+        first, rest = list(rowids), []  # a few rows of a big library: the tables cost more
     sql = f"SELECT {_BASE}{_SIDE}{_STORY_SIDE if ready else ''}{_FROM}"
     for r in conn.execute(sql, (json.dumps(first),)):
         side = (
@@ -104,7 +111,6 @@ def json_lines(
             _array(r[20]) if ready else [],
         )
         yield r[1], _line(r, side, snippets.get(r[0]), shown)
-    rest = list(rowids[PER_ROW:])
     if not rest:
         return
     tables = _Tables(conn, ready)
@@ -232,6 +238,11 @@ def _line(r: Any, side: tuple[Any, ...], snippet: str | None, shown: Callable[[s
 def _array(text: str | None) -> list[Any]:
     """A ``json_group_array`` as a list (most are empty: no parse for those)."""
     return _loads(text) if text and text != "[]" else []
+
+
+def _last_rowid(conn: sqlite3.Connection) -> int:
+    """The highest article rowid: about how many articles there are, in one index seek."""
+    return int(conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0])
 
 
 def _stories_ready(conn: sqlite3.Connection) -> bool:
