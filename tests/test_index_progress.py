@@ -91,6 +91,8 @@ def test_the_terminal_bar_shows_each_phase() -> None:
     progress(5, 5, "bodies")
     progress(0, 0, "stories")
     progress.close()
+    # the bodies' phase started with 3 of 5 articles done: it cleaned 2
+    assert progress.summary({"bodies": 1.0})[0].startswith("bodies    2 articles, 1.00s, 2 ")
     shown = stream.getvalue()
     assert "\x1b" in shown  # drawn for a terminal
     for phase in PHASES:

@@ -114,6 +114,7 @@ def test_two_phases_end_with_the_articles_one_pass_gives(
     report = two.sync(workers=1)
     assert report.listed > 0
     assert "bodies" in report.phase_seconds
+    assert report.seconds >= report.phase_seconds["parsing"] + report.phase_seconds["bodies"]
     assert articles(two) == articles(one)
     assert two.conn.execute("SELECT count(*) FROM pending").fetchone()[0] == 0
     assert report.added == one_report.added and report.skipped == one_report.skipped

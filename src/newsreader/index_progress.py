@@ -22,12 +22,16 @@ class IndexProgress:
         self.stream = stream or sys.stderr
         self.terminal = self.stream.isatty() if terminal is None else terminal
         self.counts: dict[str, int] = {}
+        self._starts: dict[str, int] = {}
         self._bar: Any = None
         self._task: Any = None
         self._phase = ""
 
     def __call__(self, done: int, total: int, phase: str) -> None:
-        self.counts[phase] = max(done, total)
+        # The bodies' phase counts from the articles that had none to clean: its own count is
+        # of those it cleaned.
+        start = self._starts.setdefault(phase, done if phase == "bodies" else 0)
+        self.counts[phase] = max(done, total) - start
         if not self.terminal:
             return
         if self._bar is None:
