@@ -23,6 +23,7 @@ import cProfile
 import multiprocessing
 import os
 import pstats
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -206,17 +207,18 @@ def newsboat(urls: list[str], home: Path, items: int) -> None:
     cache = home / "cache.db"
     command = [exe, "-x", "reload", "-u", str(home / "urls"), "-c", str(cache)]
     command += ["-C", str(home / "config")]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         command, env={**os.environ, "HOME": str(home)}, capture_output=True, check=False
     )
-    seconds = time.perf_counter() - started
+    seconds, used = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_used = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     with sqlite3.connect(cache) as conn:
         stored = conn.execute("SELECT count(*) FROM rss_item").fetchone()[0]
     version = subprocess.run([exe, "-v"], capture_output=True, text=True, check=False)
     name = version.stdout.split(" - ")[0].strip() or "newsboat"
     print(
-        f"{name} reload: {seconds:.2f} s, {stored} of {items} items stored,"
+        f"{name} reload: {seconds:.2f} s (CPU {cpu_used:.1f} s), {stored} of {items} items stored,"
         f" exit {done.returncode}; load {os.getloadavg()[0]:.2f}"
     )
 
