@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.metadata as metadata
 import json
 import os
 import sys
@@ -15,9 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import shtab
-
-from newsreader import __version__, helptext, printing
+from newsreader import __version__, completion, helptext, printing
 from newsreader.ingest.sanitize import display_path
 from newsreader.paths import UnsafeDataDir
 
@@ -48,6 +45,8 @@ class Failure(Exception):
 
 
 def _version() -> str:
+    import importlib.metadata as metadata  # slow to import: only when the version is asked
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # a source tree that was never installed
@@ -68,14 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--version", action="version", version=f"newsreader {_version()}", help="print the version"
+        "--version", action=completion.version_action(_version), help="print the version"
     )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
         help="where the cache and your state live "
         "(default: $NEWSREADER_DATA_DIR, the config file's data_dir or the user data dir)",
-    ).complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+    ).complete = completion.DIRECTORY  # type: ignore[attr-defined]
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser, title="commands"
     )
@@ -92,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def folder(p: argparse.ArgumentParser, no_sync: bool = False) -> None:
         p.add_argument("dir", metavar="DIR", help="the folder of articles").complete = (  # type: ignore[attr-defined]
-            shtab.DIRECTORY
+            completion.DIRECTORY
         )
         if no_sync:
             p.add_argument("--no-sync", action="store_true", help=helptext.NO_SYNC_HELP)
@@ -104,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("show")
     p.add_argument("paths", nargs="+", metavar="PATH", help="article files").complete = (  # type: ignore[attr-defined]
-        shtab.FILE
+        completion.FILE
     )
     p.add_argument("--json", action="store_true", help="JSON Lines including the cleaned body")
     p.add_argument("--no-sync", action="store_true", help="show never syncs (accepted for scripts)")
@@ -157,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=helptext.EXPORT_FORMAT_HELP,
     )
     p.add_argument("--output", "-o", help="a file to write (default: stdout)").complete = (  # type: ignore[attr-defined]
-        shtab.FILE
+        completion.FILE
     )
     p.add_argument("--force", action="store_true", help="overwrite the --output file if it exists")
 
@@ -596,5 +595,5 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_completion(args: argparse.Namespace) -> int:
-    print(shtab.complete(build_parser(), shell=args.shell), end="")
+    print(completion.script(build_parser(), args.shell), end="")
     return 0

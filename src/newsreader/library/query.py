@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from newsreader.ingest.coerce import as_datetime
-
 #: A quoted phrase (optionally negated, optionally a filter's value: ``topic:"Computer Vision"``),
 #: or a bare word.
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?"([^"]*)"?|(\S+)')
@@ -85,6 +83,9 @@ def _epoch(value: str, now: float | None = None) -> int | None:
         if 1 <= number <= 12:
             return int(datetime(year, number, 1, tzinfo=UTC).timestamp())
         return None
+    # Here, not at the top: it imports ``email``, which a search without a date never needs.
+    from newsreader.ingest.coerce import as_datetime
+
     parsed = as_datetime(text)
     return int(parsed.timestamp()) if parsed else None
 
