@@ -37,8 +37,8 @@ from newsreader.tui.messages import (
     ViewRequest,
 )
 from newsreader.tui.screens import state
+from newsreader.tui.screens.links import Links
 from newsreader.tui.screens.modals import ChoicePrompt, HelpScreen, NumberPrompt, TextPrompt
-from newsreader.tui.screens.tree_actions import TreeActions
 
 #: Articles a list export writes at most.
 MAX_EXPORT = 5000
@@ -46,7 +46,7 @@ MAX_EXPORT = 5000
 LAST_NOTICE = 3.0
 
 
-class MainScreen(TreeActions):
+class MainScreen(Links):
     """The reader's one screen: three panes, a search box, the status line and the footer."""
 
     BINDINGS = bindings()

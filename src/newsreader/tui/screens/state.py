@@ -26,16 +26,13 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.config import Config
-from newsreader.ingest.urls import safe_url
 from newsreader.library.db import is_damage
 from newsreader.library.library import Library
 from newsreader.library.phases import describe
 from newsreader.library.query import parse
 from newsreader.model import Article, View
-from newsreader.tui import external
 from newsreader.tui.messages import (
     ArticleLoaded,
-    BrowserFinished,
     Notice,
     ProblemsLoaded,
     StateChanged,
@@ -51,7 +48,7 @@ from newsreader.tui.settings import SORT_CHOICES
 from newsreader.tui.tree_contents import feeds_data_dir, tree_contents
 from newsreader.tui.widgets.article_list import ArticleList, Listing
 from newsreader.tui.widgets.reader import ReaderView, Reading
-from newsreader.tui.widgets.related import RelatedLinks, Sections, Target
+from newsreader.tui.widgets.related import RelatedLinks, Sections
 from newsreader.tui.widgets.too_small import TooSmall
 from newsreader.tui.widgets.topic_tree import TopicTree, TreeContents
 
@@ -528,60 +525,6 @@ class MainState(Screen[None]):
         self.refresh_tree()
         if event.note:
             self.notify(event.note, timeout=3, markup=False)
-
-    # -- following links --------------------------------------------------------------------------
-
-    @on(RelatedLinks.Chosen)
-    def _related_chosen(self, event: RelatedLinks.Chosen) -> None:
-        self.follow(event.target)
-
-    def follow(self, target: Target) -> None:
-        """Open a local article in the reader, or a URL in the browser."""
-        if target.article_id:
-            index = self.articles.index_of(target.article_id)
-            if index is not None:
-                self.articles.cursor = index
-            self.open_article(target.article_id)
-            self.reader.focus()
-        elif target.url:
-            self.open_url(target.url)
-
-    @on(ReaderView.LinkFollowed)
-    def _body_link(self, event: ReaderView.LinkFollowed) -> None:
-        self.open_url(event.url)
-
-    def open_url(self, url: str) -> None:
-        """Open an http(s) URL in the browser; anything else is refused with a notice."""
-        safe = safe_url(url)
-        if safe is None:
-            self.notify(
-                f"Refused to open this link (only http and https are opened): {url[:200]!r}",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self._launch(safe, self.config.browser)
-
-    @work(thread=True, exit_on_error=False, group="browser")
-    def _launch(self, url: str, command: str) -> None:
-        try:
-            opened = external.open_in_browser(url, command)
-        except Exception:  # noqa: BLE001 - any browser failure ends in showing the URL
-            opened = False
-        self.post_message(BrowserFinished(url, opened))
-
-    @on(BrowserFinished)
-    def _browser_finished(self, event: BrowserFinished) -> None:
-        if event.opened:
-            self.notify(f"Opened {event.url}", markup=False)
-            return
-        self.status(f"No browser could open it. The URL: {event.url}")
-        self.notify(
-            f"No browser worked. Copy the URL (y): {event.url}",
-            severity="warning",
-            timeout=20,
-            markup=False,
-        )
 
     # -- other outcomes ---------------------------------------------------------------------------
 
