@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +61,9 @@ class Library:
     follow_symlinks_outside: bool = False
     #: The last text search paged through, ranked once (see :meth:`page`).
     last_search: listing.LastSearch = field(default_factory=listing.LastSearch)
+    #: One sync at a time in this process (see :meth:`sync`); set once quitting stopped one.
+    _sync_turn: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stopped: bool = False
 
     @classmethod
     def open(
@@ -111,20 +115,28 @@ class Library:
         self, progress: Progress | None = None, workers: int | None = None, *, full: bool = False
     ) -> SyncReport:
         """Bring the cache up to date with the folder (see ``sync.sync_store``); ``full``
-        re-reads every file, changed or not."""
-        from newsreader.library.sync import sync_store  # ingest code, only when it is needed
+        re-reads every file, changed or not.
 
-        try:
-            return sync_store(
-                self.store,
-                self.folder,
-                progress,
-                workers,
-                full=full,
-                follow_symlinks_outside=self.follow_symlinks_outside,
-            )
-        finally:
-            self.last_search.clear()  # in memory, a sync does not move the data_version
+        Syncs of this library run one at a time: one that starts while another runs (r pressed
+        during the startup sync, a fetch's sync) waits its turn, then finds the work done.
+        Two at once parsed every changed file twice. After :meth:`stop_sync` a sync waiting
+        its turn returns at once with nothing done."""
+        from newsreader.library.sync import SyncReport, sync_store  # ingest code, when needed
+
+        with self._sync_turn:
+            if self._stopped:
+                return SyncReport()
+            try:
+                return sync_store(
+                    self.store,
+                    self.folder,
+                    progress,
+                    workers,
+                    full=full,
+                    follow_symlinks_outside=self.follow_symlinks_outside,
+                )
+            finally:
+                self.last_search.clear()  # in memory, a sync does not move the data_version
 
     def stop_sync(self) -> None:
         """End a sync running in another thread now (its parse workers are killed and it
@@ -132,6 +144,7 @@ class Library:
         once instead of waiting for every file in flight. What was stored is kept."""
         from newsreader.library import pools
 
+        self._stopped = True
         pools.stop_all()
 
     def data_version(self) -> int:

@@ -1,0 +1,77 @@
+"""Syncs of one library in one process run one at a time (r pressed during the startup sync, a
+fetch's sync, fetch_every): two at once parsed every changed file twice and, with the two-phase
+index, could clear a body the other had just cleaned. After stop_sync (quitting), a sync that
+was waiting its turn does nothing, so the process can exit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import newsreader.library.sync as syncmod
+from conftest import SEEDS
+from newsreader.library.library import Library
+
+
+def test_two_syncs_at_once_run_one_after_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = Library.open(SEEDS, tmp_path / "data")
+    real = syncmod.sync_store
+    active, most = [0], [0]
+    guard = threading.Lock()
+
+    def counting(*args: object, **kwargs: object) -> object:
+        with guard:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            time.sleep(0.3)
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with guard:
+                active[0] -= 1
+
+    monkeypatch.setattr(syncmod, "sync_store", counting)
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(lib.sync(workers=1))) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert most[0] == 1
+    assert sorted(r.added for r in reports) == [0, 5]  # the second found the work done
+    lib.close()
+
+
+def test_a_sync_waiting_its_turn_does_nothing_after_stop_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = Library.open(SEEDS, tmp_path / "data")
+    real = syncmod.sync_store
+    entered = threading.Event()
+    calls = []
+
+    def slow(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        entered.set()
+        time.sleep(0.5)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(syncmod, "sync_store", slow)
+    first = threading.Thread(target=lambda: lib.sync(workers=1))
+    first.start()
+    assert entered.wait(10)
+    second_report = []
+    second = threading.Thread(target=lambda: second_report.append(lib.sync(workers=1)))
+    second.start()
+    time.sleep(0.1)
+    lib.stop_sync()
+    first.join(60)
+    second.join(60)
+    assert not second.is_alive() and len(calls) == 1
+    assert second_report and second_report[0].added == 0
+    lib.close()
