@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from multiprocessing import resource_tracker
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
@@ -85,6 +86,9 @@ def test_stress_pathological_files_among_a_thousand_good_ones(
     monkeypatch.setattr(parsing, "FILE_TIME_LIMIT", 1.0)
     library = Library.open(folder, data_dir)
     # A forkserver an earlier test in this process started lives on; it is not this sync's.
+    # Nor is the resource tracker, which the pool's first lock starts if nothing has yet (in a
+    # fresh test process it did, and outlived the sync as it should).
+    resource_tracker.ensure_running()
     before = set(descendants(os.getpid()))
     started = time.monotonic()
     report = library.sync(workers=2)
@@ -192,6 +196,9 @@ def test_stop_all_ends_a_sync_stuck_in_its_workers(
     library = Library.open(folder, data_dir)
     outcome: list[BaseException] = []
     # A forkserver an earlier test in this process started lives on; it is not this sync's.
+    # Nor is the resource tracker, which the pool's first lock starts if nothing has yet (in a
+    # fresh test process it did, and outlived the sync as it should).
+    resource_tracker.ensure_running()
     before = set(descendants(os.getpid()))
 
     def run() -> None:
