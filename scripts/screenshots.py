@@ -23,6 +23,7 @@ SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
     ("help.svg", (120, 40), ["question_mark"]),
     ("zoom.svg", (120, 40), ["j", "j", "j", "j", "enter", "z"]),
     ("find-in-article.svg", (120, 40), ["j", "j", "j", "z", "slash", *"facial", "enter", "n"]),
+    ("sort.svg", (120, 40), ["O", "j", "j"]),
     ("too-small.svg", (50, 12), []),
 ]
 

@@ -247,7 +247,7 @@ COMMANDS: tuple[Command, ...] = (
         "edit_config",
         "C",
         "Edit config",
-        "Edit the config in $EDITOR; it applies when the editor ends",
+        "Edit the config in $EDITOR; applied when it ends",
         "edit_config",
     ),
     Command("problems", "P", "Problems", "Files that were skipped, and why", "problems"),
