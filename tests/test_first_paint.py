@@ -84,16 +84,19 @@ def test_first_paint_and_no_change_sync_import_no_extractor(tmp_path: Path) -> N
         "        return len(app.articles.rowids)\n"
         "rows = asyncio.run(paint())\n"
         "painted = loaded()\n"
+        "library.close()  # quitting stopped its syncs (stop_sync): a new one syncs\n"
+        f"library = Library.open(Path({str(folder)!r}), Path({str(data)!r}))\n"
         "report = library.sync(workers=1)\n"
         "synced = loaded()\n"
         "from newsreader.ingest.load import load_file\n"
         "load_file(sorted(Path(library.folder).iterdir())[0].as_posix())\n"
         "print(json.dumps({'rows': [rows], 'painted': painted, 'synced': synced,\n"
-        "                  'changed': [report.added, report.updated], 'parsed': loaded()}))\n"
+        "                  'changed': [report.added, report.updated, report.unchanged],\n"
+        "                  'parsed': loaded()}))\n"
     )
     assert found["rows"] == [5]
     assert found["painted"] == []
-    assert found["changed"] == [0, 0]
+    assert found["changed"] == [0, 0, 5]  # a real no-change sync, not a stopped one
     assert found["synced"] == []
     assert "newsreader.ingest.clean" in found["parsed"]
     assert "trafilatura" in found["parsed"]
@@ -175,6 +178,8 @@ def test_reader_start_imports_no_parsing_code(tmp_path: Path) -> None:
         "        await app.workers.wait_for_complete()\n"
         "asyncio.run(paint())\n"
         "painted = parsing_loaded()\n"
+        "library.close()  # quitting stopped its syncs (stop_sync): a new one syncs\n"
+        f"library = Library.open(Path({str(folder)!r}), Path({str(data)!r}))\n"
         "report = library.sync(workers=1)\n"
         "print(json.dumps({'painted': painted, 'added': [report.added],\n"
         "                  'synced': parsing_loaded()}))\n"
