@@ -75,3 +75,10 @@ def test_a_sync_waiting_its_turn_does_nothing_after_stop_sync(
     assert not second.is_alive() and len(calls) == 1
     assert second_report and second_report[0].added == 0
     lib.close()
+
+
+def test_a_sync_started_after_stop_sync_runs(tmp_path: Path) -> None:
+    lib = Library.open(SEEDS, tmp_path / "data")
+    lib.stop_sync()  # e.g. a reader on this library quit
+    assert lib.sync(workers=1).added == 5
+    lib.close()

@@ -63,7 +63,8 @@ class Library:
     last_search: listing.LastSearch = field(default_factory=listing.LastSearch)
     #: One sync at a time in this process (see :meth:`sync`); set once quitting stopped one.
     _sync_turn: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _stopped: bool = False
+    #: How many times :meth:`stop_sync` was called: a sync that waited across one gives up.
+    _stops: int = 0
 
     @classmethod
     def open(
@@ -119,12 +120,13 @@ class Library:
 
         Syncs of this library run one at a time: one that starts while another runs (r pressed
         during the startup sync, a fetch's sync) waits its turn, then finds the work done.
-        Two at once parsed every changed file twice. After :meth:`stop_sync` a sync waiting
-        its turn returns at once with nothing done."""
+        Two at once parsed every changed file twice. A sync that was waiting its turn when
+        :meth:`stop_sync` was called returns at once with nothing done; later syncs run."""
         from newsreader.library.sync import SyncReport, sync_store  # ingest code, when needed
 
+        stops = self._stops
         with self._sync_turn:
-            if self._stopped:
+            if self._stops != stops:  # quitting stopped the sync this one waited for
                 return SyncReport()
             try:
                 return sync_store(
@@ -144,7 +146,7 @@ class Library:
         once instead of waiting for every file in flight. What was stored is kept."""
         from newsreader.library import pools
 
-        self._stopped = True
+        self._stops += 1
         pools.stop_all()
 
     def data_version(self) -> int:

@@ -278,14 +278,14 @@ class MainState(Screen[None]):
         if request.open_first and rowids:
             self.articles.cursor = 0
 
-    def _empty_message(self, view: View) -> str:
+    def _empty_message(self, view: View, syncing: bool | None = None) -> str:
         """What an empty list says: nothing matches, the folder is still being read, or
-        there is nothing in it."""
+        there is nothing in it. ``syncing``: whether a sync runs (None: look at the workers)."""
         if replace(view, sort=View().sort) != View():
             return "No articles match."
-        if any(w.group == "sync" and not w.is_finished for w in self.workers):
-            return "Reading the folder…"
-        return "No articles yet."
+        if syncing is None:
+            syncing = any(w.group == "sync" and not w.is_finished for w in self.workers)
+        return "Reading the folder…" if syncing else "No articles yet."
 
     def watch_phase(self, phase: Phase) -> None:
         """Once the first list has painted: the tree's counts (a few hundred ms of Python at
@@ -363,7 +363,8 @@ class MainState(Screen[None]):
         if event.changed:
             self.reload()
         elif not self.articles.rowids:
-            self.articles.empty_message = self._empty_message(self.view)
+            # The sync's worker posted this and has not ended yet: it is over all the same.
+            self.articles.empty_message = self._empty_message(self.view, syncing=False)
             self.articles.refresh()
 
     # -- the reader -------------------------------------------------------------------------------
