@@ -187,3 +187,10 @@ def test_reader_start_imports_no_parsing_code(tmp_path: Path) -> None:
     assert found["painted"] == []
     assert found["added"] == [1]
     assert "newsreader.ingest.load" in found["synced"]
+
+
+def test_the_reader_module_does_not_import_the_exporter() -> None:
+    """The exporter (xml.sax, json) is for e; importing the app does not load it."""
+    probe = "import sys, newsreader.tui.app; print('newsreader.export' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

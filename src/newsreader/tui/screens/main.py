@@ -22,7 +22,6 @@ from textual.widgets import Input
 
 from newsreader import config as config_module
 from newsreader import paths
-from newsreader.export import free_name
 from newsreader.ingest.urls import safe_url
 from newsreader.model import Article, View
 from newsreader.tui import external, settings
@@ -261,6 +260,8 @@ class MainScreen(Links):
         if whole_list and (not self.articles.rowids or self._still_loading()):
             return
         title = self.view_name if whole_list else self.article.title if self.article else ""
+        from newsreader.export import free_name  # xml.sax and more: not before the first paint
+
         default = str(free_name(Path.cwd() / f"{_slug(title)}.md"))  # never an existing file
         rowids = list(self.articles.rowids[:MAX_EXPORT]) if whole_list else []
         article = None if whole_list else self.article
