@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -265,3 +266,33 @@ def test_search_says_its_results_are_partial_while_bodies_wait(
     assert f"partial results: {waiting:,} articles found by title only" in done.stderr
     done = subprocess.run(search, env=env, capture_output=True, text=True)  # syncs: finishes
     assert done.returncode == 0 and "partial" not in done.stderr, done.stderr
+
+
+def test_a_mark_made_on_a_moved_id_during_the_bodies_phase_follows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list shows an article by its listed id until it reloads: a read mark the user makes
+    there after the bodies' phase moved that id (its batch's marks already carried) must still
+    reach the final id."""
+    folder = make_folder(tmp_path)
+    two_phase(monkeypatch)
+    library = Library.open(folder, tmp_path / "data")
+    real = bodies.index_bodies
+    marked: list[str] = []
+
+    def index(*args: Any, carry: Any = None, **kwargs: Any) -> int:
+        def carry_then_mark(moved: list[tuple[str, str]]) -> None:
+            if carry is not None:
+                carry(moved)
+            for old, _new in moved:  # marked on the row the list still shows
+                library.set_read([old])
+                marked.append(old)
+
+        return real(*args, carry=carry_then_mark, **kwargs)
+
+    monkeypatch.setattr(bodies, "index_bodies", index)
+    report = library.sync(workers=1)
+    assert marked
+    moved = dict(report.moved_ids)
+    assert all(library.is_read(moved[old]) for old in marked)
+    library.close()

@@ -183,6 +183,9 @@ def _sync_store(
                 carry=lambda moved: state.carry_marks(store, moved),
             )
             _tidy_search_index(conn, changed + cleaned)
+            # Marks made on a listed id after its batch had moved it (the list shows listed ids
+            # until it reloads) follow it too: each batch carried only what was there by then.
+            state.carry_marks(store, report.moved_ids)
             report.seconds += time.perf_counter() - started  # the stories stay apart, as before
         started = time.perf_counter()
         timed(0, 0, "stories")
