@@ -157,3 +157,37 @@ def test_a_branch_of_many_entries_starts_closed(tmp_path: Path) -> None:
         assert opened["Stories"] is False, opened  # as the user last saw it, not re-opened
 
     run(h, body)
+
+
+def test_the_reader_follows_an_article_whose_id_a_rescan_changed(tmp_path: Path) -> None:
+    """An article with no URL is named by its text: an edit gives it a new id. The reader that
+    showed it shows the new text, and m then marks the article under its new id (it toggled the
+    old id, which no longer exists)."""
+    from newsreader.model import View
+    from tui_support import press, write_article
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    para = "The council met on Tuesday to discuss the flood defences along the river bank."
+    write_article(folder, "a.md", title="Alpha", body=f"{para}\n\n{para}")
+    write_article(folder, "b.md", title="Beta", body=f"Another story. {para}", date="2021-01-01")
+    h = Harness(folder, tmp_path / "data")
+
+    async def body(pilot: Pilot[Any]) -> None:
+        h.app.articles.focus()
+        await press(pilot, "enter")  # open Alpha (newest first), which marks it read
+        old = h.app.main.article
+        assert old is not None and old.title == "Alpha"
+        write_article(folder, "a.md", title="Alpha", body=f"{para}\n\nA new last paragraph here.")
+        await press(pilot, "r")
+        await settle(pilot)
+        new_id = h.lib.article_ids(View(query="Alpha"))[0]
+        assert new_id != old.id
+        shown = h.app.main.article
+        assert shown is not None and shown.id == new_id and "new last paragraph" in shown.body
+        assert h.lib.is_read(new_id)  # the mark followed the edit
+        h.app.main.reader.focus()
+        await press(pilot, "m")
+        assert not h.lib.is_read(new_id)
+
+    run(h, body)
