@@ -370,7 +370,10 @@ def _is_sentence(line: str) -> bool:
 # -- front matter ---------------------------------------------------------------------------------
 
 
-def _from_front_matter(text: str, path: str) -> Article:
+def read_front_matter(text: str) -> tuple[str, dict[str, Any], str]:
+    """A front-matter file's (title, coerced fields without the title, content under the
+    fence); NotAnArticle for data that is not an article. Shared by the full parse and the
+    quick listing (``ingest.quick``)."""
     match = _FM_START.match(text)
     assert match is not None
     try:
@@ -379,8 +382,6 @@ def _from_front_matter(text: str, path: str) -> Article:
         raise Unterminated("unterminated front matter (no closing ---)") from None
     # raw_fm starts with the rest of the fence's line: its line 0 is the fence's, numbered in
     # the file (blank lines may come before it)
-    from newsreader.ingest.clean import clean
-
     meta = load_yaml(raw_fm, text.count("\n", 0, text.index("---")) + 1)
     content = content.strip()
     fields = _fields(meta)
@@ -392,6 +393,13 @@ def _from_front_matter(text: str, path: str) -> Article:
             raise NotAnArticle("front matter with no title, body or URL")
         if content[:1] in ("{", "[") and content[-1] in "}]":
             raise NotAnArticle("JSON data under front matter (a mirror of an article)")
+    return title, fields, content
+
+
+def _from_front_matter(text: str, path: str) -> Article:
+    from newsreader.ingest.clean import clean
+
+    title, fields, content = read_front_matter(text)
     body = ""
     if content:
         is_html = _HTML_START.match(content) or _HTML_TAG.search(content[:4096])

@@ -23,24 +23,21 @@ from typing import Any
 
 from newsreader.ingest.coerce import as_datetime, as_str, as_str_list, as_text
 from newsreader.ingest.decode import MAX_BYTES, decode, looks_binary, read_capped
-from newsreader.ingest.front_matter import BadArticle, load_yaml
+from newsreader.ingest.front_matter import BadArticle
 from newsreader.ingest.load import (
     _BLANK_RUN,
-    _FM_BOUNDARY,
-    _FM_START,
     _HTML_START,
     _HTML_TAG,
     MAX_BLANK_RUN,
     MAX_TITLE_SCAN,
     NotAnArticle,
     Unterminated,
-    _as_written,
-    _fields,
     _first_line_title,
     _html_meta,
     _images,
     _markdown_title,
     detect_kind,
+    read_front_matter,
 )
 from newsreader.ingest.mail import is_mail, messages
 from newsreader.ingest.sanitize import clean_line, clean_text
@@ -116,22 +113,7 @@ def _headline(text: str) -> str:
 
 
 def _quick_front_matter(text: str, path: str) -> Quick:
-    match = _FM_START.match(text)
-    assert match is not None
-    try:
-        _, raw_fm, content = _FM_BOUNDARY.split(text[match.start() :].lstrip(), 2)
-    except ValueError:
-        raise Unterminated("unterminated front matter (no closing ---)") from None
-    meta = load_yaml(raw_fm, text.count("\n", 0, text.index("---")) + 1)
-    content = content.strip()
-    fields = _fields(meta)
-    coerced = fields.pop("title")
-    title = _as_written(meta.get("title"), raw_fm) or coerced
-    if not title and not fields["url"]:
-        if not content and not fields["excerpt"]:
-            raise NotAnArticle("front matter with no title, body or URL")
-        if content[:1] in ("{", "[") and content[-1] in "}]":
-            raise NotAnArticle("JSON data under front matter (a mirror of an article)")
+    title, fields, content = read_front_matter(text)
     if not content:
         return _complete(path, title, fields), True
     if not title and not (_HTML_START.match(content) or _HTML_TAG.search(content[:4096])):
