@@ -25,13 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 if __name__ != "__mp_main__":  # a spawned worker re-running this script needs none of it
     import gen_corpus
+    from bench_library import floor  # the same read-and-parse loop, measured the same way
 
-    from newsreader.ingest.discover import walk
     from newsreader.library.library import Library, View
 
 
@@ -65,23 +63,6 @@ def tree_cpu() -> float:
         more = {pid for pid, parent in parents.items() if parent in tree}
         grew, tree = not more <= tree, tree | more
     return sum(times.get(pid, 0.0) for pid in tree)
-
-
-def floor(folder: str) -> float:
-    """Read every file and parse its front matter with the C YAML loader, in one process (the
-    same loop as bench_library's floor)."""
-    started = time.perf_counter()
-    for entry in walk(folder):
-        with open(entry.path, "rb") as handle:
-            text = handle.read().decode("utf-8", "replace")
-        if text.startswith("---"):
-            end = text.find("\n---", 3)
-            if end > 0:
-                try:
-                    yaml.load(text[3:end], Loader=yaml.CSafeLoader)  # noqa: S506
-                except yaml.YAMLError:
-                    pass
-    return time.perf_counter() - started
 
 
 def corpus(root: Path, n: int, seed: int = 1) -> Path:
