@@ -11,7 +11,6 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from newsreader.library import listing
-from newsreader.library.query import parse
 from newsreader.model import View
 
 if TYPE_CHECKING:
@@ -36,17 +35,7 @@ def counts(conn: sqlite3.Connection, wanted: list[View]) -> list[tuple[int, int]
     read = {rowid for (rowid,) in conn.execute(READ_ROWIDS)}
     found = []
     for view in wanted:
-        compiled = (
-            listing._compiled(conn, view)[0]
-            if parse(view.query).fts
-            else listing._compile(conn, view)
-        )
-        if compiled.text is not None:
-            where, params = compiled.text
-            sql = f"SELECT rowid FROM fts{where}"  # no article rows read
-        else:
-            params = compiled.params
-            sql = f"SELECT a.rowid FROM articles a{compiled.joins}{compiled.where}"
+        sql, params = listing.matching(conn, view, "rowid")
         try:
             rowids = {rowid for (rowid,) in conn.execute(sql, params)}
         except sqlite3.OperationalError as error:

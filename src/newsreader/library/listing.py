@@ -198,15 +198,20 @@ def _title_first(
     return first + [r for r in every if r not in firsts]
 
 
-def count(conn: sqlite3.Connection, view: View) -> int:
-    """How many articles the view shows."""
+def matching(conn: sqlite3.Connection, view: View, column: str) -> tuple[str, list[Any]]:
+    """SQL selecting ``column`` (``count(*)`` or ``rowid``) over the view's articles, unordered:
+    from the full-text index alone when the view is a text search (no article rows read)."""
     compiled = _compiled(conn, view)[0] if parse(view.query).fts else _compile(conn, view)
     if compiled.text is not None:
         where, params = compiled.text
-        sql = f"SELECT count(*) FROM fts{where}"  # no article rows read
-    else:
-        params = compiled.params
-        sql = f"SELECT count(*) FROM articles a{compiled.joins}{compiled.where}"
+        return f"SELECT {column} FROM fts{where}", params
+    selected = "a.rowid" if column == "rowid" else column
+    return f"SELECT {selected} FROM articles a{compiled.joins}{compiled.where}", compiled.params
+
+
+def count(conn: sqlite3.Connection, view: View) -> int:
+    """How many articles the view shows."""
+    sql, params = matching(conn, view, "count(*)")
     try:
         return int(conn.execute(sql, params).fetchone()[0])
     except sqlite3.OperationalError as error:
