@@ -22,7 +22,7 @@ from newsreader import paths
 from newsreader.config import Config
 from newsreader.library.library import Library
 from newsreader.model import View
-from newsreader.tui.commands import binding_ids
+from newsreader.tui import settings
 from newsreader.tui.palette import ArticleCommands
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_list import ArticleList
@@ -101,8 +101,7 @@ class NewsReaderApp(App[None]):
         # seeds' first paint at 100,000 articles, against 1.0x at 1 ms).
         sys.setswitchinterval(SWITCH_INTERVAL)
         cfg = self.config
-        known = binding_ids()
-        problems = cfg.problems + config_module.check_names(cfg, self.available_themes, known)
+        problems = cfg.problems + settings.apply(self, cfg)
         if problems:
             # One notice for all of them: a toast each would stack up over the reader.
             # The title names the file once; each line keeps its line number.
@@ -116,11 +115,6 @@ class NewsReaderApp(App[None]):
                 timeout=15,
                 markup=False,
             )
-        if cfg.theme in self.available_themes:
-            self.theme = cfg.theme
-        keymap = {k: v for k, v in cfg.keys.items() if k in known}
-        if keymap:
-            self.set_keymap(keymap)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def on_unmount(self) -> None:

@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 
@@ -50,12 +51,20 @@ def ensure_file(path: Path) -> None:
         config_module.init(path)
 
 
-def reload(app: App[object], config: Config, path: Path) -> tuple[list[str], list[str]]:
+def apply(app: App[Any], config: Config) -> list[str]:
+    """Give the app the config's theme and keys (at start, and after an edit); returns the
+    names in the file that are no theme or binding id."""
+    known = binding_ids()
+    if config.theme in app.available_themes:
+        app.theme = config.theme
+    app.set_keymap({k: v for k, v in config.keys.items() if k in known})
+    return config_module.check_names(config, app.available_themes, known)
+
+
+def reload(app: App[Any], config: Config, path: Path) -> tuple[list[str], list[str]]:
     """Read the file again into ``config`` (the object the app and screen share) and apply
     the theme and keys. Returns (the settings that changed, the problems found)."""
     fresh = config_module.load(path)
-    known = binding_ids()
-    problems = fresh.problems + config_module.check_names(fresh, app.available_themes, known)
     changed = []
     for field in fields(Config):
         if field.name in ("problems", "path"):
@@ -63,9 +72,6 @@ def reload(app: App[object], config: Config, path: Path) -> tuple[list[str], lis
         if getattr(fresh, field.name) != getattr(config, field.name):
             changed.append(field.name)
             setattr(config, field.name, getattr(fresh, field.name))
-    if "theme" in changed and config.theme in app.available_themes:
-        app.theme = config.theme
-    if "keys" in changed:
-        app.set_keymap({k: v for k, v in config.keys.items() if k in known})
+    problems = fresh.problems + apply(app, config)
     problems += [f"{name} takes effect at the next start" for name in AT_START if name in changed]
     return changed, problems
