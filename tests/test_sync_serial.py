@@ -51,30 +51,49 @@ def test_a_sync_waiting_its_turn_does_nothing_after_stop_sync(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lib = Library.open(SEEDS, tmp_path / "data")
+    turn = WatchedLock()
+    lib._sync_turn = turn  # type: ignore[assignment]
     real = syncmod.sync_store
-    entered = threading.Event()
+    entered, go = threading.Event(), threading.Event()
     calls = []
 
-    def slow(*args: object, **kwargs: object) -> object:
+    def held(*args: object, **kwargs: object) -> object:
         calls.append(1)
         entered.set()
-        time.sleep(0.5)
+        go.wait(30)  # the first sync runs until the test lets it go on
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(syncmod, "sync_store", slow)
+    monkeypatch.setattr(syncmod, "sync_store", held)
     first = threading.Thread(target=lambda: lib.sync(workers=1))
     first.start()
     assert entered.wait(10)
     second_report = []
     second = threading.Thread(target=lambda: second_report.append(lib.sync(workers=1)))
     second.start()
-    time.sleep(0.1)
-    lib.stop_sync()
+    assert turn.waiting.wait(10)  # the second sync waits its turn
+    lib.stop_sync()  # quitting
+    go.set()
     first.join(60)
     second.join(60)
     assert not second.is_alive() and len(calls) == 1
     assert second_report and second_report[0].added == 0
     lib.close()
+
+
+class WatchedLock:
+    """A lock that says when a thread has to wait for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.waiting.set()
+            self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
 
 
 def test_a_sync_started_after_stop_sync_runs(tmp_path: Path) -> None:
