@@ -18,7 +18,7 @@ from newsreader.feeds.opml import Subscription, load_subscriptions, save_subscri
 from newsreader.tui.screens import feeds_worker
 from newsreader.tui.screens.feeds_worker import FeedsProgressed
 from newsreader.tui.widgets.related import RelatedLinks
-from tui_support import Harness, copy_seeds, plain, settle, write_article
+from tui_support import Harness, copy_seeds, plain, run, settle, write_article
 
 PAGE = """<!doctype html><html><head><title>A page worth keeping</title></head><body>
 <article><h1>A page worth keeping</h1>
@@ -26,19 +26,6 @@ PAGE = """<!doctype html><html><head><title>A page worth keeping</title></head><
 <p>This is the second paragraph, which also says something worth reading later on.</p>
 <p>And a third paragraph, so the extractor sees an article rather than a stub page.</p>
 </article></body></html>"""
-
-
-def run(h: Harness, body: Any, seen: list[Message] | None = None) -> None:
-    async def main() -> None:
-        hook = seen.append if seen is not None else None
-        async with h.app.run_test(size=(120, 40), message_hook=hook) as pilot:
-            await settle(pilot)
-            await body(pilot)
-
-    try:
-        asyncio.run(main())
-    finally:
-        h.lib.close()
 
 
 def status(h: Harness) -> str:
@@ -65,7 +52,7 @@ def test_R_fetches_keeps_the_place_and_marks_new(server: FeedServer, tmp_path: P
         progress = [m.text for m in seen if isinstance(m, FeedsProgressed)]
         assert "Fetching feeds 1/1…" in progress
 
-    run(h, body, seen)
+    run(h, body, seen=seen)
 
 
 def test_R_in_a_folder_s_first_session_marks_only_fetched_items_new(

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from newsreader.tui.screens import freshness
-from tui_support import Harness, copy_seeds, plain, settle, write_article
+from tui_support import Harness, copy_seeds, plain, run, settle, write_article
 
 #: Seconds a test waits at most for the poll to see a change.
 WAIT = 15.0
@@ -45,18 +45,6 @@ async def wait_for(pilot: Pilot[Any], predicate: Any) -> bool:
             return True
         await pilot.pause(0.05)
     return bool(predicate())
-
-
-def run(h: Harness, body: Any) -> None:
-    async def main() -> None:
-        async with h.app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            await body(pilot)
-
-    try:
-        asyncio.run(main())
-    finally:
-        h.lib.close()
 
 
 def test_the_list_grows_when_another_process_indexes(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.content import Content
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerState
@@ -151,15 +152,19 @@ def run(
     body: Callable[[Pilot[Any]], Awaitable[None]],
     size: tuple[int, int] = SIZE,
     notifications: bool = False,
+    seen: list[Message] | None = None,
 ) -> None:
     """Run the app headless, let the first sync finish, run ``body``; close the library.
 
     ``notifications=True`` draws toasts (Textual's test mode hides them by default); the
-    ``Harness`` records every message either way.
+    ``Harness`` records every message either way. ``seen`` gets every message the app handles.
     """
+    hook = seen.append if seen is not None else None
 
     async def main() -> None:
-        async with harness.app.run_test(size=size, notifications=notifications) as pilot:
+        async with harness.app.run_test(
+            size=size, notifications=notifications, message_hook=hook
+        ) as pilot:
             await settle(pilot)
             await body(pilot)
 
