@@ -17,6 +17,7 @@ the next sync finishes the phase.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -24,12 +25,15 @@ from typing import TYPE_CHECKING
 
 from newsreader.ingest.discover import FileEntry, key_path
 from newsreader.library.db import write
-from newsreader.library.parsing import Parsed, Prepared, parse_entries
+from newsreader.library.parsing import Parsed, Prepared, Rough, parse_entries
 from newsreader.library.phases import Progress
+from newsreader.library.polish import NICE
 from newsreader.model import Article, Problem
 
 if TYPE_CHECKING:
     from newsreader.library.sync import SyncReport
+
+log = logging.getLogger(__name__)
 
 #: New or changed files from which a sync lists first and cleans after. Below it one pass is
 #: cheaper (a second pool start and a second write of each row cost more than they save).
@@ -54,28 +58,37 @@ def index_bodies(
     workers: int | None = None,
     progress: Progress | None = None,
     carry: Carry | None = None,
+    polish: bool = False,
 ) -> int:
-    """Clean every pending article; returns how many were. ``report`` (a ``SyncReport``)
-    gains the changed and moved ids, the duplicates and the problems found."""
+    """Give every pending article its body (a rough one where the full clean is dear, see
+    ``library.polish``); with ``polish``, clean fully every article with a rough body. Returns
+    how many were done. ``report`` (a ``SyncReport``) gains the changed and moved ids, the
+    duplicates and the problems found."""
+    table = "rough" if polish else "pending"
     rows = conn.execute(
-        "SELECT p.article, a.id, a.path FROM pending p LEFT JOIN articles a ON a.rowid = p.article"
-        " ORDER BY p.article"
+        f"SELECT p.article, a.id, a.path FROM {table} p"
+        " LEFT JOIN articles a ON a.rowid = p.article ORDER BY p.article"
     ).fetchall()
     if not rows:
         return 0
     todo = [(rowid, article_id, path) for rowid, article_id, path in rows if path is not None]
-    if len(todo) < len(rows):  # rows of articles deleted without their pending mark
+    if len(todo) < len(rows):  # rows of articles deleted without their mark
         with write(conn):
-            conn.execute("DELETE FROM pending WHERE article NOT IN (SELECT rowid FROM articles)")
-    # Told as articles with their bodies done of all those listed (the list is complete now).
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            conn.execute(f"DELETE FROM {table} WHERE article NOT IN (SELECT rowid FROM articles)")
+    phase = "polishing" if polish else "bodies"
+    # The bodies are told as articles with their bodies done of all those listed (the list is
+    # complete now); the polishing as its own count.
+    total = len(todo) if polish else conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     ready, done = total - len(todo), 0
     if progress:
-        progress(ready, total, "bodies")
+        progress(ready, total, phase)
     entries = [FileEntry(path, 0, 0, key_path(path)) for _, _, path in todo]
-    batch: list[tuple[tuple[int, str, str], Parsed]] = []
+    batch: list[tuple[tuple[int, str, str], Parsed | Rough]] = []
     told = time.perf_counter()
-    for entry_index, (_, result) in enumerate(parse_entries(entries, workers)):
+    parsed = parse_entries(
+        entries, workers, mode="full" if polish else "rough", nice=NICE if polish else 0
+    )
+    for entry_index, (_, result) in enumerate(parsed):
         batch.append((todo[entry_index], result))
         if len(batch) >= BATCH:
             _store(conn, batch, report, carry)
@@ -83,25 +96,28 @@ def index_bodies(
             batch = []
         if progress and time.perf_counter() - told > 0.5:
             told = time.perf_counter()
-            progress(ready + done + len(batch), total, "bodies")
+            progress(ready + done + len(batch), total, phase)
     if batch:
         _store(conn, batch, report, carry)
         done += len(batch)
     if progress:
-        progress(ready + done, total, "bodies")
+        progress(ready + done, total, phase)
     return done
 
 
 def _store(
     conn: sqlite3.Connection,
-    batch: list[tuple[tuple[int, str, str], Parsed]],
+    batch: list[tuple[tuple[int, str, str], Parsed | Rough]],
     report: SyncReport,
     carry: Carry | None,
 ) -> None:
     moved: list[tuple[str, str]] = []
     with write(conn):
         for (rowid, listed_id, path), result in batch:
-            _store_one(conn, rowid, listed_id, path, result, report, moved)
+            if isinstance(result, Rough):
+                _store_rough(conn, rowid, listed_id, result, report)
+            else:
+                _store_one(conn, rowid, listed_id, path, result, report, moved)
     if moved and carry is not None:
         carry(moved)
 
@@ -118,6 +134,7 @@ def _store_one(
     from newsreader.library.sync import _delete_article, insert_prepared  # imports this module
 
     conn.execute("DELETE FROM pending WHERE article = ?", (rowid,))
+    conn.execute("DELETE FROM rough WHERE article = ?", (rowid,))
     row = conn.execute("SELECT id, added FROM articles WHERE rowid = ?", (rowid,)).fetchone()
     if row is None or row[0] != listed_id:
         return  # another sync replaced it meanwhile
@@ -152,13 +169,62 @@ def _store_one(
     changed.add(result.id)
 
 
-def clean_now(article: Article) -> Article:
+def _store_rough(
+    conn: sqlite3.Connection, rowid: int, listed_id: str, rough: Rough, report: SyncReport
+) -> None:
+    """The listed row with its rough body in place of none: searchable now, and marked for the
+    polishing (``library.polish``). Its id, title and excerpt stay as listed until then."""
+    if not conn.execute("DELETE FROM pending WHERE article = ?", (rowid,)).rowcount:
+        return  # cleaned fully meanwhile (the reader opened it: ``clean_now``)
+    old = conn.execute(
+        "SELECT id, title, excerpt, body, provider || ' ' || domain, topics FROM articles"
+        " WHERE rowid = ?",
+        (rowid,),
+    ).fetchone()
+    if old is None or old[0] != listed_id:
+        return  # another sync replaced it meanwhile
+    _id, title, excerpt, body, provider, topics = old
+    conn.execute(
+        "INSERT INTO fts(fts, rowid, title, excerpt, body, provider, topics)"
+        " VALUES ('delete',?,?,?,?,?,?)",
+        (rowid, title, excerpt, body, provider, topics),
+    )
+    conn.execute(
+        "UPDATE articles SET body = ?, words = ? WHERE rowid = ?", (rough.body, rough.words, rowid)
+    )
+    conn.execute(
+        "INSERT INTO fts(rowid, title, excerpt, body, provider, topics) VALUES (?,?,?,?,?,?)",
+        (rowid, title, excerpt, rough.body, provider, topics),
+    )
+    conn.execute("INSERT OR IGNORE INTO rough(article) VALUES (?)", (rowid,))
+    report.changed_ids.add(listed_id)
+
+
+def clean_now(article: Article, conn: sqlite3.Connection | None = None) -> Article:
     """A listed article with its body cleaned now, for the reader (one page costs 15-30 ms,
-    plus the extractor's import the first time): the second phase stores it later. It keeps
-    the listed id, which the list and the user's marks know it by until then."""
+    plus the extractor's import the first time). It keeps the listed id, which the list and the
+    user's marks know it by. With ``conn`` (a writer), what was cleaned is stored when the
+    article keeps that id, so the later phases skip it; an article whose id moves waits for
+    them, as they carry the marks made on it."""
     from newsreader.ingest.load import load_file
+    from newsreader.library.parsing import prepare
+    from newsreader.library.sync import SyncReport
 
     full = load_file(key_path(article.path))
     if isinstance(full, Problem):
         return article
+    if conn is not None and full.id == article.id:
+        try:
+            _store(conn, [(_listed(conn, article.id), prepare(full))], SyncReport(), None)
+        except (sqlite3.Error, LookupError) as error:  # busy, or gone: the phases store it
+            log.info("the cleaned body was not stored: %s", error)
     return dataclasses.replace(full, id=article.id, path=article.path, paths=article.paths)
+
+
+def _listed(conn: sqlite3.Connection, article_id: str) -> tuple[int, str, str]:
+    row = conn.execute(
+        "SELECT rowid, id, path FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    if row is None:
+        raise LookupError(article_id)
+    return row[0], row[1], row[2]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 STATE_VERSION = 1
 
 #: The cache as version 1 created it; kept so that old caches migrate step by step.
@@ -133,6 +133,9 @@ QUICK_INDEX = (
 #: Articles listed from their cheap metadata whose bodies are not cleaned yet (a two-phase
 #: index, see ``library.bodies``): the second phase cleans them and empties this table.
 PENDING_SCHEMA = "CREATE TABLE IF NOT EXISTS pending(article INTEGER PRIMARY KEY);"
+#: Articles whose bodies hold a rough text only (searchable, and what stories read), still to be
+#: cleaned fully by the last phase of a big index (``library.polish``).
+ROUGH_SCHEMA = "CREATE TABLE IF NOT EXISTS rough(article INTEGER PRIMARY KEY);"
 
 #: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
 #: The cache is derived, so a change of layout may simply start it again: the next sync
@@ -145,6 +148,7 @@ CACHE_MIGRATIONS: dict[int, str] = {
     + CACHE_SCHEMA_V3,
     4: QUICK_INDEX,
     5: PENDING_SCHEMA,
+    6: ROUGH_SCHEMA,
 }
 
 STATE_SCHEMA = """

@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 #: The types the UI names, importable from here too (they live in ``model``).
 __all__ = ["Counts", "Library", "Link", "Row", "Series", "Story", "View"]
 
+#: Milliseconds an article cleaned on demand waits to be stored while a sync writes a batch:
+#: storing only saves a later phase work, and the reader must not wait for it.
+CLEAN_NOW_WAIT_MS = 300
+
 
 @dataclass
 class Library:
@@ -245,7 +249,8 @@ class Library:
             row = cursor.execute(
                 "SELECT id, path, title, kind, body, excerpt, published, url, web_url,"
                 " provider, domain, topics, type, data,"
-                " EXISTS(SELECT 1 FROM pending WHERE article = articles.rowid) AS pending"
+                " (EXISTS(SELECT 1 FROM pending WHERE article = articles.rowid)"
+                " OR EXISTS(SELECT 1 FROM rough WHERE article = articles.rowid)) AS pending"
                 f" FROM articles WHERE {column} = ?",
                 (key,),
             ).fetchone()
@@ -281,11 +286,20 @@ class Library:
             extras=data["extras"],
             paths=[path, *[p for p in files if p != path]],
         )
-        if row["pending"]:  # listed, its body not cleaned yet: clean it now (library.bodies)
-            from newsreader.library.bodies import clean_now
-
-            return clean_now(article)
+        if row["pending"]:  # its body not cleaned yet: clean it now (library.bodies, .polish)
+            return self._clean_now(article)
         return article
+
+    def _clean_now(self, article: Article) -> Article:
+        """``article`` cleaned now, and stored when the cache is a file (a writer of its own
+        that waits for a sync's batch briefly, not for the usual busy timeout)."""
+        from newsreader.library.bodies import clean_now
+
+        if self.store.cache_path is None:
+            return clean_now(article)
+        with self.store.writing() as writer:
+            writer.execute(f"PRAGMA busy_timeout = {CLEAN_NOW_WAIT_MS}")
+            return clean_now(article, writer)
 
     def bodies_pending(self) -> int:
         """Articles listed whose bodies are not cleaned and searchable yet (``library.bodies``):

@@ -11,11 +11,12 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from multiprocessing.context import BaseContext
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from newsreader.ingest.discover import FileEntry
 from newsreader.ingest.load import load_file
 from newsreader.ingest.quick import quick_file
+from newsreader.library.polish import rough_text
 from newsreader.library.pools import TookTooLong, map_ordered
 from newsreader.library.pools import time_limit as time_limit_of
 from newsreader.model import Article, Problem
@@ -125,21 +126,38 @@ def _unique_topics(topics: list[str]) -> list[str]:
     return out
 
 
-def parse_file(path: str, time_limit: float | None = None, *, quick: bool = False) -> Parsed:
+#: How ``parse_file`` reads a file: fully, its cheap metadata only (``quick``), or its body's
+#: rough text where the full clean is dear (``rough``, see ``library.polish``).
+Mode = Literal["full", "quick", "rough"]
+
+
+class Rough(NamedTuple):
+    """A listed article's rough body (``library.polish``): searchable text, not for reading."""
+
+    body: str
+    words: int
+
+
+def parse_file(
+    path: str, time_limit: float | None = None, *, mode: Mode = "full"
+) -> Parsed | Rough:
     """Load one file into insertable rows, or the Problem that stopped it. Never raises.
 
     A file still being read after ``time_limit`` seconds is given up ("took too long"), so one
     pathological file costs its batch that long and no more (see ``pools.time_limit`` for
     where the limit holds). ``quick`` reads only its cheap metadata (``ingest.quick``): an
     article with a body to clean comes back ``pending``, and the extractor is never loaded.
+    ``rough`` gives a ``Rough`` body where ``polish.rough_text`` has one, else the full rows.
     """
-    if not quick:
+    if mode != "quick":
         from newsreader.ingest import clean  # noqa: F401 - its 0.4 s import is no file's time
 
     try:
         with time_limit_of(time_limit):
             complete = True
-            if quick:
+            if mode == "rough" and (text := rough_text(path)) is not None:
+                return Rough(text, len(text.split()))
+            if mode == "quick":
                 result, complete = quick_file(path)
             else:
                 result = load_file(path)
@@ -153,11 +171,11 @@ def parse_file(path: str, time_limit: float | None = None, *, quick: bool = Fals
         return Problem(path, f"took too long: not read within {time_limit:g} s")
 
 
-def parse_many(shared: tuple[float | None, bool], paths: list[str]) -> list[Parsed]:
-    """A worker's task: a chunk of files, each within the time limit, quick or not (what the
-    pool hands every worker at start-up, see ``pools.map_ordered``)."""
-    time_limit, quick = shared
-    return [parse_file(path, time_limit, quick=quick) for path in paths]
+def parse_many(shared: tuple[float | None, Mode], paths: list[str]) -> list[Parsed | Rough]:
+    """A worker's task: a chunk of files, each within the time limit, in the mode the pool
+    hands every worker at start-up (see ``pools.map_ordered``)."""
+    time_limit, mode = shared
+    return [parse_file(path, time_limit, mode=mode) for path in paths]
 
 
 def pool_context(quick: bool = False) -> BaseContext:
@@ -182,24 +200,27 @@ def parse_entries(
     workers: int | None,
     time_limit: float | None = None,
     *,
-    quick: bool = False,
-) -> Iterator[tuple[FileEntry, Parsed]]:
-    """Each entry with what parsing it gave, in order: in a process pool, or here for a few
-    files (a pool costs more to start than it saves). ``quick``: see ``parse_file``."""
+    mode: Mode = "full",
+    nice: int = 0,
+) -> Iterator[tuple[FileEntry, Parsed | Rough]]:
+    """Each entry with what parsing it gave, in order: in a process pool (its workers at
+    ``nice``), or here for a few files (a pool costs more to start than it saves). ``mode``:
+    see ``parse_file``."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     limit = FILE_TIME_LIMIT if time_limit is None else time_limit
     if len(todo) < POOL_THRESHOLD or workers <= 1:
         for entry in todo:
-            yield entry, parse_file(entry.os_path, limit, quick=quick)
+            yield entry, parse_file(entry.os_path, limit, mode=mode)
         return
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     results = map_ordered(
         parse_many,
-        (limit, quick),
+        (limit, mode),
         ([e.os_path for e in chunk] for chunk in chunks),
         workers=workers,
-        context=(lambda: pool_context(quick=True)) if quick else pool_context,
+        context=(lambda: pool_context(quick=True)) if mode == "quick" else pool_context,
         window=workers * WINDOW,
+        nice=nice,
     )
     for chunk, parsed in zip(chunks, results, strict=True):
         yield from zip(chunk, parsed, strict=True)

@@ -15,8 +15,9 @@ from collections.abc import Callable
 #: files (parsed in a pool, stored a batch at a time as they come), finishing the search index,
 #: cleaning the bodies of the articles listed first (only when there were many files, see
 #: ``library.bodies``: its count is of articles, those with their bodies done of all listed),
-#: regrouping the stories of what changed.
-PHASES = ("scanning", "parsing", "storing", "bodies", "stories")
+#: regrouping the stories of what changed, and polishing the bodies the bodies' phase gave only a
+#: rough text (``library.polish``: the index is complete before it; its count is its own).
+PHASES = ("scanning", "parsing", "storing", "bodies", "stories", "polishing")
 
 Progress = Callable[[int, int, str], None]
 
@@ -27,6 +28,7 @@ _DESCRIPTIONS = {
     "storing": "Finishing the search index…",
     "bodies": "Listed {total:,} · indexing bodies {percent}% (search finds titles only until done)",
     "stories": "Grouping stories…",
+    "polishing": "Indexed · polishing bodies {done:,}/{total:,}…",
 }
 
 

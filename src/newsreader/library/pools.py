@@ -81,11 +81,15 @@ def die_with_parent(parent: int) -> bool:
     return True
 
 
-def _start(parent: int, shared: Any) -> None:
-    """Pool worker start-up: what every task shares, once, and an end when newsreader is gone
-    (the kernel's where it can, and a watching thread everywhere, for other systems)."""
+def _start(parent: int, shared: Any, nice: int = 0) -> None:
+    """Pool worker start-up: what every task shares, once, its priority, and an end when
+    newsreader is gone (the kernel's where it can, and a watching thread everywhere, for other
+    systems)."""
     global _shared
     _shared = shared
+    if nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     _let_go_of_forkserver()
     die_with_parent(parent)
     watch_parent(parent)
@@ -190,6 +194,7 @@ def map_ordered(
     workers: int,
     context: Callable[[], BaseContext],
     window: int,
+    nice: int = 0,
 ) -> Iterator[R]:
     """``function(shared, task)`` for each task, in task order.
 
@@ -198,6 +203,7 @@ def map_ordered(
     bounds the memory held by results not yet taken); ``shared`` goes to each worker once, at
     start-up, not with every task. If the pool cannot start or dies (a sandbox without
     semaphores, a worker killed by the OOM killer…), the tasks it has not answered run here.
+    ``nice`` lowers the workers' priority (work that may wait for the rest of the machine).
     """
     tasks = iter(tasks)
     # Tasks sent and not yet answered, beside their futures: a task stays in ``sent`` until its
@@ -210,7 +216,7 @@ def map_ordered(
                 max_workers=workers,
                 mp_context=context(),
                 initializer=_start,
-                initargs=(os.getpid(), shared),
+                initargs=(os.getpid(), shared, nice),
             ) as pool:
                 with _live_lock:
                     _live.add(pool)

@@ -18,12 +18,13 @@ import time
 from dataclasses import dataclass, field
 
 from newsreader.ingest.discover import FileEntry, walk
-from newsreader.library import bodies, db, freshness, phases, state, stories
+from newsreader.library import bodies, db, freshness, phases, polish, state, stories
 from newsreader.library.db import write
 from newsreader.library.parsing import (
     FILE_TIME_LIMIT,
     Parsed,
     Prepared,
+    Rough,
     parse_entries,
     parse_file,
 )
@@ -194,6 +195,15 @@ def _sync_store(
         stories.update(conn, rowids or ({-1} if report.changed_ids else set()))
         report.story_seconds = time.perf_counter() - started
         timed(1, 1, "stories")
+        if polish.waiting(conn):  # this sync's rough bodies, or a killed sync's
+            polish.polish(
+                conn,
+                report,
+                workers=workers,
+                progress=timed,
+                carry=lambda moved: state.carry_marks(store, moved),
+            )
+            state.carry_marks(store, report.moved_ids)  # as after the bodies
         timed.end()
         report.phase_seconds = timed.seconds
         return report
@@ -287,8 +297,9 @@ def sync(
         told = time.perf_counter()
         if progress:
             progress(0, len(todo), "parsing")
-        for item in parse_entries(todo, workers, quick=quick):
-            batch.append(item)
+        for entry, result in parse_entries(todo, workers, mode="quick" if quick else "full"):
+            assert not isinstance(result, Rough)  # only the bodies' phase asks for rough text
+            batch.append((entry, result))
             if progress and time.perf_counter() - told > PROGRESS_EVERY:
                 told = time.perf_counter()  # done: stored, and parsed waiting in the batch
                 progress(done + len(batch), len(todo), "parsing")
@@ -530,4 +541,5 @@ def _delete_article(conn: sqlite3.Connection, rowid: int) -> None:
     for table in ("topics", "url_keys", "links"):
         conn.execute(f"DELETE FROM {table} WHERE article = ?", (rowid,))
     conn.execute("DELETE FROM pending WHERE article = ?", (rowid,))
+    conn.execute("DELETE FROM rough WHERE article = ?", (rowid,))
     conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))

@@ -1,0 +1,113 @@
+"""The third phase of a big index: clean fully the bodies the second phase gave a rough text.
+
+Cleaning a whole HTML page (trafilatura, refereed by readability and resiliparse) costs 10-12 ms
+of CPU, a page dump's or a Markdown page's 2-4 ms; resiliparse's main-content text of the same
+page costs a quarter of a millisecond (measured on ``benchmarks/gen_corpus.py``'s files). Search
+and stories need only that: so the second phase (``library.bodies``) stores a *rough* body for
+these kinds, the ``rough`` table holds their rowids, and the index is complete (every article
+searchable, linked and in its stories) long before every body is polished.
+
+This phase then cleans them the way one pass would have, replacing each row in place (the same
+code as the second phase's, so ids, duplicates and problems come out as one pass gives them),
+and regroups the stories of the articles it changed. Its pool's workers run at a lower priority.
+The ``rough`` table is its whole state: a sync killed here leaves a searchable cache and the next
+sync finishes the phase. The reader never shows a rough body: ``library.article`` cleans it on
+demand (``bodies.clean_now``) and stores what it cleaned when the article keeps its id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from newsreader.ingest.decode import MAX_BYTES, decode, looks_binary, read_capped
+
+# The load's own patterns, so that a rough body is taken from where the full clean takes it.
+from newsreader.ingest.load import (
+    _FM_BOUNDARY,
+    _FM_START,
+    _HTML_START,
+    _HTML_TAG,
+    MAX_DUMP,
+    detect_kind,
+)
+from newsreader.ingest.mail import is_mail
+from newsreader.ingest.sanitize import clean_text
+from newsreader.library.phases import Progress
+
+if TYPE_CHECKING:
+    from newsreader.library.bodies import Carry
+    from newsreader.library.sync import SyncReport
+
+#: Niceness of the polishing pool's workers: the reader and other work on the machine go first.
+NICE = 10
+
+
+def rough_text(path: str) -> str | None:
+    """A rough plain text of a file's body, for search and stories: resiliparse's main-content
+    text of an HTML page or of HTML under front matter, or a page dump's or Markdown page's
+    text as it is. None where the full clean is as cheap (Markdown under front matter, mail)
+    or where the file is not what it was listed as: those are cleaned fully at once. Never
+    raises."""
+    from newsreader.ingest.extractors import main_text
+
+    try:
+        data = read_capped(path, MAX_BYTES)
+        if not data.strip() or looks_binary(data):
+            return None
+        text = clean_text(decode(data))
+        if is_mail(text[:4096]):
+            return None
+        kind = detect_kind(text)
+        if kind in ("markdown", "text"):
+            return text[:MAX_DUMP]
+        page = text
+        if kind == "frontmatter":
+            match = _FM_START.match(text)
+            parts = _FM_BOUNDARY.split(text[match.start() :].lstrip(), 2) if match else []
+            if len(parts) < 3:
+                return None
+            page = parts[2].strip()
+            if not (_HTML_START.match(page) or _HTML_TAG.search(page[:4096])):
+                return None
+        body = clean_text(main_text(page))
+    except Exception:  # noqa: BLE001 - a file that fails here is cleaned fully, which reports it
+        return None
+    return body if body.strip() else None
+
+
+def waiting(conn: sqlite3.Connection) -> int:
+    """How many articles still hold a rough body."""
+    count: int = conn.execute("SELECT count(*) FROM rough").fetchone()[0]
+    return count
+
+
+def polish(
+    conn: sqlite3.Connection,
+    report: SyncReport,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    carry: Carry | None = None,
+) -> int:
+    """Clean fully every article with a rough body, then regroup the stories of those that
+    changed; returns how many were cleaned. ``report`` gains what the second phase's
+    ``bodies.index_bodies`` adds to it."""
+    from newsreader.library import bodies, stories
+    from newsreader.library.sync import _tidy_search_index
+
+    # The stories to regroup are those of the articles this phase changes, wherever else the
+    # sync changed them: it collects its own ids, then hands them on.
+    earlier, report.changed_ids = report.changed_ids, set()
+    try:
+        done = bodies.index_bodies(
+            conn, report, workers=workers, progress=progress, carry=carry, polish=True
+        )
+        polished = report.changed_ids
+    finally:
+        report.changed_ids = earlier | report.changed_ids
+    if done:
+        _tidy_search_index(conn, done)
+        rowids = stories.changed_rowids(conn, polished)
+        stories.update(conn, rowids or {-1})
+    return done

@@ -1,0 +1,167 @@
+"""The third phase of a big index (``library.polish``): the bodies' phase gives the dear kinds
+(HTML pages, HTML under front matter, page dumps, Markdown pages) a rough text, which search and
+stories use, and the polishing cleans them fully after. Once it is done the cache is what one
+pass gives; killed before or during it, the cache is searchable and the next sync finishes it;
+the reader never shows a rough body."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsreader.library import bodies, polish, pools
+from newsreader.library.library import Library, View
+from test_two_phase import PARA, articles, make_folder, two_phase
+
+
+def rough_ids(library: Library) -> set[str]:
+    return {
+        r[0]
+        for r in library.conn.execute(
+            "SELECT a.id FROM articles a JOIN rough r ON r.article = a.rowid"
+        )
+    }
+
+
+def killed_before_polishing(folder: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
+    """A two-phase sync that ends (a kill) as the polishing starts."""
+
+    def killed(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(polish, "polish", killed)
+        library = Library.open(folder, data)
+        with pytest.raises(KeyboardInterrupt):
+            library.sync(workers=1)
+    return library
+
+
+def test_before_the_polishing_every_article_is_searchable_and_in_its_stories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    one = Library.open(folder, tmp_path / "one")
+    one.sync(workers=1)
+    two_phase(monkeypatch)
+    two = killed_before_polishing(folder, tmp_path / "two", monkeypatch)
+    kinds = dict(
+        two.conn.execute(
+            "SELECT a.kind, count(*) FROM articles a JOIN rough r"
+            " ON r.article = a.rowid GROUP BY a.kind"
+        ).fetchall()
+    )
+    assert {"html", "text", "markdown"} <= set(kinds)  # every dear kind got a rough body
+    assert two.bodies_pending() == 0  # search is not partial: no article is found by title only
+    assert two.count(View(query="sandbags")) == one.count(View(query="sandbags")) > 0
+    assert two.count(View(query="volunteers")) == one.count(View(query="volunteers"))
+    assert two.count(View()) == one.count(View())
+    assert two.story_count() > 0
+    # Markdown under front matter is as cheap to clean fully: it was, at once.
+    fm_body = two.conn.execute(
+        "SELECT a.rowid FROM articles a WHERE a.path LIKE '%fm-body.md'"
+    ).fetchone()[0]
+    assert fm_body not in {r[0] for r in two.conn.execute("SELECT article FROM rough")}
+
+
+def test_the_reader_never_shows_a_rough_body_and_keeps_what_it_cleaned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "with-url.html").write_text(
+        (tmp_path / "news" / "page.html")
+        .read_text()
+        .replace("<head>", '<head><link rel="canonical" href="https://example.com/flood">')
+    )
+    one = Library.open(folder, tmp_path / "one")
+    one.sync(workers=1)
+    expected = {row[0]: row for row in articles(one)}
+    two_phase(monkeypatch)
+    two = killed_before_polishing(folder, tmp_path / "two", monkeypatch)
+    waiting = rough_ids(two)
+    for article_id in waiting:
+        shown = two.article(article_id)
+        assert shown is not None and shown.id == article_id
+        # The body the reader shows is the one a one-pass index stores, moved id or not.
+        final = [row for row in expected.values() if row[9] == shown.path]
+        assert final and shown.body == final[0][2]
+    # Those that keep their id (a URL gives it) were stored as cleaned; the others wait.
+    url_id = two.conn.execute("SELECT id FROM articles WHERE path LIKE '%with-url.html'").fetchone()
+    assert url_id[0] in waiting and url_id[0] not in rough_ids(two)
+    assert rough_ids(two) and rough_ids(two) < waiting
+    stored = two.conn.execute("SELECT * FROM articles WHERE id = ?", (url_id[0],)).fetchone()
+    assert stored is not None
+    row = next(r for r in articles(two) if r[0] == url_id[0])
+    assert row[:9] == expected[url_id[0]][:9]
+
+
+def test_a_sync_killed_before_or_during_the_polishing_is_finished_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    for n in range(6):
+        (folder / f"dump-{n}.txt").write_text(
+            f"Menu Home\nStory number {n} of the flood\n\n{PARA}\n"
+        )
+    one = Library.open(folder, tmp_path / "one")
+    one.sync(workers=1)
+    two_phase(monkeypatch)
+    two = killed_before_polishing(folder, tmp_path / "two", monkeypatch)
+    dump_id = two.conn.execute("SELECT id FROM articles WHERE path LIKE '%/dump.txt'").fetchone()[0]
+    assert dump_id in rough_ids(two)
+    two.set_read([dump_id])  # a mark on the id the list shows until the polishing moves it
+    two.close()
+    # The next sync is killed after the polishing's first batch was stored.
+    monkeypatch.setattr(bodies, "BATCH", 2)
+    real = bodies._store
+    stored: list[int] = []
+
+    def store_then_die(conn: Any, batch: Any, *args: Any, **kwargs: Any) -> None:
+        real(conn, batch, *args, **kwargs)
+        stored.append(len(batch))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bodies, "_store", store_then_die)
+    again = Library.open(folder, tmp_path / "two")
+    before = len(rough_ids(again))
+    with pytest.raises(KeyboardInterrupt):
+        again.sync(workers=1)
+    assert stored == [2] and 0 < len(rough_ids(again)) == before - 2
+    assert again.count(View(query="sandbags")) == one.count(View(query="sandbags"))
+    again.close()
+    monkeypatch.setattr(bodies, "_store", real)
+    last = Library.open(folder, tmp_path / "two")
+    report = last.sync(workers=1)
+    assert "polishing" in report.phase_seconds
+    assert not rough_ids(last) and last.bodies_pending() == 0
+    assert articles(last) == articles(one)
+    final = last.conn.execute("SELECT id FROM articles WHERE path LIKE '%/dump.txt'").fetchone()
+    assert final[0] != dump_id and last.is_read(final[0])
+    assert last.story_count() == one.story_count()
+    assert [p.path for p in last.problems()] == [p.path for p in one.problems()]
+    # Nothing left to polish: the next sync has no such phase.
+    assert "polishing" not in last.sync(workers=1).phase_seconds
+
+
+def _niceness(_shared: object, _task: int) -> int:
+    return os.nice(0)
+
+
+def _spawn() -> BaseContext:
+    return multiprocessing.get_context("spawn")
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+def test_the_polishing_pool_works_at_a_lower_priority() -> None:
+    mine = os.nice(0)
+    found = pools.map_ordered(
+        _niceness, None, iter(range(2)), workers=2, context=_spawn, window=2, nice=5
+    )
+    assert set(found) == {min(mine + 5, 19)}
+    plain = pools.map_ordered(_niceness, None, iter(range(2)), workers=2, context=_spawn, window=2)
+    assert set(plain) == {mine}
