@@ -337,3 +337,52 @@ def test_the_seeds_have_no_series_and_keep_their_story(tmp_path: Path) -> None:
     found = _stories(conn)
     assert [sorted(name[:3] for name in story) for story in found] == [["000", "001", "002", "003"]]
     library.close()
+
+
+def test_a_boilerplate_change_signs_again_only_the_articles_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A term crossing the boilerplate share (and back) changes the vectors of its carriers
+    only: the other issues of the group are not signed again, and the result is a rebuild's."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    events(folder)
+    newsletter(folder, range(30))
+    aside = " Our Zanzibar correspondent filed from Stone Town."
+
+    def carry(k: int, carries: bool) -> None:
+        path = folder / f"n{k:02d}.md"
+        text = path.read_text(encoding="utf-8").replace(aside, "")
+        path.write_text(text.rstrip("\n") + (aside if carries else "") + "\n", encoding="utf-8")
+
+    carriers = list(range(0, 28, 2))  # 14 of 30 issues, over four weeks: under the share
+    for k in carriers:
+        carry(k, True)
+    library = _open(folder, tmp_path / "data")
+    conn = library.conn
+    group = (series.TITLE, "morning wire\x1fdaily brief issue")
+    assert "zanzibar" not in series.find_boilerplate(conn, group)
+    seen: list[grouping.StoryStats] = []
+    real = stories.update
+
+    def update(conn: sqlite3.Connection, changed: set[int] | None) -> grouping.StoryStats:
+        seen.append(real(conn, changed))
+        return seen[-1]
+
+    monkeypatch.setattr(stories, "update", update)
+    for carries in (True, False):  # issue 1 joins the carriers (15 of 30), then leaves again
+        carry(1, carries)
+        library.sync(workers=1)
+        found = series.find_boilerplate(conn, group)
+        assert ("zanzibar" in found) is carries
+        # The 14 carriers and issue 1 itself; the 15 other issues keep their vectors.
+        assert seen[-1].signed == len(carriers) + 1
+        incremental = [_story_tables(conn), _stories(conn)]
+        real(conn, None)
+        assert [_story_tables(conn), _stories(conn)] == incremental
+    library.close()
+
+
+def _story_tables(conn: sqlite3.Connection) -> list[list[tuple[object, ...]]]:
+    tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
+    return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]

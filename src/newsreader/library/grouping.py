@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS story_keys(
 );
 CREATE INDEX IF NOT EXISTS story_keys_term ON story_keys(term, article);
 CREATE INDEX IF NOT EXISTS story_keys_article ON story_keys(article);
+CREATE TABLE IF NOT EXISTS story_dropped(article INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS similar(
     article INTEGER NOT NULL, other INTEGER NOT NULL, score REAL NOT NULL, story INTEGER NOT NULL,
     PRIMARY KEY(article, other)
@@ -80,6 +81,7 @@ CREATE TABLE IF NOT EXISTS story_boilerplate(
 TABLES = (
     "story_docs",
     "story_keys",
+    "story_dropped",
     "similar",
     "stories",
     "story_index",
@@ -121,6 +123,8 @@ class Doc:
     vector: dict[str, float]
     keys: list[str]
     searchable: set[str] = field(default_factory=set)
+    #: The boilerplate terms signing left out of the vector (``signing.dropped``).
+    dropped: str = ""
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
@@ -293,6 +297,10 @@ def store_docs(conn: sqlite3.Connection, docs: list[Doc]) -> None:
     conn.executemany(
         "INSERT INTO story_keys(term, article, rank) VALUES (?,?,?)",
         [(key, d.rowid, rank) for d in docs for rank, key in enumerate(d.keys)],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO story_dropped(article, terms) VALUES (?,?)",
+        [(d.rowid, d.dropped) for d in docs if d.dropped],
     )
 
 

@@ -22,6 +22,7 @@ tables by ``grouping.ensure_schema``), and rebuilt with the stories.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import unicodedata
@@ -299,8 +300,8 @@ def rebuild_boilerplate(conn: sqlite3.Connection) -> dict[int, frozenset[str]]:
 
 
 def refresh_boilerplate(conn: sqlite3.Connection, groups: set[tuple[str, str]]) -> set[int]:
-    """Recompute the boilerplate of the touched groups; returns the articles of the groups whose
-    boilerplate changed: they must be signed again to match a rebuild."""
+    """Recompute the boilerplate of the touched groups; returns the articles whose vectors that
+    changes: they must be signed again to match a rebuild."""
     resign: set[int] = set()
     for group in sorted(groups):
         name = "\x1f".join(group)
@@ -310,8 +311,32 @@ def refresh_boilerplate(conn: sqlite3.Connection, groups: set[tuple[str, str]]) 
         now = find_boilerplate(conn, group)
         if now != before:
             _store(conn, group, now)
-            resign.update(_members(conn, group))
+            resign |= _carriers(conn, _members(conn, group), now - before, before - now)
     return resign
+
+
+def _carriers(
+    conn: sqlite3.Connection, members: list[int], added: set[str], removed: set[str]
+) -> set[int]:
+    """The members whose vectors change when ``added`` become boilerplate and ``removed`` stop
+    being it. A new boilerplate term changes a vector only if the vector holds it: a term below
+    the heaviest ``signing.VECTOR_TERMS`` changes neither them nor their norm. A term that stops
+    being boilerplate changes the articles that carried it (``story_dropped``)."""
+    # A JSON key is the term between quotes, escaped as json.dumps escapes it.
+    needles = [json.dumps(term) + ":" for term in sorted(added)]
+    out: set[int] = set()
+    for marks, chunk in in_chunks(members):
+        for rowid, vector, dropped in conn.execute(
+            "SELECT d.article, d.vector, p.terms FROM story_docs d"
+            " LEFT JOIN story_dropped p ON p.article = d.article"
+            f" WHERE d.article IN ({marks})",
+            chunk,
+        ):
+            if any(needle in vector for needle in needles) or (
+                dropped and not removed.isdisjoint(dropped.split())
+            ):
+                out.add(rowid)
+    return out
 
 
 def excluded_terms(conn: sqlite3.Connection, rowids: Iterable[int]) -> dict[int, frozenset[str]]:

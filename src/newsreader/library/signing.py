@@ -90,8 +90,8 @@ _NAME = re.compile(r"(?<=[\w,;]) ([^\W\d_][^\W_]*)")
 #: A term's idf, the idf of an unseen term, and the lowest idf still looked up (see ``idf``).
 Idf = tuple[dict[str, float], float, float]
 #: A signed article: its vector, its indexed terms, those rare enough to look up, the vector
-#: as JSON.
-Signed = tuple[dict[str, float], list[str], set[str], str]
+#: as JSON, and the boilerplate terms it carried (see ``dropped``).
+Signed = tuple[dict[str, float], list[str], set[str], str, str]
 
 
 def _fold(text: str) -> str:
@@ -169,6 +169,12 @@ def sign(
     return vector, keys, {term for term in keys if known.get(term, unseen) >= common}
 
 
+def dropped(counts: Counter[str], excluded: frozenset[str]) -> str:
+    """The ``excluded`` terms an article carries, space-separated, as ``story_dropped`` keeps
+    them: when a term stops being boilerplate, only its carriers need signing again."""
+    return " ".join(sorted(counts.keys() & excluded)) if excluded else ""
+
+
 def cosine(a: dict[Any, float], b: dict[Any, float]) -> float:
     """Dot product of two normalised sparse vectors."""
     if len(a) > len(b):
@@ -219,8 +225,10 @@ def _sign_many(idf: Idf, texts: list[tuple[str, str, str, frozenset[str]]]) -> l
     a pool task."""
     out: list[Signed] = []
     for title, excerpt, lead, excluded in texts:
-        vector, keys, rare = sign(term_counts(title, excerpt, lead), idf, excluded)
-        out.append((vector, keys, rare, json.dumps(vector, separators=(",", ":"))))
+        counts = term_counts(title, excerpt, lead)
+        carried = dropped(counts, excluded)
+        vector, keys, rare = sign(counts, idf, excluded)
+        out.append((vector, keys, rare, json.dumps(vector, separators=(",", ":")), carried))
     return out
 
 

@@ -82,8 +82,8 @@ from newsreader.library.grouping import (
 from newsreader.library.signing import INDEX_TERMS, STORY_MIN, cosine, story_score, term_counts
 
 #: Bump when signing or scoring changes: the next update rebuilds everything.
-#: 2: story window, boilerplate, series.
-VERSION = 2
+#: 2: story window, boilerplate, series. 3: ``story_dropped``.
+VERSION = 3
 
 #: The float of each weight a signed vector can hold (see ``_rebuild``).
 SCALE = [k / 10_000 for k in range(10_001)]
@@ -167,8 +167,11 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
     for rows, signed in signing.signed_chunks(conn, idf, n, excluded):
         doc_rows: list[tuple[int, int | None, str]] = []
         key_rows: list[tuple[str, int, int]] = []
-        for (rowid, when), (vector, keys, rare, encoded) in zip(rows, signed, strict=True):
+        dropped_rows: list[tuple[int, str]] = []
+        for (rowid, when), (vector, keys, rare, encoded, carried) in zip(rows, signed, strict=True):
             doc_rows.append((rowid, when, encoded))
+            if carried:
+                dropped_rows.append((rowid, carried))
             key_rows += [(key, rowid, rank) for rank, key in enumerate(keys)]
             index = len(rowids)
             rowids.append(rowid)
@@ -195,6 +198,7 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
             "INSERT INTO story_docs(article, published, vector) VALUES (?,?,?)", doc_rows
         )
         conn.executemany("INSERT INTO story_keys(term, article, rank) VALUES (?,?,?)", key_rows)
+        conn.executemany("INSERT INTO story_dropped(article, terms) VALUES (?,?)", dropped_rows)
     del idf, crowded, excluded
     count = stats.signed = len(rowids)
 
@@ -297,6 +301,7 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
         for table, column in (
             ("story_docs", "article"),
             ("story_keys", "article"),
+            ("story_dropped", "article"),
             ("similar", "article"),
             ("similar", "other"),
             ("stories", "article"),
@@ -316,9 +321,11 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
     )
     signed_docs: list[Doc] = []
     for (rowid, article_id, title, _excerpt, _body, published, topics), counts in counted:
-        vector, keys, rare = signing.sign(counts, idf, excluded.get(rowid, frozenset()))
+        skip = excluded.get(rowid, frozenset())
+        carried = signing.dropped(counts, skip)
+        vector, keys, rare = signing.sign(counts, idf, skip)
         signed_docs.append(
-            Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare)
+            Doc(rowid, article_id, title, published, bool(topics), vector, keys, rare, carried)
         )
     store_docs(conn, signed_docs)
     stats.signed = len(signed_docs)
