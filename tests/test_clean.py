@@ -108,6 +108,21 @@ def test_html_keeps_structure() -> None:
     _no_markup(md)
 
 
+def test_html_keeps_text_that_reads_like_a_tag() -> None:
+    # escaped in the page (&lt;img&gt;), so text the article shows: a tutorial's markup
+    page = f"""<html><body><article><h2>The single &lt;img&gt; element</h2><p>{PARAGRAPH}</p>
+<p>Add <code>&lt;script src="a.js"&gt;&lt;/script&gt;</code> to the page, then reload it.</p>
+<pre>&lt;div id="app"&gt;&lt;/div&gt;
+&lt;script&gt;run();&lt;/script&gt;</pre><p>{PARAGRAPH}</p></article></body></html>"""
+    md = clean(page, "html")
+    text = to_text(md)
+    assert "The single <img> element" in text
+    assert 'Add <script src="a.js"></script> to the page' in text
+    assert '<div id="app"></div>\n<script>run();</script>' in text
+    # in prose the bracket is escaped, so a Markdown view shows it instead of hiding a tag
+    assert "The single \\<img> element" in md
+
+
 def test_html_drops_furniture() -> None:
     md = clean(ARTICLE_PAGE, "html", title="Council expands the program")
     for junk in (

@@ -74,7 +74,7 @@ def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
         body = textdump.extract(raw, whole_if_clean=True)
     else:
         body = raw
-    return _tidy(body, title)[:MAX_OUTPUT]
+    return _tidy(body, title, html=kind == "html")[:MAX_OUTPUT]
 
 
 def clean_page(html: str, *, excerpt: str = "") -> tuple[str, str]:
@@ -86,7 +86,7 @@ def clean_page(html: str, *, excerpt: str = "") -> tuple[str, str]:
         return "", ""
     title = _tree_title(tree)
     body = _clean_html(html, title=title, excerpt=excerpt, tree=tree)
-    return title, _tidy(body, title)[:MAX_OUTPUT]
+    return title, _tidy(body, title, html=True)[:MAX_OUTPUT]
 
 
 def _clean_html(
@@ -274,9 +274,12 @@ def _html2md(html: str, *, layout_tables: bool = False) -> str:
     return conv.handle(html)
 
 
-def _tidy(md: str, title: str) -> str:
-    """Strip stray tags, a leading copy of the title, trailing spaces and runs of blank lines."""
-    md = _TAG.sub("", md)
+def _tidy(md: str, title: str, *, html: bool = False) -> str:
+    """Strip stray tags, a leading copy of the title, trailing spaces and runs of blank lines.
+
+    In Markdown rendered from ``html`` a tag is text the page escaped (``&lt;img&gt;``, a
+    tutorial's markup): it stays, escaped outside code so that a Markdown view shows it."""
+    md = _escape_tags(md) if html else _TAG.sub("", md)
     lines = [line.rstrip() for line in md.strip().splitlines()]
     while lines and not lines[0].strip():
         lines.pop(0)
@@ -285,6 +288,25 @@ def _tidy(md: str, title: str) -> str:
         if lines and _SETEXT_UNDERLINE.fullmatch(lines[0]):
             lines.pop(0)  # the title was a setext heading: its underline goes with it
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+_CODE_SPAN = re.compile(r"(`+[^`\n]*`+)")
+
+
+def _escape_tags(md: str) -> str:
+    """``\\<`` before each tag-like text outside code blocks and code spans."""
+    if "<" not in md:
+        return md
+    lines, fenced = md.split("\n"), False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if fenced or line.startswith(("    ", "\t")) or "<" not in line:
+            continue
+        parts = _CODE_SPAN.split(line)  # odd parts are code spans
+        parts[::2] = [_TAG.sub(lambda m: "\\" + m.group(0), part) for part in parts[::2]]
+        lines[i] = "".join(parts)
+    return "\n".join(lines)
 
 
 def _norm(s: str) -> str:
