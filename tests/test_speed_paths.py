@@ -286,3 +286,82 @@ def test_plain_list_streams_the_lines_the_rows_give(
     out = capsys.readouterr().out
     assert out == expected and out.count("\n") == 5
     assert {line[0] for line in out.splitlines()} >= {"*", "N", " "}
+
+
+# -- the nested fields of a JSON line -------------------------------------------------------------
+
+
+def _tricky_articles() -> list[Any]:
+    """Articles whose stored data could mislead a reader of its text: keys and separators
+    inside strings and extras, escapes, non-ASCII, NaN, no images or links at all."""
+    from datetime import UTC, datetime
+
+    from newsreader.model import Article, Image, RelatedLink
+
+    sneaky = 'a ", "extras": {"x": 1}, "web_url": "u"} \\u0041 \\ "quoted" \x1f é 😀'
+    extras_cases: list[dict[str, Any]] = [
+        {},
+        {"category": "news", "heat": 99, "published": True, "ratio": 0.1, "none": None},
+        {"nested": {"web_url": "https://same.example/", "extras": [1, 2.5e300]}},
+        {"nan": float("nan"), "inf": float("inf"), "big": 10**30},
+        {"text": sneaky, "list": [sneaky, {"k": sneaky}]},
+        {"é": "ümlaut", "escaped": "\\u00e9"},
+    ]
+    out = []
+    for n, extras in enumerate(extras_cases):
+        out.append(
+            Article(
+                id=f"id{n}",
+                path=f"/f/{n}.md",
+                title=sneaky,
+                kind="frontmatter",
+                web_url="https://same.example/" if n % 2 else sneaky,
+                images=[Image(sneaky, 10, None), Image("https://i.example/x.jpg")] if n % 3 else [],
+                related=[
+                    RelatedLink(sneaky, "https://r.example/", sneaky, "P", "d.example", None, "k"),
+                    RelatedLink("t", "u", published=datetime(2021, 5, 1, tzinfo=UTC), key=sneaky),
+                ]
+                if n % 2 == 0
+                else [],
+                extras=extras,
+            )
+        )
+    return out
+
+
+def test_nested_fields_are_what_the_encoder_writes_for_them() -> None:
+    """``records._nested`` cuts the extras out of the stored text and writes the rest piece
+    by piece: the same text as encoding the parsed fields whole, whatever they hold."""
+    import json
+
+    from newsreader.library import records
+    from newsreader.library.parsing import prepare
+
+    for article in _tricky_articles():
+        prepared = prepare(article)
+        data = prepared.values.data
+        parsed = json.loads(data)
+        expected = json.dumps(
+            {
+                "images": [{"url": u, "width": w, "height": h} for u, w, h in parsed["images"]],
+                "related": [
+                    {
+                        "title": t,
+                        "url": u,
+                        "excerpt": e,
+                        "provider": p,
+                        "domain": d,
+                        "published": pub or None,
+                        "key": k,
+                    }
+                    for t, u, e, p, d, pub, k in parsed["related"]
+                ],
+                "type": article.type,
+                "extras": parsed["extras"],
+            },
+            ensure_ascii=False,
+        )[1:-1]
+        assert records._nested(data, article.type, article.web_url) == expected
+        # An older cache's data, written ASCII-only and without web_url: parsed whole.
+        old = json.dumps({k: v for k, v in parsed.items() if k != "web_url"})
+        assert records._nested(old, article.type, article.web_url) == expected

@@ -3,8 +3,9 @@
 Each line is what ``json.dumps(record, ensure_ascii=False)`` gives for the record (the keys and
 values of ``Article.to_json()`` plus read, starred, related_local, story, similar,
 inferred_topics and a snippet), but written field by field: the strings through the JSON
-module's own C escaper, and only the nested parts (images, related links, extras) through its
-encoder. Building a dict a row and encoding it whole cost more than the reading.
+module's own C escaper. Building a dict a row and encoding it whole cost more than the
+reading. Of the stored ``data`` only the images and related links are parsed; its extras go
+out as stored (see ``_nested``).
 
 The side fields (the other files, the local copies of related links, the story, similar
 articles, inferred topics) are read one of two ways, with the same result:
@@ -195,35 +196,16 @@ def _line(r: Any, side: tuple[Any, ...], snippet: str | None, shown: Callable[[s
     """One record as ``json.dumps(record, ensure_ascii=False)`` writes it, key for key."""
     q = _quote
     others, local, story, similar, inferred = side
-    data = _loads(r[13])
     published = dt(r[6])
     topics = ", ".join([q(t) for t in r[11].split("\n") if t])
-    nested = _encode(
-        {
-            "images": [{"url": u, "width": w, "height": h} for u, w, h in data["images"]],
-            "related": [
-                {
-                    "title": t,
-                    "url": u,
-                    "excerpt": e,
-                    "provider": p,
-                    "domain": d,
-                    "published": pub or None,
-                    "key": k,
-                }
-                for t, u, e, p, d, pub, k in data["related"]
-            ],
-            "type": r[12],
-            "extras": data["extras"],
-        }
-    )
     paths = ", ".join([q(shown(p)) for p in (r[2], *others)])
     line = (
         f'{{"id": {q(r[1])}, "path": {q(shown(r[2]))}, "title": {q(r[3])}, "kind": {q(r[4])},'
         f' "excerpt": {q(r[5])},'
         f' "published": {q(published.isoformat()) if published else "null"},'
         f' "url": {q(r[7] or r[8])}, "web_url": {q(r[8])}, "provider": {q(r[9])},'
-        f' "domain": {q(r[10])}, "topics": [{topics}], {nested[1:-1]}, "paths": [{paths}],'
+        f' "domain": {q(r[10])}, "topics": [{topics}], {_nested(r[13], r[12], r[8])},'
+        f' "paths": [{paths}],'
         f' "read": {"true" if r[14] else "false"}, "starred": {"true" if r[15] else "false"},'
         f' "related_local": [{", ".join(map(q, local))}],'
         f' "story": {q(story) if story is not None else "null"},'
@@ -233,6 +215,67 @@ def _line(r: Any, side: tuple[Any, ...], snippet: str | None, shown: Callable[[s
     if snippet:
         return f'{line}, "snippet": {q(snippet)}}}'
     return line + "}"
+
+
+#: Where the stored ``data`` (``parsing.prepare``: images, related, extras, web_url, written by
+#: ``json.dumps(..., ensure_ascii=False)``) puts its extras and its web_url.
+_EXTRAS, _WEB_URL = ', "extras": ', ', "web_url": '
+
+
+def _nested(data: str, kind: str, web_url: str) -> str:
+    """The record's images, related links, type and extras (without the braces), as the JSON
+    encoder writes them. Only the images and related links are parsed: the extras are the
+    stored text itself, which is what encoding them again gives (same encoder, same
+    settings), and parsing then encoding them cost more than the rest of the line."""
+    cut = data.find(_EXTRAS)
+    end = data.rfind(_WEB_URL)
+    extras = data[cut + len(_EXTRAS) : end]
+    # The extras' own text ends where the stored web_url (the row's, and last) begins; a
+    # ``\u`` escape could be an older writer's ASCII-only text: those go the long way.
+    tail = data[end + len(_WEB_URL) : -1]
+    if cut < 0 or end < cut or tail != _quote(web_url) or "\\u" in extras:
+        return _nested_parsed(_loads(data), kind)
+    try:
+        # The text up to the extras, closed, is the images and related links alone: a cut
+        # inside them would leave a bracket open, which no JSON parses.
+        head = _loads(data[:cut] + "}")
+    except ValueError:
+        return _nested_parsed(_loads(data), kind)
+    if head.keys() != {"images", "related"}:
+        return _nested_parsed(_loads(data), kind)
+    return _nested_lists(head, kind) + f', "extras": {extras}'
+
+
+def _nested_lists(data: dict[str, Any], kind: str) -> str:
+    """Images, related links and type, written piece by piece: the encoder joins what it
+    writes for each value with ``", "`` and ``": "``, so this is the same text, without a
+    dict a link to build and walk."""
+    v = _value
+    images = ", ".join(
+        [f'{{"url": {v(u)}, "width": {v(w)}, "height": {v(h)}}}' for u, w, h in data["images"]]
+    )
+    related = ", ".join(
+        [
+            f'{{"title": {v(t)}, "url": {v(u)}, "excerpt": {v(e)}, "provider": {v(p)},'
+            f' "domain": {v(d)}, "published": {v(pub or None)}, "key": {v(k)}}}'
+            for t, u, e, p, d, pub, k in data["related"]
+        ]
+    )
+    return f'"images": [{images}], "related": [{related}], "type": {_quote(kind)}'
+
+
+def _nested_parsed(data: dict[str, Any], kind: str) -> str:
+    """``_nested`` from the whole stored data, parsed (any text, however it was written)."""
+    return _nested_lists(data, kind) + f', "extras": {_encode(data["extras"])}'
+
+
+def _value(value: Any) -> str:
+    """One JSON value as the encoder writes it (a string or an int without the encoder)."""
+    if value.__class__ is str:
+        return _quote(value)
+    if value.__class__ is int:
+        return str(value)
+    return _encode(value)
 
 
 def _array(text: str | None) -> list[Any]:
