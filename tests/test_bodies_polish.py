@@ -56,17 +56,29 @@ def test_before_the_polishing_every_article_is_searchable_and_in_its_stories(
             " ON r.article = a.rowid GROUP BY a.kind"
         ).fetchall()
     )
-    assert {"html", "text", "markdown"} <= set(kinds)  # every dear kind got a rough body
+    # Every kind with a body to clean got a rough one, Markdown under front matter too.
+    assert {"html", "text", "markdown", "frontmatter"} <= set(kinds)
     assert two.bodies_pending() == 0  # search is not partial: no article is found by title only
     assert two.count(View(query="sandbags")) == one.count(View(query="sandbags")) > 0
     assert two.count(View(query="volunteers")) == one.count(View(query="volunteers"))
     assert two.count(View()) == one.count(View())
     assert two.story_count() > 0
-    # Markdown under front matter is as cheap to clean fully: it was, at once.
-    fm_body = two.conn.execute(
-        "SELECT a.rowid FROM articles a WHERE a.path LIKE '%fm-body.md'"
-    ).fetchone()[0]
-    assert fm_body not in {r[0] for r in two.conn.execute("SELECT article FROM rough")}
+
+
+def test_a_sync_told_not_to_polish_leaves_it_to_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    one = Library.open(folder, tmp_path / "one")
+    one.sync(workers=1)
+    two_phase(monkeypatch)
+    two = Library.open(folder, tmp_path / "two")
+    report = two.sync(workers=1, polishing=False)
+    assert "polishing" not in report.phase_seconds and rough_ids(two)
+    assert two.count(View(query="sandbags")) == one.count(View(query="sandbags"))
+    report = two.sync(workers=1)
+    assert "polishing" in report.phase_seconds and not rough_ids(two)
+    assert articles(two) == articles(one)
 
 
 def test_the_reader_never_shows_a_rough_body_and_keeps_what_it_cleaned(

@@ -117,10 +117,16 @@ class Library:
     # -- sync -------------------------------------------------------------------------------------
 
     def sync(
-        self, progress: Progress | None = None, workers: int | None = None, *, full: bool = False
+        self,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        *,
+        full: bool = False,
+        polishing: bool = True,
     ) -> SyncReport:
         """Bring the cache up to date with the folder (see ``sync.sync_store``); ``full``
-        re-reads every file, changed or not.
+        re-reads every file, changed or not; ``polishing`` off leaves rough bodies for a later
+        sync (``library.polish``: the cache is complete and searchable without it).
 
         Syncs of this library run one at a time: one that starts while another runs (r pressed
         during the startup sync, a fetch's sync) waits its turn, then finds the work done.
@@ -140,6 +146,7 @@ class Library:
                     workers,
                     full=full,
                     follow_symlinks_outside=self.follow_symlinks_outside,
+                    polishing=polishing,
                 )
             finally:
                 self.last_search.clear()  # in memory, a sync does not move the data_version

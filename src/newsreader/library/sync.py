@@ -126,9 +126,12 @@ def sync_store(
     *,
     full: bool = False,
     follow_symlinks_outside: bool = False,
+    polishing: bool = True,
 ) -> SyncReport:
     """Bring a library's cache up to date with its folder, regroup the stories for what
-    changed, and carry read and starred marks over to articles whose id changed.
+    changed, and carry read and starred marks over to articles whose id changed. Rough
+    bodies are polished last (``library.polish``) unless ``polishing`` is off (a command that
+    answers a question: the cache is complete without it, and a later sync polishes them).
 
     If the disk fills up (or turns read-only) on the way, the session goes on from memory:
     what the cache and the state held is copied there, the sync finishes, and the store's
@@ -136,7 +139,11 @@ def sync_store(
     the sync starts again (what it stored is kept) rather than failing "database is locked".
     A cache deleted under the session is started again first.
     """
-    options = {"full": full, "follow_symlinks_outside": follow_symlinks_outside}
+    options = {
+        "full": full,
+        "follow_symlinks_outside": follow_symlinks_outside,
+        "polishing": polishing,
+    }
     for attempt in range(BUSY_RETRIES + 1):
         store.rebuild_if_gone()
         try:
@@ -160,6 +167,7 @@ def _sync_store(
     *,
     full: bool,
     follow_symlinks_outside: bool,
+    polishing: bool,
 ) -> SyncReport:
     timed = phases.Phases(progress)
     with store.writing() as conn:
@@ -195,7 +203,7 @@ def _sync_store(
         stories.update(conn, rowids or ({-1} if report.changed_ids else set()))
         report.story_seconds = time.perf_counter() - started
         timed(1, 1, "stories")
-        if polish.waiting(conn):  # this sync's rough bodies, or a killed sync's
+        if polishing and polish.waiting(conn):  # this sync's rough bodies, or a killed one's
             polish.polish(
                 conn,
                 report,
