@@ -1,8 +1,8 @@
 """The third phase of a big index (``library.polish``): the bodies' phase gives the dear kinds
-(HTML pages, HTML under front matter, page dumps, Markdown pages) a rough text, which search and
-stories use, and the polishing cleans them fully after. Once it is done the cache is what one
-pass gives; killed before or during it, the cache is searchable and the next sync finishes it;
-the reader never shows a rough body."""
+(HTML pages, HTML or Markdown under front matter, page dumps, Markdown pages) a rough text, which
+search and stories use, and ``Library.polish`` cleans them fully after. Once it is done the cache
+is what one pass gives; killed or stopped in it, the cache is searchable and the next call
+finishes it; the reader never shows a rough body."""
 
 from __future__ import annotations
 
@@ -28,17 +28,11 @@ def rough_ids(library: Library) -> set[str]:
     }
 
 
-def killed_before_polishing(folder: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
-    """A two-phase sync that ends (a kill) as the polishing starts."""
-
-    def killed(*args: object, **kwargs: object) -> int:
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:
-        patch.setattr(polish, "polish", killed)
-        library = Library.open(folder, data)
-        with pytest.raises(KeyboardInterrupt):
-            library.sync(workers=1)
+def synced(folder: Path, data: Path) -> Library:
+    """A library after a two-phase sync, not polished yet."""
+    library = Library.open(folder, data)
+    report = library.sync(workers=1)
+    assert "polishing" not in report.phase_seconds  # a phase apart (Library.polish)
     return library
 
 
@@ -49,7 +43,7 @@ def test_before_the_polishing_every_article_is_searchable_and_in_its_stories(
     one = Library.open(folder, tmp_path / "one")
     one.sync(workers=1)
     two_phase(monkeypatch)
-    two = killed_before_polishing(folder, tmp_path / "two", monkeypatch)
+    two = synced(folder, tmp_path / "two")
     kinds = dict(
         two.conn.execute(
             "SELECT a.kind, count(*) FROM articles a JOIN rough r"
@@ -65,20 +59,29 @@ def test_before_the_polishing_every_article_is_searchable_and_in_its_stories(
     assert two.story_count() > 0
 
 
-def test_a_sync_told_not_to_polish_leaves_it_to_the_next(
+def test_a_polishing_asked_to_stop_ends_after_its_batch_and_the_next_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = make_folder(tmp_path)
     one = Library.open(folder, tmp_path / "one")
     one.sync(workers=1)
     two_phase(monkeypatch)
-    two = Library.open(folder, tmp_path / "two")
-    report = two.sync(workers=1, polishing=False)
-    assert "polishing" not in report.phase_seconds and rough_ids(two)
+    two = synced(folder, tmp_path / "two")
+    before = len(rough_ids(two))
+    monkeypatch.setattr(bodies, "BATCH", 2)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    report = polish.polish_store(two.store, workers=1, stop=stop)
+    assert asked == [1] and len(rough_ids(two)) == before - 2
+    assert "polishing" in report.phase_seconds
     assert two.count(View(query="sandbags")) == one.count(View(query="sandbags"))
-    report = two.sync(workers=1)
-    assert "polishing" in report.phase_seconds and not rough_ids(two)
-    assert articles(two) == articles(one)
+    two.polish(workers=1)
+    assert not rough_ids(two) and articles(two) == articles(one)
+    assert two.story_count() == one.story_count()
 
 
 def test_the_reader_never_shows_a_rough_body_and_keeps_what_it_cleaned(
@@ -94,7 +97,7 @@ def test_the_reader_never_shows_a_rough_body_and_keeps_what_it_cleaned(
     one.sync(workers=1)
     expected = {row[0]: row for row in articles(one)}
     two_phase(monkeypatch)
-    two = killed_before_polishing(folder, tmp_path / "two", monkeypatch)
+    two = synced(folder, tmp_path / "two")
     waiting = rough_ids(two)
     for article_id in waiting:
         shown = two.article(article_id)
@@ -112,7 +115,7 @@ def test_the_reader_never_shows_a_rough_body_and_keeps_what_it_cleaned(
     assert row[:9] == expected[url_id[0]][:9]
 
 
-def test_a_sync_killed_before_or_during_the_polishing_is_finished_by_the_next(
+def test_a_kill_in_the_bodies_or_in_the_polishing_is_finished_after_a_restart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = make_folder(tmp_path)
@@ -123,12 +126,6 @@ def test_a_sync_killed_before_or_during_the_polishing_is_finished_by_the_next(
     one = Library.open(folder, tmp_path / "one")
     one.sync(workers=1)
     two_phase(monkeypatch)
-    two = killed_before_polishing(folder, tmp_path / "two", monkeypatch)
-    dump_id = two.conn.execute("SELECT id FROM articles WHERE path LIKE '%/dump.txt'").fetchone()[0]
-    assert dump_id in rough_ids(two)
-    two.set_read([dump_id])  # a mark on the id the list shows until the polishing moves it
-    two.close()
-    # The next sync is killed after the polishing's first batch was stored.
     monkeypatch.setattr(bodies, "BATCH", 2)
     real = bodies._store
     stored: list[int] = []
@@ -138,17 +135,34 @@ def test_a_sync_killed_before_or_during_the_polishing_is_finished_by_the_next(
         stored.append(len(batch))
         raise KeyboardInterrupt
 
+    # Killed after the bodies' first batch: two rough bodies, the rest still pending.
+    monkeypatch.setattr(bodies, "_store", store_then_die)
+    two = Library.open(folder, tmp_path / "two")
+    with pytest.raises(KeyboardInterrupt):
+        two.sync(workers=1)
+    assert stored == [2] and len(rough_ids(two)) == 2 and two.bodies_pending() > 0
+    two.close()
+    monkeypatch.setattr(bodies, "_store", real)
+    two = synced(folder, tmp_path / "two")  # the restart gives the rest their bodies
+    assert two.bodies_pending() == 0
+    assert two.count(View(query="sandbags")) == one.count(View(query="sandbags"))
+    dump_id = two.conn.execute("SELECT id FROM articles WHERE path LIKE '%/dump.txt'").fetchone()[0]
+    assert dump_id in rough_ids(two)
+    two.set_read([dump_id])  # a mark on the id the list shows until the polishing moves it
+    two.close()
+    # Killed after the polishing's first batch.
     monkeypatch.setattr(bodies, "_store", store_then_die)
     again = Library.open(folder, tmp_path / "two")
     before = len(rough_ids(again))
     with pytest.raises(KeyboardInterrupt):
-        again.sync(workers=1)
-    assert stored == [2] and 0 < len(rough_ids(again)) == before - 2
+        again.polish(workers=1)
+    assert stored == [2, 2] and 0 < len(rough_ids(again)) == before - 2
     assert again.count(View(query="sandbags")) == one.count(View(query="sandbags"))
     again.close()
     monkeypatch.setattr(bodies, "_store", real)
     last = Library.open(folder, tmp_path / "two")
-    report = last.sync(workers=1)
+    assert "polishing" not in last.sync(workers=1).phase_seconds  # syncs leave it to polish()
+    report = last.polish(workers=1)
     assert "polishing" in report.phase_seconds
     assert not rough_ids(last) and last.bodies_pending() == 0
     assert articles(last) == articles(one)
@@ -156,8 +170,8 @@ def test_a_sync_killed_before_or_during_the_polishing_is_finished_by_the_next(
     assert final[0] != dump_id and last.is_read(final[0])
     assert last.story_count() == one.story_count()
     assert [p.path for p in last.problems()] == [p.path for p in one.problems()]
-    # Nothing left to polish: the next sync has no such phase.
-    assert "polishing" not in last.sync(workers=1).phase_seconds
+    # Nothing left to polish: the next call has nothing to do.
+    assert last.polish(workers=1).phase_seconds == {}
 
 
 def _niceness(_shared: object, _task: int) -> int:

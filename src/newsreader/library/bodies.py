@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from newsreader.ingest.discover import FileEntry, key_path
 from newsreader.library.db import write
 from newsreader.library.parsing import Parsed, Prepared, Rough, parse_entries
-from newsreader.library.phases import Progress
+from newsreader.library.phases import POLISHING, Progress
 from newsreader.library.polish import NICE
 from newsreader.model import Article, Problem
 
@@ -59,11 +59,13 @@ def index_bodies(
     progress: Progress | None = None,
     carry: Carry | None = None,
     polish: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> int:
     """Give every pending article its body (a rough one where the full clean is dear, see
     ``library.polish``); with ``polish``, clean fully every article with a rough body. Returns
     how many were done. ``report`` (a ``SyncReport``) gains the changed and moved ids, the
-    duplicates and the problems found."""
+    duplicates and the problems found. ``stop`` is asked after each batch: yes ends the phase
+    there (its table keeps the rest)."""
     table = "rough" if polish else "pending"
     rows = conn.execute(
         f"SELECT p.article, a.id, a.path FROM {table} p"
@@ -75,7 +77,7 @@ def index_bodies(
     if len(todo) < len(rows):  # rows of articles deleted without their mark
         with write(conn):
             conn.execute(f"DELETE FROM {table} WHERE article NOT IN (SELECT rowid FROM articles)")
-    phase = "polishing" if polish else "bodies"
+    phase = POLISHING if polish else "bodies"
     # The bodies are told as articles with their bodies done of all those listed (the list is
     # complete now); the polishing as its own count.
     total = len(todo) if polish else conn.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -94,6 +96,9 @@ def index_bodies(
             _store(conn, batch, report, carry)
             done += len(batch)
             batch = []
+            if stop is not None and stop():
+                parsed.close()  # the pool's tasks in flight are dropped
+                break
         if progress and time.perf_counter() - told > 0.5:
             told = time.perf_counter()
             progress(ready + done + len(batch), total, phase)

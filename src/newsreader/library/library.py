@@ -69,6 +69,9 @@ class Library:
     _sync_turn: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: How many times :meth:`stop_sync` was called: a sync that waited across one gives up.
     _stops: int = 0
+    #: Syncs waiting for their turn: a polishing that holds it stops for them.
+    _syncs_waiting: int = 0
+    _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(
@@ -122,11 +125,9 @@ class Library:
         workers: int | None = None,
         *,
         full: bool = False,
-        polishing: bool = True,
     ) -> SyncReport:
         """Bring the cache up to date with the folder (see ``sync.sync_store``); ``full``
-        re-reads every file, changed or not; ``polishing`` off leaves rough bodies for a later
-        sync (``library.polish``: the cache is complete and searchable without it).
+        re-reads every file, changed or not. A big index leaves rough bodies: see :meth:`polish`.
 
         Syncs of this library run one at a time: one that starts while another runs (r pressed
         during the startup sync, a fetch's sync) waits its turn, then finds the work done.
@@ -135,7 +136,7 @@ class Library:
         from newsreader.library.sync import SyncReport, sync_store  # ingest code, when needed
 
         stops = self._stops
-        with self._sync_turn:
+        with self._waiting_for_turn():
             if self._stops != stops:  # quitting stopped the sync this one waited for
                 return SyncReport()
             try:
@@ -146,10 +147,52 @@ class Library:
                     workers,
                     full=full,
                     follow_symlinks_outside=self.follow_symlinks_outside,
-                    polishing=polishing,
                 )
             finally:
                 self.last_search.clear()  # in memory, a sync does not move the data_version
+
+    @contextlib.contextmanager
+    def _waiting_for_turn(self) -> Iterator[None]:
+        """Hold the sync turn, counted as waiting until it has it (a polishing stops for it)."""
+        with self._counting:
+            self._syncs_waiting += 1
+        try:
+            self._sync_turn.acquire()
+        finally:
+            with self._counting:
+                self._syncs_waiting -= 1
+        try:
+            yield
+        finally:
+            self._sync_turn.release()
+
+    def polish(self, progress: Progress | None = None, workers: int | None = None) -> SyncReport:
+        """Clean fully the bodies a big index left rough (``library.polish``): for idle time,
+        after the sync. Its workers run at a lower priority, and a sync asked for meanwhile (or
+        :meth:`stop_sync`) ends it after the batch at hand: what it did is kept, and the next
+        call goes on from there. Returns what it changed; its phase is "polishing"."""
+        from newsreader.library.polish import polish_store
+        from newsreader.library.sync import SyncReport
+
+        stops = self._stops
+        with self._sync_turn:
+            if self._stops != stops:
+                return SyncReport()
+            try:
+                return polish_store(
+                    self.store,
+                    progress,
+                    workers,
+                    stop=lambda: self._syncs_waiting > 0 or self._stops != stops,
+                )
+            finally:
+                self.last_search.clear()
+
+    def rough_bodies(self) -> int:
+        """Articles whose bodies are rough still (searchable; see :meth:`polish`)."""
+        with self._db() as conn:
+            count: int = conn.execute("SELECT count(*) FROM rough").fetchone()[0]
+        return count
 
     def stop_sync(self) -> None:
         """End a sync running in another thread now (its parse workers are killed and it

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from multiprocessing.context import BaseContext
 from typing import Literal, NamedTuple
 
@@ -202,7 +202,7 @@ def parse_entries(
     *,
     mode: Mode = "full",
     nice: int = 0,
-) -> Iterator[tuple[FileEntry, Parsed | Rough]]:
+) -> Generator[tuple[FileEntry, Parsed | Rough], None, None]:
     """Each entry with what parsing it gave, in order: in a process pool (its workers at
     ``nice``), or here for a few files (a pool costs more to start than it saves). ``mode``:
     see ``parse_file``."""

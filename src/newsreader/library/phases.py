@@ -15,9 +15,11 @@ from collections.abc import Callable
 #: files (parsed in a pool, stored a batch at a time as they come), finishing the search index,
 #: cleaning the bodies of the articles listed first (only when there were many files, see
 #: ``library.bodies``: its count is of articles, those with their bodies done of all listed),
-#: regrouping the stories of what changed, and polishing the bodies the bodies' phase gave only a
-#: rough text (``library.polish``: the index is complete before it; its count is its own).
-PHASES = ("scanning", "parsing", "storing", "bodies", "stories", "polishing")
+#: regrouping the stories of what changed. After a big index, ``Library.polish`` tells one more,
+#: "polishing" (:data:`POLISHING`), of its own: cleaning fully the bodies the bodies' phase gave
+#: a rough text (``library.polish``; the index is complete without it; its count is its own).
+PHASES = ("scanning", "parsing", "storing", "bodies", "stories")
+POLISHING = "polishing"
 
 Progress = Callable[[int, int, str], None]
 

@@ -8,17 +8,20 @@ and stories need only that: so the second phase (``library.bodies``) stores a *r
 these kinds, the ``rough`` table holds their rowids, and the index is complete (every article
 searchable, linked and in its stories) long before every body is polished.
 
-This phase then cleans them the way one pass would have, replacing each row in place (the same
-code as the second phase's, so ids, duplicates and problems come out as one pass gives them),
-and regroups the stories of the articles it changed. Its pool's workers run at a lower priority.
-The ``rough`` table is its whole state: a sync killed here leaves a searchable cache and the next
-sync finishes the phase. The reader never shows a rough body: ``library.article`` cleans it on
+This phase (``Library.polish``, for idle time after the sync) then cleans them the way one pass
+would have, replacing each row in place (the same code as the second phase's, so ids,
+duplicates and problems come out as one pass gives them), and regroups the stories of the
+articles it changed. Its pool's workers run at a lower priority, and it stops after a batch when
+a sync wants the turn. The ``rough`` table is its whole state: killed or stopped anywhere, it
+leaves a searchable cache, and the next call finishes the phase. The reader never shows a rough body: ``library.article`` cleans it on
 demand (``bodies.clean_now``) and stores what it cleaned when the article keeps its id.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from newsreader.ingest.decode import MAX_BYTES, decode, looks_binary, read_capped
@@ -34,11 +37,14 @@ from newsreader.ingest.load import (
 )
 from newsreader.ingest.mail import is_mail
 from newsreader.ingest.sanitize import clean_text
-from newsreader.library.phases import Progress
+from newsreader.library.phases import Phases, Progress
 
 if TYPE_CHECKING:
     from newsreader.library.bodies import Carry
+    from newsreader.library.store import Store
     from newsreader.library.sync import SyncReport
+
+log = logging.getLogger(__name__)
 
 #: Niceness of the polishing pool's workers: the reader and other work on the machine go first.
 NICE = 10
@@ -83,6 +89,43 @@ def waiting(conn: sqlite3.Connection) -> int:
     return count
 
 
+def polish_store(
+    store: Store,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    *,
+    stop: Callable[[], bool] | None = None,
+) -> SyncReport:
+    """Polish a library's rough bodies (see :func:`polish`) and carry the marks made on the ids
+    that moved. ``stop`` is asked after each batch: when it says so, the phase ends there (the
+    ``rough`` table keeps what is left for the next call). A cache another process keeps busy
+    is left for later too: polishing is never urgent."""
+    from newsreader.library import db, state
+    from newsreader.library.sync import SyncReport
+
+    report = SyncReport()
+    timed = Phases(progress)
+    try:
+        with store.writing() as conn:
+            polish(
+                conn,
+                report,
+                workers=workers,
+                progress=timed,
+                carry=lambda moved: state.carry_marks(store, moved),
+                stop=stop,
+            )
+    except sqlite3.OperationalError as error:
+        if not db.is_locked(error):
+            raise
+        log.info("the cache is busy; polishing later (%s)", error)
+    # Marks made on a listed id after its batch moved it (the list shows it until it reloads).
+    state.carry_marks(store, report.moved_ids)
+    timed.end()
+    report.phase_seconds = timed.seconds
+    return report
+
+
 def polish(
     conn: sqlite3.Connection,
     report: SyncReport,
@@ -90,25 +133,19 @@ def polish(
     workers: int | None = None,
     progress: Progress | None = None,
     carry: Carry | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> int:
-    """Clean fully every article with a rough body, then regroup the stories of those that
-    changed; returns how many were cleaned. ``report`` gains what the second phase's
-    ``bodies.index_bodies`` adds to it."""
+    """Clean fully every article with a rough body (until ``stop`` says so), then regroup the
+    stories of those that changed; returns how many were cleaned. ``report`` gains what the
+    second phase's ``bodies.index_bodies`` adds to it."""
     from newsreader.library import bodies, stories
     from newsreader.library.sync import _tidy_search_index
 
-    # The stories to regroup are those of the articles this phase changes, wherever else the
-    # sync changed them: it collects its own ids, then hands them on.
-    earlier, report.changed_ids = report.changed_ids, set()
-    try:
-        done = bodies.index_bodies(
-            conn, report, workers=workers, progress=progress, carry=carry, polish=True
-        )
-        polished = report.changed_ids
-    finally:
-        report.changed_ids = earlier | report.changed_ids
+    done = bodies.index_bodies(
+        conn, report, workers=workers, progress=progress, carry=carry, polish=True, stop=stop
+    )
     if done:
         _tidy_search_index(conn, done)
-        rowids = stories.changed_rowids(conn, polished)
+        rowids = stories.changed_rowids(conn, report.changed_ids)
         stories.update(conn, rowids or {-1})
     return done

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from newsreader.ingest.discover import FileEntry, walk
-from newsreader.library import bodies, db, freshness, phases, polish, state, stories
+from newsreader.library import bodies, db, freshness, phases, state, stories
 from newsreader.library.db import write
 from newsreader.library.parsing import (
     FILE_TIME_LIMIT,
@@ -126,12 +126,10 @@ def sync_store(
     *,
     full: bool = False,
     follow_symlinks_outside: bool = False,
-    polishing: bool = True,
 ) -> SyncReport:
     """Bring a library's cache up to date with its folder, regroup the stories for what
-    changed, and carry read and starred marks over to articles whose id changed. Rough
-    bodies are polished last (``library.polish``) unless ``polishing`` is off (a command that
-    answers a question: the cache is complete without it, and a later sync polishes them).
+    changed, and carry read and starred marks over to articles whose id changed. The rough
+    bodies a big index leaves are polished apart, after it (``library.polish``).
 
     If the disk fills up (or turns read-only) on the way, the session goes on from memory:
     what the cache and the state held is copied there, the sync finishes, and the store's
@@ -139,11 +137,7 @@ def sync_store(
     the sync starts again (what it stored is kept) rather than failing "database is locked".
     A cache deleted under the session is started again first.
     """
-    options = {
-        "full": full,
-        "follow_symlinks_outside": follow_symlinks_outside,
-        "polishing": polishing,
-    }
+    options = {"full": full, "follow_symlinks_outside": follow_symlinks_outside}
     for attempt in range(BUSY_RETRIES + 1):
         store.rebuild_if_gone()
         try:
@@ -167,7 +161,6 @@ def _sync_store(
     *,
     full: bool,
     follow_symlinks_outside: bool,
-    polishing: bool,
 ) -> SyncReport:
     timed = phases.Phases(progress)
     with store.writing() as conn:
@@ -203,15 +196,6 @@ def _sync_store(
         stories.update(conn, rowids or ({-1} if report.changed_ids else set()))
         report.story_seconds = time.perf_counter() - started
         timed(1, 1, "stories")
-        if polishing and polish.waiting(conn):  # this sync's rough bodies, or a killed one's
-            polish.polish(
-                conn,
-                report,
-                workers=workers,
-                progress=timed,
-                carry=lambda moved: state.carry_marks(store, moved),
-            )
-            state.carry_marks(store, report.moved_ids)  # as after the bodies
         timed.end()
         report.phase_seconds = timed.seconds
         return report
