@@ -42,9 +42,9 @@ CREATE TABLE IF NOT EXISTS story_docs(
     article INTEGER PRIMARY KEY, published INTEGER, vector TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS story_keys(
-    term TEXT NOT NULL, article INTEGER NOT NULL, rank INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS story_keys_term ON story_keys(term, article);
+    term TEXT NOT NULL, article INTEGER NOT NULL, rank INTEGER NOT NULL,
+    PRIMARY KEY(term, article)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_keys_article ON story_keys(article);
 CREATE TABLE IF NOT EXISTS story_dropped(article INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS similar(

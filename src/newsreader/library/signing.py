@@ -83,7 +83,8 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-_WORD = re.compile(r"[^\W_]+")
+#: A word of two characters or more (a shorter one is never a term).
+_WORD = re.compile(r"[^\W_]{2,}")
 #: A word after a space that follows a word character or a comma (the name finder).
 _NAME = re.compile(r"(?<=[\w,;]) ([^\W\d_][^\W_]*)")
 
@@ -102,16 +103,13 @@ def _fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Content words of ``text`` as the full-text index sees them: lowercase, diacritics folded."""
-    return [
-        t
-        for t in _WORD.findall(_fold(text.lower()))
-        if len(t) > 1 and t not in STOPWORDS and not t.isdigit()
-    ]
+    return [t for t in _WORD.findall(_fold(text.lower())) if t not in STOPWORDS and not t.isdigit()]
 
 
 def _names(text: str) -> set[str]:
     """Words capitalised after a word or a comma (so not at a sentence start): a name finder."""
-    return set(tokens(" ".join(w for w in _NAME.findall(text) if w[0].isupper())))
+    found = [w for w in _NAME.findall(text) if w[0].isupper()]
+    return set(tokens(" ".join(found))) if found else set()
 
 
 def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
@@ -125,13 +123,13 @@ def term_counts(title: str, excerpt: str, body: str) -> Counter[str]:
     probe = " ".join(excerpt.split()[:8])
     if excerpt and not (probe and lead.startswith(probe)):
         names |= _names(excerpt)
-        for term in tokens(excerpt):
-            counts[term] += 2
+        words = tokens(excerpt)
+        counts.update(words)  # twice: weight 2, counted in C
+        counts.update(words)
     for term in tokens(title):
         counts[term] += 3
-    for term in names:
-        if term in counts:
-            counts[term] *= ENTITY_BOOST
+    for term in names & counts.keys():
+        counts[term] *= ENTITY_BOOST
     return counts
 
 
