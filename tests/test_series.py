@@ -5,6 +5,7 @@ whatever chains their reports; story titles never show template code."""
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -386,3 +387,30 @@ def test_a_boilerplate_change_signs_again_only_the_articles_it_changes(
 def _story_tables(conn: sqlite3.Connection) -> list[list[tuple[object, ...]]]:
     tables = ("stories", "story_index", "similar", "inferred_topics", "story_docs", "story_keys")
     return [sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in tables]
+
+
+def test_boilerplate_is_found_again_without_tokenising_unchanged_articles(
+    library: Library, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sampled articles' terms are kept: an edited issue is tokenised again, its 29
+    unchanged siblings are not, and the edit still counts (a stale term would hide it)."""
+    conn = library.conn
+    group = (series.TITLE, "morning wire\x1fdaily brief issue")
+    assert "zanzibar" not in series.find_boilerplate(conn, group)
+    calls: list[str] = []
+    real = series.term_counts
+
+    def counted(title: str, excerpt: str, body: str) -> Counter[str]:
+        calls.append(title)
+        return real(title, excerpt, body)
+
+    monkeypatch.setattr(series, "term_counts", counted)
+    assert "zanzibar" not in series.find_boilerplate(conn, group)
+    assert calls == []
+    for k in range(16):  # over half the issues now name Zanzibar, over two weeks
+        path = folder / f"n{k:02d}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "Zanzibar.\n", encoding="utf-8")
+    library.sync(workers=1)
+    assert len(calls) == 16
+    assert "zanzibar" in series.find_boilerplate(conn, group)
+    assert len(calls) == 16

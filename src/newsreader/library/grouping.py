@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS series_index(
     series TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, size INTEGER NOT NULL,
     newest INTEGER
 );
+CREATE TABLE IF NOT EXISTS story_terms(article INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS story_boilerplate(
     grp TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY(grp, term)
 ) WITHOUT ROWID;
@@ -90,6 +91,7 @@ TABLES = (
     "series",
     "series_index",
     "story_boilerplate",
+    "story_terms",
 )
 
 

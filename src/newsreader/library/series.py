@@ -15,8 +15,8 @@ group's articles are signed (see :mod:`newsreader.library.signing`), so it canno
 stories together.
 
 Everything here is derived from the ``articles`` table, kept in tables of its own
-(``story_titles``, ``series``, ``series_index``, ``story_boilerplate``, created with the story
-tables by ``grouping.ensure_schema``), and rebuilt with the stories.
+(``story_titles``, ``series``, ``series_index``, ``story_boilerplate``, ``story_terms``, created
+with the story tables by ``grouping.ensure_schema``), and rebuilt with the stories.
 """
 
 from __future__ import annotations
@@ -243,17 +243,11 @@ def find_boilerplate(conn: sqlite3.Connection, group: tuple[str, str]) -> set[st
     sample = members if step <= 1 else [members[int(k * step)] for k in range(BOILERPLATE_SAMPLE)]
     carriers: Counter[str] = Counter()
     dates: dict[str, list[int]] = defaultdict(list)
-    for marks, chunk in in_chunks(sample):
-        for title, excerpt, body, published in conn.execute(
-            f"SELECT title, excerpt, body, published FROM articles WHERE rowid IN ({marks})",
-            chunk,
-        ):
-            lead = " ".join(body.split(maxsplit=BODY_WORDS)[:BODY_WORDS])
-            terms = term_counts(title, excerpt, lead).keys()
-            carriers.update(terms)
-            if published is not None:
-                for term in terms:
-                    dates[term].append(published)
+    for published, terms in _terms(conn, sample):
+        carriers.update(terms)
+        if published is not None:
+            for term in terms:
+                dates[term].append(published)
     found: set[str] = set()
     for term, count in carriers.items():
         if count < BOILERPLATE_SHARE * len(sample):
@@ -264,6 +258,36 @@ def find_boilerplate(conn: sqlite3.Connection, group: tuple[str, str]) -> set[st
         if not burst:
             found.add(term)
     return found
+
+
+def _terms(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple[int | None, list[str]]]:
+    """(publication date, terms as signing counts them) of each article. The terms are kept in
+    ``story_terms`` once found: a sync that changes a few articles of a source finds its
+    boilerplate again from a sample of mostly unchanged articles, which need no tokenising."""
+    out: list[tuple[int | None, list[str]]] = []
+    missing: list[int] = []
+    for marks, chunk in in_chunks(rowids):
+        for rowid, published, terms in conn.execute(
+            "SELECT a.rowid, a.published, t.terms FROM articles a"
+            f" LEFT JOIN story_terms t ON t.article = a.rowid WHERE a.rowid IN ({marks})",
+            chunk,
+        ):
+            if terms is None:
+                missing.append(rowid)
+            else:
+                out.append((published, terms.split()))
+    found: list[tuple[int, str]] = []
+    for marks, chunk in in_chunks(missing):
+        for rowid, title, excerpt, body, published in conn.execute(
+            f"SELECT rowid, title, excerpt, body, published FROM articles WHERE rowid IN ({marks})",
+            chunk,
+        ):
+            lead = " ".join(body.split(maxsplit=BODY_WORDS)[:BODY_WORDS])
+            terms = list(term_counts(title, excerpt, lead))
+            out.append((published, terms))
+            found.append((rowid, " ".join(terms)))
+    conn.executemany("INSERT OR REPLACE INTO story_terms(article, terms) VALUES (?,?)", found)
+    return out
 
 
 def _all_groups(conn: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -280,6 +280,9 @@ def _update(conn: sqlite3.Connection, changed: set[int]) -> StoryStats:
         )
     }
     todo_set = set(changed) | gone | unsigned
+    # Their texts changed: the terms kept for finding boilerplate are stale.
+    for marks, chunk in in_chunks(sorted(todo_set)):
+        conn.execute(f"DELETE FROM story_terms WHERE article IN ({marks})", chunk)
     # A new issue can make a series, a series or a source can gain or lose boilerplate: the
     # articles concerned are signed and grouped again, as a rebuild would.
     moved, groups = series.refresh(conn, todo_set)
