@@ -123,6 +123,20 @@ def test_html_keeps_text_that_reads_like_a_tag() -> None:
     assert "The single \\<img> element" in md
 
 
+def test_html_keeps_mathml_as_text() -> None:
+    formula = (
+        '<math alttext="x^2"><semantics><mrow><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo>'
+        "<mn>1</mn></mrow><annotation encoding='application/x-tex'>x^2+1</annotation>"
+        "</semantics></math>"
+    )
+    page = f"""<html><body><article><p>{PARAGRAPH}</p>
+<p>The area grows as {formula} when the side grows, which the council's engineers confirmed.</p>
+<p>{PARAGRAPH}</p></article></body></html>"""
+    text = to_text(clean(page, "html"))
+    assert "The area grows as x 2 + 1 when the side grows" in text
+    assert "x^2" not in text  # the TeX source is an annotation, not shown
+
+
 def test_html_drops_furniture() -> None:
     md = clean(ARTICLE_PAGE, "html", title="Council expands the program")
     for junk in (

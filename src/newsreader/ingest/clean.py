@@ -103,6 +103,9 @@ def _clean_html(
         whole = _html2md(lxml.html.tostring(tree, encoding="unicode"), layout_tables=True)
         return textdump.drop_boilerplate(whole)
     _mark_preformatted(tree)
+    # fast: trafilatura's own second opinion (its copies of readability and jusText) is skipped;
+    # extractors.choose gives a better one. Measured on the dev pages: F1 even 0.960 -> 0.963,
+    # odd 0.971 -> 0.972, and 7 ms less a page.
     document = trafilatura.bare_extraction(
         tree,
         output_format="html",
@@ -111,6 +114,7 @@ def _clean_html(
         include_tables=True,
         include_comments=False,
         favor_recall=True,
+        fast=True,
         as_dict=False,
     )
     body_xml = getattr(document, "body", None)
@@ -250,6 +254,21 @@ def _prune(tree: lxml.html.HtmlElement) -> None:
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+    for el in list(tree.iter("math")):
+        _math_as_text(el)
+
+
+def _math_as_text(math: lxml.html.HtmlElement) -> None:
+    """A MathML formula as a span of its symbols: trafilatura drops ``<math>`` and the text
+    around it went too. Its TeX annotation is source, not what the page shows."""
+    if math.getparent() is None:
+        return  # inside a formula already replaced
+    for note in list(math.iter("annotation", "annotation-xml")):
+        note.drop_tree()
+    span = lxml.html.Element("span")
+    span.text = " ".join(part.strip() for part in math.itertext() if part.strip())
+    span.tail = math.tail
+    math.getparent().replace(math, span)
 
 
 def _is_newsletter(html: str, tree: lxml.html.HtmlElement) -> bool:
