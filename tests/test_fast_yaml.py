@@ -220,3 +220,12 @@ def test_ordinary_front_matter_takes_the_fast_path(raw: str) -> None:
 )
 def test_what_yaml_1_1_reads_otherwise_goes_to_pyyaml(raw: str) -> None:
     assert _fast_yaml(raw) is _SLOW
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list(" -?:ab[]{}\n\r\t\x0b\x0c\x1c\x85\u2028\u2029")), max_size=60))
+def test_the_line_lead_is_measured_as_splitlines_sees_lines(raw: str) -> None:
+    from newsreader.ingest.front_matter import _text_nesting
+
+    lead = max((len(line) - len(line.lstrip(" -?:")) for line in raw.splitlines()), default=0)
+    assert _text_nesting(raw)[1] == lead

@@ -271,3 +271,20 @@ def test_references_past_the_last_code_point_are_kept_as_written() -> None:
 def test_display_path_shows_each_byte_that_is_not_utf8(byte: int) -> None:
     # Found by scripts/mutate.py: the lowest such byte, 0x80, was never shown.
     assert display_path(os.fsdecode(b"x" + bytes([byte]) + b"y")) == f"x\\x{byte:02x}y"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"ab &;. \t\n\r\x1b\x07\u202e\u00e9", "&#x1b;", "&#8238;", "&amp;", "&ZeroWidthSpace;"]
+        ),
+        max_size=12,
+    ).map("".join),
+    st.integers(0, 12),
+)
+def test_clean_lines_shortcut_gives_what_the_general_path_gives(text: str, limit: int) -> None:
+    line = " ".join(clean_text(text).split())
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…" if limit >= 1 else ""
+    assert clean_line(text, limit) == line

@@ -394,3 +394,71 @@ def test_canonical_url_drops_the_trackers_courlan_knows(tracker: str) -> None:
 def test_canonical_url_keeps_parameters_that_name_the_article() -> None:
     for kept in ["id=7", "p=12", "story=parks", "page=2", "article=99"]:
         assert kept in canonical_url(f"https://example.com/a?{kept}&utm_source=x")
+
+
+# -- the fast paths give what the general ones give -----------------------------------------------
+
+_URL_CHARS = st.sampled_from(list("aZ09.-_~+,=:@/%?#&;!$'()*[] \t\\\u00e9\u202e") + ["%41", "%7e"])
+_URLS = st.one_of(
+    st.builds(
+        lambda scheme, host, path: f"{scheme}://{host}{path}",
+        st.sampled_from(["http", "https", "HTTP", "ftp", "javascript"]),
+        st.sampled_from(
+            [
+                "example.com",
+                "EXAMPLE.com",
+                "a..b",
+                "x.",
+                "127.0.0.1",
+                "0x7f.1",
+                "[::1]",
+                "host:8080",
+                "host:443",
+                "u@h.com",
+                "bücher.de",
+                "-a.com",
+            ]
+        ),
+        st.one_of(
+            st.lists(_URL_CHARS, max_size=20).map("".join),
+            # paths the shortcut may take, with at most one character it must not
+            st.builds(
+                lambda safe, odd, at: "/" + safe[:at] + odd + safe[at:],
+                st.text("aZ09.-_+,=:@/", max_size=12),
+                st.sampled_from(["", "", "~", "%", "%41", "?q=1", "#f", "!", " ", "\u00e9", "*"]),
+                st.integers(0, 12),
+            ),
+        ),
+    ),
+    st.lists(_URL_CHARS, max_size=30).map(lambda cs: "https://" + "".join(cs)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URLS)
+def test_the_plain_url_shortcut_gives_what_the_general_path_gives(url: str) -> None:
+    from newsreader.ingest import urls
+
+    urls._safe_str.cache_clear()
+    fast = urls._safe_str(url)
+    plain, urls._PLAIN = urls._PLAIN, re.compile(r"(?!)")
+    try:
+        urls._safe_str.cache_clear()
+        general = urls._safe_str(url)
+    finally:
+        urls._PLAIN = plain
+        urls._safe_str.cache_clear()
+    assert fast == general
+
+
+@settings(max_examples=400, deadline=None)
+@given(_URLS)
+def test_a_safe_urls_parts_are_what_urlsplit_gives(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    from newsreader.ingest.urls import _parts
+
+    safe = safe_url(url)
+    if safe is not None:
+        split = urlsplit(safe)
+        assert _parts(safe) == (split.netloc, split.path, split.query)

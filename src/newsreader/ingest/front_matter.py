@@ -148,19 +148,26 @@ def _as_pyyaml(value: Any, raw: str) -> Any:
                         return _SLOW
                     return _timestamp(_STAMPER, yaml.ScalarNode(tag, value))
         return value
+    # A string no resolver could claim, the most common value, is checked here and kept in
+    # place (yaml_rs's containers are this call's own): a third of the cost of a call for each.
     if isinstance(value, dict):
-        out = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 return _SLOW  # PyYAML keys are the text as written: ``1``, ``true``, ``~``
-            item = _as_pyyaml(item, raw)
-            if item is _SLOW:
-                return _SLOW
-            out[key] = item
-        return out
+            if type(item) is not str or (item and item[0] in _RESOLVERS):
+                item = _as_pyyaml(item, raw)
+                if item is _SLOW:
+                    return _SLOW
+                value[key] = item
+        return value
     if isinstance(value, list):
-        items = [_as_pyyaml(item, raw) for item in value]
-        return _SLOW if any(item is _SLOW for item in items) else items
+        for index, item in enumerate(value):
+            if type(item) is not str or (item and item[0] in _RESOLVERS):
+                item = _as_pyyaml(item, raw)
+                if item is _SLOW:
+                    return _SLOW
+                value[index] = item
+        return value
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
@@ -181,8 +188,15 @@ def _text_nesting(raw: str) -> tuple[int, int]:
             deepest = max(deepest, depth)
         else:
             depth = max(0, depth - 1)
-    lead = max((len(line) - len(line.lstrip(" -?:")) for line in raw.splitlines()), default=0)
+    if _ODD_BREAK.search(raw):  # line breaks other than "\n" (splitlines knows them all)
+        lead = max((len(line) - len(line.lstrip(" -?:")) for line in raw.splitlines()), default=0)
+    else:
+        lead = max(map(len, _LEAD.findall(raw)), default=0)
     return deepest, lead
+
+
+_LEAD = re.compile(r"^[ ?:-]*", re.M)
+_ODD_BREAK = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _check_events(raw: str) -> None:

@@ -126,6 +126,9 @@ def clean_line(s: str, limit: int = 500) -> str:
     Longer than ``limit`` characters, it is cut to ``limit`` characters including a final ``…``.
     For titles, providers and topics.
     """
+    if s.isascii() and s.isprintable() and "&" not in s and "  " not in s and len(s) <= limit:
+        if s[:1] != " " and s[-1:] != " ":  # already one clean line, as most titles are
+            return s
     line = " ".join(clean_text(s).split())
     if len(line) <= limit:
         return line
