@@ -81,13 +81,15 @@ def as_shown(raw: str, name: str = "page.html") -> str:
 
 
 def trafilatura_only(raw: str) -> str:
-    """``as_shown`` with the second opinion switched off: trafilatura's body is always kept."""
-    saved = extractors.choose
+    """``as_shown`` with the second opinion switched off: trafilatura's body is always kept,
+    and a short one always gives way to the whole-page fallback."""
+    saved = extractors.choose, extractors.closer
     extractors.choose = lambda body, *_args, **_kwargs: body
+    extractors.closer = lambda _body, other, *_args: other
     try:
         return as_shown(raw)
     finally:
-        extractors.choose = saved
+        extractors.choose, extractors.closer = saved
 
 
 def run(inputs: dict[str, str], fn: Callable[[str], str]) -> tuple[dict[str, str], list[float]]:

@@ -92,6 +92,23 @@ def test_html_cleaning_asks_for_the_second_opinion(monkeypatch: pytest.MonkeyPat
     assert seen and "Harbour bridge" in seen[0]
 
 
+def test_short_body_is_not_traded_for_the_whole_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # trafilatura's body is short against the page's menus; the whole-page fallback kept every
+    # teaser. Without readability's opinion, the referee decides between the two.
+    monkeypatch.setattr(extractors, "readability_html", lambda _tree: "")
+    menu = "".join(f'<li><a href="/s{i}">Section number {i}</a></li>' for i in range(40))
+    side = "".join(f'<li><a href="/t{i}">Teaser story number {i} here</a></li>' for i in range(30))
+    page = f"""<html><head><title>Ferry resumes</title></head><body><nav><ul>{menu}</ul></nav>
+<aside><ul>{side}</ul></aside><main><article><h1>Ferry resumes</h1>
+<p>The island ferry sails again from Monday.</p><p>Repairs took six weeks in all.</p>
+<p>Tickets cost the same as before.</p></article></main>
+<footer><ul>{menu}</ul></footer></body></html>"""
+    text = to_text(clean(page, "html"))
+    assert "The island ferry sails again from Monday." in text
+    assert "Tickets cost the same as before." in text
+    assert "Teaser story" not in text and "Section number" not in text
+
+
 def test_agreement_is_the_shingle_overlap() -> None:
     a = extractors.shingles("one two three four five")
     assert extractors.agreement(a, a) == 1.0

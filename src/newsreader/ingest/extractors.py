@@ -56,6 +56,26 @@ def agreement(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float
     return sum((a & b).values()) / union if union else 0.0
 
 
+def referee(page: str) -> Counter[tuple[str, ...]]:
+    """The shingles of resiliparse's main-content text of ``page``; empty when there is none
+    (or the page is too large to ask)."""
+    return shingles(main_text(page)) if len(page) <= MAX_PAGE else Counter()
+
+
+def closer(
+    body: str,
+    other: str,
+    judge: Counter[tuple[str, ...]],
+    to_text: Callable[[str], str],
+) -> str:
+    """``other`` where ``body`` is empty, or agrees less with the referee's shingles ``judge``
+    than ``other`` does; otherwise ``body``."""
+    if not body.strip():
+        return other
+    mine = agreement(shingles(to_text(body)), judge)
+    return other if agreement(shingles(to_text(other)), judge) > mine else body
+
+
 def choose(
     body: str,
     page: str,
@@ -63,16 +83,18 @@ def choose(
     *,
     to_text: Callable[[str], str],
     render: Callable[[str], str],
+    judge: Counter[tuple[str, ...]] | None = None,
 ) -> str:
     """``body`` (trafilatura's Markdown) or readability's body rendered by ``render`` from its
-    HTML, whichever agrees better with resiliparse's text of ``page``; ``tree`` is the parsed,
-    pruned page, which readability may change. ``to_text`` turns Markdown into plain text."""
+    HTML, whichever agrees better with resiliparse's text of ``page`` (its shingles ``judge``,
+    if known already); ``tree`` is the parsed, pruned page, which readability may change.
+    ``to_text`` turns Markdown into plain text."""
     if len(page) > MAX_PAGE:
         return body
-    referee = shingles(main_text(page))
-    if not referee:
+    judge = referee(page) if judge is None else judge
+    if not judge:
         return body
-    mine = agreement(shingles(to_text(body)), referee)
+    mine = agreement(shingles(to_text(body)), judge)
     if mine >= KEEP_AGREEMENT:
         return body
     html = readability_html(tree)
@@ -80,7 +102,7 @@ def choose(
         return body
     other = render(html)
     text = to_text(other)
-    if agreement(shingles(text), referee) <= mine or cuts_structure(body, text, to_text):
+    if agreement(shingles(text), judge) <= mine or cuts_structure(body, text, to_text):
         return body
     return other
 
