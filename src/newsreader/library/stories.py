@@ -170,20 +170,24 @@ def _rebuild(conn: sqlite3.Connection) -> StoryStats:
         doc_rows: list[tuple[int, int | None, str]] = []
         key_rows: list[tuple[str, int, int]] = []
         dropped_rows: list[tuple[int, str]] = []
-        for (rowid, when), (vector, keys, rare, encoded, carried) in zip(rows, signed, strict=True):
+        for (rowid, when), (names, packed, rare, encoded, carried) in zip(
+            rows, signed, strict=True
+        ):
             doc_rows.append((rowid, when, encoded))
             if carried:
                 dropped_rows.append((rowid, carried))
+            vector = names.split()  # terms never hold spaces; "" is no term
+            keys = vector[:INDEX_TERMS]
             key_rows += [(key, rowid, rank) for rank, key in enumerate(keys)]
             index = len(rowids)
             rowids.append(rowid)
             published.append(when)
             terms.extend([ids.setdefault(term, len(ids)) for term in vector])
-            weights.extend([round(w * 10_000) for w in vector.values()])
+            weights.frombytes(packed)
             starts.append(len(terms))
             for rank, key in enumerate(keys):
                 tid = ids[key]
-                if key not in rare or tid in crowded:
+                if not rare >> rank & 1 or tid in crowded:
                     continue
                 entry = index * INDEX_TERMS + rank
                 entries = postings.get(tid)
