@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from newsreader.feeds.parse import ENTITY_DECLS, FeedError
-from newsreader.ingest.sanitize import clean_line
+from newsreader.ingest.sanitize import clean_line, clean_text
 from newsreader.ingest.urls import safe_url
 
 FILE_NAME = ".feeds.opml"
@@ -77,7 +78,13 @@ def read_opml(data: bytes) -> list[Subscription]:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as error:
-        raise FeedError(f"not OPML: {clean_line(str(error), 120)}") from None
+        # Control characters (terminal escapes in a title, as older versions could write) make
+        # XML ill-formed: the file is read again without them rather than lost whole.
+        cleaned = clean_text(data.decode("utf-8", "replace")).encode("utf-8")
+        try:
+            root = ET.fromstring(cleaned)
+        except ET.ParseError:
+            raise FeedError(f"not OPML: {clean_line(str(error), 120)}") from None
     if root.tag.lower() != "opml":
         raise FeedError(f"not OPML: the document is <{clean_line(root.tag, 40)}>")
     body = next((child for child in root if child.tag.lower() == "body"), None)
@@ -132,9 +139,11 @@ def render_opml(subs: list[Subscription], title: str) -> str:
         for depth in range(1, len(sub.topics) + 1):
             key = sub.topics[:depth]
             if key not in folders:
-                folders[key] = ET.SubElement(parent, "outline", text=key[-1], title=key[-1])
+                name = _xml_line(key[-1])
+                folders[key] = ET.SubElement(parent, "outline", text=name, title=name)
             parent = folders[key]
-        attrs = {"type": "rss", "text": sub.title or sub.url, "title": sub.title or sub.url}
+        name = _xml_line(sub.title) or sub.url
+        attrs = {"type": "rss", "text": name, "title": name}
         attrs["xmlUrl"] = sub.url
         if sub.site_url:
             attrs["htmlUrl"] = sub.site_url
@@ -143,6 +152,15 @@ def render_opml(subs: list[Subscription], title: str) -> str:
         ET.SubElement(parent, "outline", attrs)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _xml_line(text: str) -> str:
+    """A title or folder name as the file may hold it: one clean line, without the characters
+    XML 1.0 cannot carry (written, they would make the whole file unreadable next time)."""
+    return _NOT_XML.sub("", clean_line(text, 300))
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
