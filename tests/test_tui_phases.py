@@ -12,9 +12,9 @@ from textual.message import Message
 
 from newsreader.library import bodies
 from newsreader.library.library import View
-from newsreader.tui.messages import SyncProgressed
+from newsreader.tui.messages import SyncFinished, SyncProgressed
 from test_two_phase import make_folder
-from tui_support import Harness, settle
+from tui_support import Harness, settle, wait_until
 
 
 def test_the_status_line_tells_the_listed_count_and_the_bodies(
@@ -41,3 +41,29 @@ def test_the_status_line_tells_the_listed_count_and_the_bodies(
     assert phases, told
     assert all("indexing bodies" in text and "titles only" in text for text in phases)
     assert phases[-1].startswith(f"Listed {listed:,} · indexing bodies 100%")
+
+
+def test_after_a_big_index_the_reader_polishes_the_rough_bodies_in_idle_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
+    h = Harness(make_folder(tmp_path), tmp_path / "data")
+    told: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, SyncProgressed | SyncFinished):
+            told.append(message.text)
+
+    async def main() -> Any:
+        async with h.app.run_test(size=(120, 40), message_hook=hook) as pilot:
+            assert await wait_until(pilot, lambda: h.lib.rough_bodies() == 0 and bool(told))
+            await settle(pilot)
+            assert h.lib.rough_bodies() == 0
+            # the status line ends on the sync's result, not on a progress line
+            assert "polishing" not in str(h.main.query_one("#status").render())
+
+    try:
+        asyncio.run(main())
+    finally:
+        h.lib.close()
+    assert any("polishing bodies" in text for text in told), told
