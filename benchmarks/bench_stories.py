@@ -3,7 +3,10 @@
 Generates a folder with ``gen_corpus.py`` (unless ``--folder`` names one already made), indexes
 it with ``Library.sync()``, then times :func:`newsreader.library.stories.update` and the story
 queries the Stories view and the related pane use. The target is stories adding at most 25% to
-the cold index and a no-change update costing nothing.
+the cold index and a no-change update costing nothing. The rebuild and the update the 1% sync
+runs are printed with their CPU time (the rebuild's pool included) and as a ratio to the floor
+of ``bench_library.py`` (a bare read-and-parse loop over the same folder, measured here), with
+the load average: other work on the machine moves wall times, much less CPU times.
 
 Run:  python benchmarks/bench_stories.py [-n 100000] [--folder DIR] [--data DIR]
 
@@ -14,22 +17,53 @@ part is timed again (a rebuild against the full cache); there is no cold index t
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import gen_corpus  # noqa: E402
+if __name__ != "__mp_main__":  # a spawned pool worker re-running this script needs none of it
+    import gen_corpus
+    from bench_library import floor
 
-from newsreader.library import series, signing, stories  # noqa: E402
-from newsreader.library.library import Library  # noqa: E402
+    from newsreader.library import series, signing, stories
+    from newsreader.library.grouping import StoryStats
+    from newsreader.library.library import Library
 
 
 def _timed(label: str, seconds: float, extra: str = "") -> None:
     print(f"{label:<42} {seconds * 1000:10.1f} ms  {extra}")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the rebuild's pool)."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+class _Updates:
+    """Wraps ``stories.update`` to note the wall and CPU time of each call (the sync calls it)."""
+
+    def __init__(self) -> None:
+        self.real = stories.update
+        self.calls: list[tuple[StoryStats, float]] = []
+
+    def __call__(self, *args: Any) -> StoryStats:
+        cpu = _cpu()
+        stats = self.real(*args)
+        self.calls.append((stats, _cpu() - cpu))
+        return stats
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         gen_corpus.generate(folder, args.n)
         print(f"generated {args.n} files in {time.perf_counter() - started:.1f}s")
+
+    floor(str(folder))  # warm the page cache, as the syncs below find it
+    base = floor(str(folder))
+    print(f"floor (read + parse front matter, 1 process): {base:.2f}s; {_load()}")
 
     library = Library.open(folder, data)
     conn = library.conn
@@ -64,11 +102,16 @@ def main(argv: list[str] | None = None) -> int:
             f" {without:.1f}s without them (target <= 25%: {verdict})"
         )
 
+    cpu = _cpu()
     stats = stories.update(conn, None)
+    cpu = _cpu() - cpu
     # ru_maxrss is in KiB on Linux; it covers the sync above too.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     added = f" = {stats.seconds / without:.1%} of the cold index" if report.added else ""
-    print(f"stories rebuild: {stats.seconds:.1f}s{added}; {stats.summary()}")
+    print(
+        f"stories rebuild: {stats.seconds:.1f}s = {stats.seconds / base:.2f}x the floor{added};"
+        f" CPU {cpu:.1f}s (pool included); {_load()}; {stats.summary()}"
+    )
     print(f"  peak RSS of this process so far: {peak:.0f} MB")
     print(
         f"  {stories.story_count(conn)} stories, "
@@ -105,16 +148,20 @@ def main(argv: list[str] | None = None) -> int:
 
     changed_files = gen_corpus.change(folder, args.n, 0.01) if args.folder is None else []
     if changed_files:
+        updates = stories.update = _Updates()  # the update the sync runs, timed as it runs
         started = time.perf_counter()
         report = library.sync()
         synced = time.perf_counter() - started
-        changed = stories.changed_rowids(conn, report.changed_ids)
-        stats = stories.update(conn, changed or {-1})
-        _timed(f"sync of {len(changed_files)} edited files", synced)
+        stories.update = updates.real
+        ((stats, cpu),) = updates.calls
         _timed(
-            "stories update after it",
+            f"sync of {len(changed_files)} edited files", synced, f"{synced / base:.3f}x the floor"
+        )
+        _timed(
+            "stories update in that sync",
             stats.seconds,
-            f"{stats.seconds / synced:.1%} of that sync; {stats.summary()}",
+            f"{stats.seconds / base:.3f}x the floor, {stats.seconds / synced:.1%} of the sync;"
+            f" CPU {cpu:.2f}s; {_load()}; {stats.summary()}",
         )
 
     started = time.perf_counter()
