@@ -17,7 +17,6 @@ the next sync finishes the phase.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -32,8 +31,6 @@ from newsreader.model import Article, Problem
 
 if TYPE_CHECKING:
     from newsreader.library.sync import SyncReport
-
-log = logging.getLogger(__name__)
 
 #: New or changed files from which a sync lists first and cleans after. Below it one pass is
 #: cheaper (a second pool start and a second write of each row cost more than they save).
@@ -205,31 +202,28 @@ def _store_rough(
     report.changed_ids.add(listed_id)
 
 
-def clean_now(article: Article, conn: sqlite3.Connection | None = None) -> Article:
+def clean_now(article: Article, keep: Callable[[Article], None] | None = None) -> Article:
     """A listed article with its body cleaned now, for the reader (one page costs 15-30 ms,
     plus the extractor's import the first time). It keeps the listed id, which the list and the
-    user's marks know it by. With ``conn`` (a writer), what was cleaned is stored when the
-    article keeps that id, so the later phases skip it; an article whose id moves waits for
-    them, as they carry the marks made on it."""
+    user's marks know it by. ``keep`` is handed the cleaned article when its id is that one
+    (``store_cleaned`` keeps it, so the later phases skip it); an article whose id moves waits
+    for them, as they carry the marks made on it."""
     from newsreader.ingest.load import load_file
-    from newsreader.library.parsing import prepare
-    from newsreader.library.sync import SyncReport
 
     full = load_file(key_path(article.path))
     if isinstance(full, Problem):
         return article
-    if conn is not None and full.id == article.id:
-        try:
-            _store(conn, [(_listed(conn, article.id), prepare(full))], SyncReport(), None)
-        except (sqlite3.Error, LookupError) as error:  # busy, or gone: the phases store it
-            log.info("the cleaned body was not stored: %s", error)
+    if keep is not None and full.id == article.id:
+        keep(full)
     return dataclasses.replace(full, id=article.id, path=article.path, paths=article.paths)
 
 
-def _listed(conn: sqlite3.Connection, article_id: str) -> tuple[int, str, str]:
-    row = conn.execute(
-        "SELECT rowid, id, path FROM articles WHERE id = ?", (article_id,)
-    ).fetchone()
-    if row is None:
-        raise LookupError(article_id)
-    return row[0], row[1], row[2]
+def store_cleaned(conn: sqlite3.Connection, full: Article) -> None:
+    """Store an article ``clean_now`` cleaned in place of its listed or rough row (the same
+    id), as the later phases would have. Nothing when the row is gone meanwhile."""
+    from newsreader.library.parsing import prepare
+    from newsreader.library.sync import SyncReport
+
+    row = conn.execute("SELECT rowid, id, path FROM articles WHERE id = ?", (full.id,)).fetchone()
+    if row is not None:
+        _store(conn, [((row[0], row[1], row[2]), prepare(full))], SyncReport(), None)

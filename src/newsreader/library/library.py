@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 #: The types the UI names, importable from here too (they live in ``model``).
 __all__ = ["Counts", "Library", "Link", "Row", "Series", "Story", "View"]
+
+log = logging.getLogger(__name__)
 
 #: Milliseconds an article cleaned on demand waits to be stored while a sync writes a batch:
 #: storing only saves a later phase work, and the reader must not wait for it.
@@ -341,15 +344,23 @@ class Library:
         return article
 
     def _clean_now(self, article: Article) -> Article:
-        """``article`` cleaned now, and stored when the cache is a file (a writer of its own
-        that waits for a sync's batch briefly, not for the usual busy timeout)."""
-        from newsreader.library.bodies import clean_now
+        """``article`` cleaned now (``bodies.clean_now``), and kept when the cache is a file."""
+        from newsreader.library import bodies
 
-        if self.store.cache_path is None:
-            return clean_now(article)
-        with self.store.writing() as writer:
-            writer.execute(f"PRAGMA busy_timeout = {CLEAN_NOW_WAIT_MS}")
-            return clean_now(article, writer)
+        return bodies.clean_now(article, self._keep_cleaned if self.store.cache_path else None)
+
+    def _keep_cleaned(self, full: Article) -> None:
+        """Store an article cleaned on demand, through a writer of its own that waits for a
+        sync's batch only briefly: storing saves a later phase work, and the reader must not
+        wait for it. A cache that cannot take it now (busy, read-only) is left to the phases."""
+        from newsreader.library import bodies
+
+        try:
+            with self.store.writing() as writer:
+                writer.execute(f"PRAGMA busy_timeout = {CLEAN_NOW_WAIT_MS}")
+                bodies.store_cleaned(writer, full)
+        except sqlite3.Error as error:
+            log.info("an article cleaned on demand was not stored: %s", error)
 
     def bodies_pending(self) -> int:
         """Articles listed whose bodies are not cleaned and searchable yet (``library.bodies``):
