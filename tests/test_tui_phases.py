@@ -11,7 +11,7 @@ import pytest
 from textual.message import Message
 
 from newsreader.library import bodies
-from newsreader.library.library import View
+from newsreader.library.library import Library, View
 from newsreader.tui.messages import SyncFinished, SyncProgressed
 from test_two_phase import make_folder
 from tui_support import Harness, settle, wait_until
@@ -67,3 +67,24 @@ def test_after_a_big_index_the_reader_polishes_the_rough_bodies_in_idle_time(
     finally:
         h.lib.close()
     assert any("polishing bodies" in text for text in told), told
+
+
+def test_bodies_left_rough_by_an_earlier_session_are_polished_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
+    folder, data = make_folder(tmp_path), tmp_path / "data"
+    first = Library.open(folder, data)
+    first.sync(workers=1)  # a session that ended before polishing
+    assert first.rough_bodies() > 0
+    first.close()
+    h = Harness(folder, data)
+
+    async def main() -> Any:
+        async with h.app.run_test(size=(120, 40)) as pilot:
+            assert await wait_until(pilot, lambda: h.lib.rough_bodies() == 0)
+
+    try:
+        asyncio.run(main())
+    finally:
+        h.lib.close()

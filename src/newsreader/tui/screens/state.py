@@ -345,9 +345,10 @@ class MainState(Screen[None]):
         changed = bool(report.added or report.updated or report.removed)
         # e.g. the disk filled up: the session goes on from memory, and says so
         self.post_message(SyncFinished(text, changed, lib.warnings[warned:]))
-        if changed and lib.rough_bodies():
-            # A big index left rough bodies (searchable already): clean them fully now, in
-            # this worker, at low priority; a refresh or quitting stops it after a batch.
+        if lib.rough_bodies():
+            # A big index (this one or an earlier session's) left rough bodies, searchable
+            # already: clean them fully now, in this worker, its pool at low priority; a
+            # refresh or quitting stops it after a batch.
             try:
                 polished = lib.polish(progress)
             except Exception as error:  # noqa: BLE001 - the next sync goes on from here
