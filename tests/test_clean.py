@@ -137,6 +137,20 @@ def test_html_keeps_mathml_as_text() -> None:
     assert "x^2" not in text  # the TeX source is an annotation, not shown
 
 
+def test_html_keeps_the_text_of_custom_elements(monkeypatch: pytest.MonkeyPatch) -> None:
+    # web components show their text inline, as a browser does, or as a block holding blocks;
+    # trafilatura's body alone must keep it (no second opinion here)
+    monkeypatch.setattr("newsreader.ingest.extractors.readability_html", lambda _tree: "")
+    page = f"""<html><body><article><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p>
+<p>The fare is now</p><fare-note>twelve euros a crossing for adults,</fare-note> <fare-note>
+and half that for children.</fare-note><story-box><p>The ferry also stops at the north pier on
+Sundays during the summer season, the operator said.</p></story-box>
+<p>{PARAGRAPH}</p></article></body></html>"""
+    text = to_text(clean(page, "html"))
+    assert "twelve euros a crossing for adults, and half that for children." in text
+    assert "The ferry also stops at the north pier" in text
+
+
 def test_html_drops_furniture() -> None:
     md = clean(ARTICLE_PAGE, "html", title="Council expands the program")
     for junk in (

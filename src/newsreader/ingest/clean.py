@@ -50,6 +50,11 @@ _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)*\n")
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
 #: A stray tag, not an autolink ``<https://…>`` or ``<me@example.com>``: a name, then a blank.
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:[\s/][^<>]{0,500})?>")
+#: Block elements: a custom element holding one of them is a block itself.
+_BLOCKS = frozenset(
+    "address article aside blockquote div dl figure footer form h1 h2 h3 h4 h5 h6 header hr "
+    "li main nav ol p pre section table ul".split()
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TITLE_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|\-\u2013\u2014:\u00b7\u00bb/]|::)\s+")
 
@@ -261,6 +266,11 @@ def _prune(tree: lxml.html.HtmlElement) -> None:
             el.drop_tree()
     for el in list(tree.iter("math")):
         _math_as_text(el)
+    for el in tree.iter():
+        if isinstance(el.tag, str) and "-" in el.tag:
+            # a custom element (web component): trafilatura skips the text of tags it does not
+            # know, where a browser shows it inline, or as a block when it holds blocks
+            el.tag = "div" if any(child.tag in _BLOCKS for child in el.iter()) else "span"
 
 
 def _math_as_text(math: lxml.html.HtmlElement) -> None:
