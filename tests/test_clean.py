@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 import re
 import time
 from pathlib import Path
@@ -14,8 +12,6 @@ from newsreader.ingest.clean import MAX_OUTPUT, clean, html_title, text_title, t
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpora" / "readability-pages"
 
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the program, which has been running for two "
@@ -431,35 +427,3 @@ def test_text_path_is_linear_in_short_lines() -> None:
     started = time.process_time()  # CPU, not wall: the wall time moves with the load
     clean("\n".join(lines), "text")
     assert time.process_time() - started < 5  # ~1 MB: about 0.5 s of CPU
-
-
-# --- dev-set regression floor ---------------------------------------------------------------
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared readability corpus not present")
-def test_dev_set_floor() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "score_bodies", SHARED / "tools" / "score_bodies.py"
-    )
-    assert spec and spec.loader
-    scorer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scorer)
-    names = sorted(p.name for p in CORPUS.iterdir() if (p / "source.html.gz").exists())[::9][:15]
-    gold, html_pred, text_pred = {}, {}, {}
-    import html2text
-
-    for name in names:
-        gold[name] = scorer.html_text(gzip.open(CORPUS / name / "expected.html.gz").read().decode())
-        html = gzip.open(CORPUS / name / "source.html.gz").read().decode("utf-8", "replace")
-        html_pred[name] = to_text(clean(html, "html"))
-        conv = html2text.HTML2Text()
-        conv.ignore_links = conv.ignore_images = True
-        conv.body_width = 0
-        text_pred[name] = to_text(clean(conv.handle(html), "text"))
-    assert scorer.score(gold, html_pred)[2] >= HTML_FLOOR
-    assert scorer.score(gold, text_pred)[2] >= TEXT_FLOOR
-
-
-#: A little below the F1 measured on this 15-page sample (0.953 HTML, 0.948 text).
-HTML_FLOOR = 0.93
-TEXT_FLOOR = 0.92
