@@ -9,7 +9,11 @@ Two paths are scored, each beside a baseline measured in the same run:
 * Text path: the page first flattened to a plain-text dump with html2text (no links, no images),
   then read by the whole loader as ``show`` reads it (most such dumps have ``#`` headings, so
   they are Markdown files to it, which go through the same dump classifier), against the dump
-  left uncleaned; and the classifier alone, ``to_text(clean(dump, "text"))``.
+  left uncleaned; as if load.py refused only a file with no words (not one under 20: emulated);
+  and the classifier alone, ``to_text(clean(dump, "text"))``.
+
+Times are per page, one thread: the wall-clock median, and the CPU time (time.process_time)
+mean and 95th percentile, which the machine's other load inflates far less.
 
 Run:  PYTHONPATH=src python benchmarks/bench_clean.py [--sample N] [--only html|text] [--dump DIR]
       [--halves]   (also score the even- and odd-numbered pages apart: tune on one, check the
