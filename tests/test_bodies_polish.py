@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,59 @@ def test_the_polishing_pool_works_at_a_lower_priority() -> None:
     assert set(found) == {min(mine + 5, 19)}
     plain = pools.map_ordered(_niceness, None, iter(range(2)), workers=2, context=_spawn, window=2)
     assert set(plain) == {mine}
+
+
+def test_a_cache_of_the_schema_before_gains_the_rough_table_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    from newsreader.library import db
+
+    conn = db.connect(tmp_path / "cache.sqlite")
+    db.migrate(conn, db.CACHE_MIGRATIONS, 5)
+    conn.execute("INSERT INTO pending(article) VALUES (7)")
+    assert "rough" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    db.migrate(conn, db.CACHE_MIGRATIONS, db.CACHE_VERSION)
+    assert conn.execute("SELECT article FROM pending").fetchall() == [(7,)]
+    assert conn.execute("SELECT count(*) FROM rough").fetchone()[0] == 0
+
+
+class WatchedLock:
+    """A lock that says when a thread has to wait for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.waiting.set()
+            self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def test_a_sync_asked_for_during_the_polishing_takes_the_turn_after_its_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    two_phase(monkeypatch)
+    library = synced(folder, tmp_path / "data")
+    before = len(rough_ids(library))
+    monkeypatch.setattr(bodies, "BATCH", 2)
+    turn = WatchedLock()
+    library._sync_turn = turn  # type: ignore[assignment]
+    syncs: list[threading.Thread] = []
+
+    def progress(done: int, total: int, phase: str) -> None:
+        if not syncs:  # the polishing has begun: a sync is asked for (r pressed)
+            syncs.append(threading.Thread(target=lambda: library.sync(workers=1)))
+            syncs[0].start()
+            assert turn.waiting.wait(10)
+
+    library.polish(progress, workers=1)
+    syncs[0].join(30)
+    assert not syncs[0].is_alive()
+    assert len(rough_ids(library)) == before - 2  # one batch, then the turn went to the sync
+    library.polish(workers=1)
+    assert not rough_ids(library)

@@ -159,15 +159,17 @@ class Library:
         """Hold the sync turn, counted as waiting until it has it (a polishing stops for it)."""
         with self._counting:
             self._syncs_waiting += 1
+        waiting = True
         try:
-            self._sync_turn.acquire()
+            with self._sync_turn:
+                with self._counting:
+                    self._syncs_waiting -= 1
+                waiting = False
+                yield
         finally:
-            with self._counting:
-                self._syncs_waiting -= 1
-        try:
-            yield
-        finally:
-            self._sync_turn.release()
+            if waiting:  # interrupted while waiting
+                with self._counting:
+                    self._syncs_waiting -= 1
 
     def polish(self, progress: Progress | None = None, workers: int | None = None) -> SyncReport:
         """Clean fully the bodies a big index left rough (``library.polish``): for idle time,
