@@ -42,8 +42,12 @@ How it works
    similarity (see ``grouping.infer``). They are kept in ``inferred_topics``, apart from real topics.
 
 Incremental updates re-sign only the changed articles, look their candidates up through the
-index, and re-walk only the stories they belonged to or join. :func:`update` with an empty set
-returns at once.
+index, and re-walk only the stories they belonged to or join. When a source's or a series'
+boilerplate changes, only the articles whose vectors that changes are signed again: those whose
+vector holds a new boilerplate term, and those that carried a term that no longer is one
+(``story_dropped``); a term below an article's heaviest ``signing.VECTOR_TERMS`` changes nothing.
+The terms of the articles sampled for boilerplate are kept (``story_terms``), so finding it
+again tokenises only what changed. :func:`update` with an empty set returns at once.
 
 This module holds the updates (a rebuild, an incremental update) and the queries; ``signing``
 holds steps 1 and 3 (text to vectors, the scores), ``grouping`` the tables, steps 2, 4 and 5.
