@@ -85,7 +85,8 @@ def ordered(
     compiled, many = _compiled(conn, view)
     query = compiled.query
     if compiled.text is not None and many:
-        ranked = _title_first(conn, *_undated(conn, view, compiled), query, _dated(conn, query))
+        keep, drop = _kept(conn, query)
+        ranked = _title_first(conn, *_undated(conn, view, compiled), query, keep, drop)
         return ranked if limit is None else ranked[max(0, offset) : max(0, offset) + limit]
     if compiled.text is not None:
         # The full-text index answers, with each filter as a set of rowids: no article row
@@ -131,15 +132,33 @@ def _matches(conn: sqlite3.Connection, query: Query) -> int:
 
 
 def _undated(conn: sqlite3.Connection, view: View, compiled: Compiled) -> tuple[str, list[Any]]:
-    """The full-text WHERE of a view without its ``after:``/``before:`` (see ``_dated``)."""
+    """The full-text WHERE of a view without its dates and ``-topic:`` (see ``_kept``)."""
     query = compiled.query
-    if query.after is None and query.before is None:
+    if query.after is None and query.before is None and not query.not_topics:
         assert compiled.text is not None
         return compiled.text
-    undated = replace(query, after=None, before=None)
-    text = views.text_only(view, undated, views.filters(view, undated, _pairs(conn, query)))
+    bare = replace(query, after=None, before=None, not_topics=[])
+    text = views.text_only(view, bare, views.filters(view, bare, _pairs(conn, query)))
     assert text is not None  # the same view, with fewer filters
     return text
+
+
+def _kept(conn: sqlite3.Connection, query: Query) -> tuple[set[int] | None, set[int]]:
+    """(the rowids a big search may keep, or None for any; those it may not): its date range
+    (``_dated``) and its ``-topic:`` articles, each read off its index once. Inside the
+    search, as ``+rowid NOT IN (…)``, SQLite's set of a topic of 10,000 articles cost a
+    quarter of a search of 100,000 articles. (A ``topic:`` stays there: it keeps few of the
+    matches, and reading every match into Python to cut it costs as much.)"""
+    drop: set[int] = set()
+    for topic in query.not_topics:
+        drop |= _topic(conn, topic)
+    return _dated(conn, query), drop
+
+
+def _topic(conn: sqlite3.Connection, topic: str) -> set[int]:
+    """The rowids of a topic's articles (as ``views._IN_TOPIC`` selects them)."""
+    sql = "SELECT group_concat(article) FROM topics WHERE topic = ?"
+    return set(_int_list(conn.execute(sql, (topic,)).fetchone()[0]))
 
 
 def _dated(conn: sqlite3.Connection, query: Query) -> set[int] | None:
@@ -167,33 +186,41 @@ def _title_first(
     params: list[Any],
     query: Query,
     keep: set[int] | None = None,
+    drop: set[int] | None = None,
 ) -> list[int]:
     """A big text search in the order ``views.order`` describes, as two index walks: the
     articles matching in their title ranked by bm25, then every other match most recently
     added first, the order FTS5 returns rowids in without sorting. (One query ordering
-    tens of thousands of matches by a CASE costs twice as long.) ``keep``: only these rowids
-    (a date range ``where`` leaves out)."""
+    tens of thousands of matches by a CASE costs twice as long.) ``where`` and ``params``:
+    the search's full-text WHERE, its MATCH first; ``keep``: only these rowids, ``drop``: not
+    these (the dates and topics ``where`` leaves out, see ``_kept``).
+
+    The title matches are ranked within the view's filters (``views.title_within``: those
+    the search matches too), so no set of every match is built to cut them to the view (a
+    set of 50,000 rowids). The order is the one ranking them all then cutting gave: a score
+    does not depend on the other rows, and SQLite's sort keeps rows of equal score in the
+    order FTS5 gave them (tests/test_search_paths.py checks it on titles that all tie)."""
     try:
         joined = conn.execute(
             f"SELECT group_concat(rowid) FROM (SELECT rowid FROM fts{where} ORDER BY rowid DESC)",
             params,
         ).fetchone()[0]
-        # The filters (dates, sources, state) were applied above; here membership in
-        # that result applies them again, instead of building their rowid sets twice.
         titled = conn.execute(
-            "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ?"
-            f" ORDER BY {views.RANK})",
-            (views.title_match(query),),
+            f"SELECT group_concat(rowid) FROM (SELECT rowid FROM fts{where} ORDER BY {views.RANK})",
+            [views.title_within(query), *params[1:]],
         ).fetchone()[0]
     except sqlite3.OperationalError as error:
         if fts_error(error):
             return []
         raise
+    first = _int_list(titled)
     every = _int_list(joined)
     if keep is not None:
+        first = [r for r in first if r in keep]
         every = [r for r in every if r in keep]
-    matched = set(every)
-    first = [r for r in _int_list(titled) if r in matched]
+    if drop:
+        first = [r for r in first if r not in drop]
+        every = [r for r in every if r not in drop]
     firsts = set(first)
     return first + [r for r in every if r not in firsts]
 

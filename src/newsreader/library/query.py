@@ -37,6 +37,9 @@ class Query:
     after: int | None = None
     before: int | None = None
     terms: list[str] = field(default_factory=list)
+    #: ``fts`` in two parts when it has a NOT: ``(positive) NOT (negated)``; else both empty.
+    positive: str = ""
+    negated: str = ""
     #: What could not be read (a bad date): see :func:`problem`. Its filter keeps nothing.
     errors: list[str] = field(default_factory=list)
 
@@ -138,7 +141,8 @@ def parse(text: str) -> Query:
     parts = [" AND ".join(group) for group in groups if group]
     positive = " OR ".join(f"({part})" if len(parts) > 1 else part for part in parts)
     if positive and negatives:
-        query.fts = f"({positive}) NOT ({' OR '.join(negatives)})"
+        query.positive, query.negated = positive, " OR ".join(negatives)
+        query.fts = f"({query.positive}) NOT ({query.negated})"
     elif positive:
         query.fts = positive
     elif negatives:

@@ -288,3 +288,11 @@ def order(
 def title_match(query: Query) -> str:
     """The FTS5 expression of ``query``'s text in titles only."""
     return f"title : ({query.fts})"
+
+
+def title_within(query: Query) -> str:
+    """The articles of ``title_match`` that the text matches too: the same ones unless the
+    text has a NOT (``a -b``: a title with "a" and without "b" may hold "b" in its body)."""
+    if not query.negated:
+        return title_match(query)
+    return f"(title : ({query.positive})) NOT ({query.negated})"
