@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsreader.ingest.load import load_bytes, load_file
 from newsreader.model import Article, Problem
@@ -433,3 +435,17 @@ def test_html_date_found_in_markup_when_meta_tags_have_none(tmp_path: Path) -> N
         assert isinstance(article, Article), article
         assert article.published is not None, name
         assert article.published.date().isoformat() == "2021-04-11", name
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", " ", "\t", " " * 60, "\t" * 50, "\n", " " * 101]), max_size=30)
+)
+def test_long_blank_runs_are_cut_where_each_run_starts(pieces: list[str]) -> None:
+    import re
+
+    from newsreader.ingest.load import MAX_BLANK_RUN, cut_blank_runs
+
+    text = "".join(pieces)
+    every_start = re.compile(rf"[ \t]{{{MAX_BLANK_RUN + 1},}}")  # tried at every position
+    assert cut_blank_runs(text) == every_start.sub(" " * MAX_BLANK_RUN, text)

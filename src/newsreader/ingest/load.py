@@ -69,7 +69,9 @@ _DATE_KEYS = ("publishedDateTime", "datePublished", "published", "date", "pubDat
 _URL_KEYS = ("originalUrl", "url", "link", "canonical", "canonicalUrl", "webUrl")
 _AMP_KEYS = ("ampWebUrl", "cdnAmpWebUrl", "ampUrl")
 _RELATED_URL_KEYS = ("webUrl", "url", "originalUrl")
-_BLANK_RUN = re.compile(rf"[ \t]{{{MAX_BLANK_RUN + 1},}}")
+#: Tried only where a run starts: tried at every position, the runs of spaces of indented HTML
+#: cost 5.9 ms a dev page (with ``cut_blank_runs``'s check first: 1.6 ms).
+_BLANK_RUN = re.compile(rf"(?<![ \t])[ \t]{{{MAX_BLANK_RUN + 1},}}")
 _KNOWN = {
     "title",
     "excerpt",
@@ -134,6 +136,14 @@ def load_bytes(data: bytes, path: str, *, cut: bool = False) -> Article | Proble
         return Problem(path, f"could not parse: {type(error).__name__}: {reason}")
 
 
+def cut_blank_runs(text: str) -> str:
+    """Runs of more than MAX_BLANK_RUN spaces and tabs cut to MAX_BLANK_RUN spaces. Text without
+    a tab needs no regex to know it has none (most files: two string searches, a tenth of it)."""
+    if "\t" not in text and " " * (MAX_BLANK_RUN + 1) not in text:
+        return text
+    return _BLANK_RUN.sub(" " * MAX_BLANK_RUN, text)
+
+
 def detect_kind(text: str) -> str:
     """One of ``frontmatter``, ``html``, ``markdown``, ``text``; raises NotAnArticle otherwise."""
     if _FM_START.match(text):
@@ -164,7 +174,7 @@ def parse_text(text: str, path: str) -> Article:
     """
     from newsreader.ingest.clean import clean, text_title  # see "Imported when parsing"
 
-    text = _BLANK_RUN.sub(" " * MAX_BLANK_RUN, clean_text(text))
+    text = cut_blank_runs(clean_text(text))
     if is_mail(text[:4096]):
         found = messages(text)
         return _from_mail(found[0], path)  # an mbox's others: load_messages

@@ -25,10 +25,8 @@ from newsreader.ingest.coerce import as_datetime, as_str, as_str_list, as_text
 from newsreader.ingest.decode import MAX_BYTES, decode, looks_binary, read_capped
 from newsreader.ingest.front_matter import BadArticle
 from newsreader.ingest.load import (
-    _BLANK_RUN,
     _HTML_START,
     _HTML_TAG,
-    MAX_BLANK_RUN,
     MAX_TITLE_SCAN,
     NotAnArticle,
     Unterminated,
@@ -36,6 +34,7 @@ from newsreader.ingest.load import (
     _html_meta,
     _images,
     _markdown_title,
+    cut_blank_runs,
     detect_kind,
     read_front_matter,
 )
@@ -81,7 +80,7 @@ def quick_file(path: str) -> Quick:
 
 
 def _quick_text(text: str, path: str) -> Quick:
-    text = _BLANK_RUN.sub(" " * MAX_BLANK_RUN, clean_text(text))
+    text = cut_blank_runs(clean_text(text))
     if is_mail(text[:4096]):
         message = messages(text)[0]
         fields: dict[str, Any] = {
