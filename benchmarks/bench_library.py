@@ -103,9 +103,9 @@ def _no_clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str
     return raw
 
 
-def _no_clean_page(html: str, *, excerpt: str = "") -> tuple[str, str]:
-    """An HTML page's (title, body) with neither looked for: the page is not even parsed."""
-    return "", html
+def _no_clean_page(html: str, *, excerpt: str = "", dated: bool = False) -> tuple[str, str, str]:
+    """An HTML page's (title, body, date) with none looked for: the page is not even parsed."""
+    return "", html, ""
 
 
 #: The sampler runs in its own process: a thread here would take the GIL from the writer ten

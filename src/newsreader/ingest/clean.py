@@ -82,16 +82,17 @@ def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
     return _tidy(body, title, html=kind == "html")[:MAX_OUTPUT]
 
 
-def clean_page(html: str, *, excerpt: str = "") -> tuple[str, str]:
-    """An HTML page's title (as html_title finds it) and its body (as clean finds it), from
-    one parse of the page instead of two."""
+def clean_page(html: str, *, excerpt: str = "", dated: bool = False) -> tuple[str, str, str]:
+    """An HTML page's title (as html_title finds it), its body (as clean finds it) and, if
+    ``dated``, its date (as html_date finds it, else ''), from one parse of the page."""
     html = html[:MAX_INPUT]
     tree = _parse(html)
     if tree is None:
-        return "", ""
+        return "", "", ""
     title = _tree_title(tree)
+    date = _tree_date(tree) if dated else ""  # first: the cleaning prunes the tree
     body = _clean_html(html, title=title, excerpt=excerpt, tree=tree)
-    return title, _tidy(body, title, html=True)[:MAX_OUTPUT]
+    return title, _tidy(body, title, html=True)[:MAX_OUTPUT], date
 
 
 def _clean_html(
@@ -477,8 +478,10 @@ def html_date(html: str) -> str:
     """The publication date htmldate finds in a page's markup (JSON-LD, ``<time>``, its many
     meta tags), as ISO text; '' if none. Its text search is off: it guesses from any date."""
     tree = _parse(html[:MAX_INPUT])
-    if tree is None:
-        return ""
+    return "" if tree is None else _tree_date(tree)
+
+
+def _tree_date(tree: lxml.html.HtmlElement) -> str:
     from htmldate import find_date  # a trafilatura dependency, only for pages without a date
 
     try:

@@ -544,7 +544,7 @@ def _attrs(tag: str) -> dict[str, str]:
 def _from_html(html: str, path: str) -> Article:
     import html as htmllib
 
-    from newsreader.ingest.clean import clean_page, html_date
+    from newsreader.ingest.clean import clean_page
 
     meta = {key: htmllib.unescape(value) for key, value in _html_meta(html).items()}
     excerpt = as_text(meta.get("og:description") or meta.get("description"), 2000)
@@ -554,8 +554,8 @@ def _from_html(html: str, path: str) -> Article:
         published = as_datetime(meta.get(key))
         if published:
             break
-    else:
-        published = as_datetime(html_date(html))
+    title, body, date = clean_page(html, excerpt=excerpt, dated=published is None)
+    published = published or as_datetime(date)
     domain = domain_of(url)
     fields: dict[str, Any] = {
         "excerpt": excerpt,
@@ -568,5 +568,4 @@ def _from_html(html: str, path: str) -> Article:
         "images": _images(meta.get("og:image")),
         "url_keys": [canonical_url(url)],
     }
-    title, body = clean_page(html, excerpt=excerpt)
     return _finish(path, "html", title, body, fields=fields)
