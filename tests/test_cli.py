@@ -384,3 +384,21 @@ def test_the_shipped_man_page_is_the_parsers() -> None:
     ):
         assert text in page.replace("\\-", "-")
     assert manpage.PAGE.read_text(encoding="utf-8") == page, "run scripts/manpage.py"
+
+
+def test_index_of_a_big_folder_ends_with_every_body_polished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsreader.library import bodies
+    from newsreader.library.library import Library
+    from test_two_phase import make_folder
+
+    monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
+    folder, data = make_folder(tmp_path), tmp_path / "data"
+    assert main(["--data-dir", str(data), "index", str(folder)]) == 0
+    library = Library.open(folder, data)
+    try:
+        assert library.rough_bodies() == 0
+    finally:
+        library.close()
+    assert "polishing" in capsys.readouterr().err  # its time, with the other phases'

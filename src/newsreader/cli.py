@@ -332,7 +332,7 @@ def _folder(path: str) -> Path:
     return folder
 
 
-def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
+def _open(args: argparse.Namespace, *, quiet: bool = True, polish: bool = False) -> Any:
     from newsreader import config, paths
     from newsreader.library.library import Library
 
@@ -349,17 +349,10 @@ def _open(args: argparse.Namespace, *, quiet: bool = True) -> Any:
         print(f"newsreader: {warning}", file=sys.stderr)
     if getattr(args, "no_sync", False):
         return library, None  # the script knows the cache is fresh
-    from newsreader.index_progress import IndexProgress  # a bar on a terminal, then the phases
+    from newsreader.index_progress import synced  # a bar on a terminal, then the phases
 
-    progress = None if quiet else IndexProgress()
     warned = len(library.warnings)
-    try:
-        report = library.sync(progress, full=getattr(args, "full", False))
-    finally:
-        if progress:
-            progress.close()
-    for line in progress.summary(report.phase_seconds) if progress else ():
-        print(line, file=sys.stderr)
+    report = synced(library, quiet=quiet, full=getattr(args, "full", False), polish=polish)
     for warning in library.warnings[warned:]:  # the disk filled up on the way, say
         print(f"newsreader: {warning}", file=sys.stderr)
     return library, report
@@ -412,7 +405,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    library, report = _open(args, quiet=args.json)
+    library, report = _open(args, quiet=args.json, polish=True)
     problems = library.problems()
     if args.json:
         counts = ("added", "updated", "removed", "skipped", "duplicates", "unchanged")

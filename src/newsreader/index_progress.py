@@ -10,9 +10,37 @@ Textual, but is imported only for the terminal.
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from newsreader.library.phases import PHASES
+from newsreader.library.phases import PHASES, POLISHING
+
+if TYPE_CHECKING:
+    from newsreader.library.library import Library
+    from newsreader.library.sync import SyncReport
+
+
+def synced(
+    library: Library, *, quiet: bool, full: bool = False, polish: bool = False
+) -> SyncReport:
+    """Sync ``library``, with a bar on stderr unless ``quiet`` and then each phase's time;
+    with ``polish``, clean fully the bodies a big index leaves rough too (``Library.polish``:
+    what the reader otherwise does in its idle time), its time told with the others'."""
+    progress = None if quiet else IndexProgress()
+    try:
+        report = library.sync(progress, full=full)
+        if polish and library.rough_bodies():
+            polished = library.polish(progress)
+            report.phase_seconds.update(polished.phase_seconds)
+    finally:
+        if progress:
+            progress.close()
+    for line in progress.summary(report.phase_seconds) if progress else ():
+        print(line, file=sys.stderr)
+    return report
+
+
+#: What each counted phase counts.
+_UNITS = {"scanning": "files", "parsing": "files", "bodies": "articles", POLISHING: "articles"}
 
 
 class IndexProgress:
@@ -55,9 +83,9 @@ class IndexProgress:
     def summary(self, seconds: dict[str, float]) -> list[str]:
         """One line per phase that ran: its time, and its count where it has one."""
         lines = []
-        for phase in sorted(seconds, key=PHASES.index):
+        for phase in sorted(seconds, key=(*PHASES, POLISHING).index):
             count = self.counts.get(phase, 0)
-            unit = {"scanning": "files", "parsing": "files", "bodies": "articles"}.get(phase)
+            unit = _UNITS.get(phase)
             files = f"{count:,} {unit}, " if count and unit else ""
             rate = f", {count / seconds[phase]:,.0f} {unit}/s" if files and seconds[phase] else ""
             lines.append(f"{phase:<9} {files}{seconds[phase]:.2f}s{rate}")
