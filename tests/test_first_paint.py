@@ -190,3 +190,11 @@ def test_the_reader_module_does_not_import_the_exporter() -> None:
     probe = "import sys, newsreader.tui.app; print('newsreader.export' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_app_module_does_not_import_the_markdown_parser() -> None:
+    """markdown_it (about 50 ms of CPU) comes with the reader's first body, after the first
+    paint, not with the app's import."""
+    probe = "import sys, newsreader.tui.app; print('markdown_it' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

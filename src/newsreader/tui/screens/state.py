@@ -159,7 +159,7 @@ class MainState(Screen[None]):
         self.articles.empty_message = "Loading…"  # until the first page comes
         self.reader.border_title = Content("Reader")
         self.query_one("#related").border_title = Content("Related")
-        for widget in self.query("#reader > #header, #reader > Markdown, #reader > #links"):
+        for widget in self.query("#reader > #header, #reader > #links"):  # the body takes it
             widget.styles.max_width = self.config.reader_max_width
         self.on_resize()
         for warning in self.library.warnings:

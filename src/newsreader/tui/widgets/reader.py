@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -14,13 +15,15 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownBlock
+from textual.widgets import Static
 
 from newsreader.ingest.sanitize import display_path
 from newsreader.model import Article
 from newsreader.tui.commands import READER_COMMANDS, move_bindings
 from newsreader.tui.screens.modals import TextPrompt
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 _LINK = re.compile(r"(?<!!)\[([^\]\n]{1,300})\]\((https?://[^)\s]+)\)")
 #: A body this long is cut for display; the full text stays in the library and in exports.
@@ -169,8 +172,7 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Select an article to read it."), id="header")
-        yield Markdown("", open_links=False, id="body")
-        yield Static("", id="links")
+        yield Static("", id="links")  # the body goes above it, with the first (_show_body)
 
     def watch_reading(self, reading: Reading | None) -> None:
         if reading is not None:
@@ -189,12 +191,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.article = article
         self.hits, self.hit = [], -1
         header = self.query_one("#header", Static)
-        body = self.query_one("#body", Markdown)
         links = self.query_one("#links", Static)
         self.scroll_home(animate=False)
         if article is None:
             header.update(Content("Nothing to read here."))
-            body.update("")
+            self._show_body("")
             links.update("")
             self.links = []
             return
@@ -210,11 +211,26 @@ class ReaderView(VerticalScroll, can_focus=True):
                     " here to keep the reader quick: press e to export it whole, or o to open"
                     " the original.*"
                 )
-            body.update(text)
+            self._show_body(text)
         else:
             # Front matter only: show the excerpt and say plainly where the full text is.
-            body.update("")
+            self._show_body("")
         links.update(self._links_block(article))
+
+    def _show_body(self, text: str) -> None:
+        """Show ``text`` (Markdown) as the body. Its widget is mounted with the first body:
+        the Markdown parser's import (about 50 ms of CPU) is then no part of the first paint."""
+        from textual.widgets import Markdown
+
+        found = self.query("#body")
+        if found:
+            body = found.first(Markdown)
+            body.display = bool(text)  # an empty one would still take a line
+            body.update(text)
+        elif text:
+            body = Markdown(text, open_links=False, id="body")
+            body.styles.max_width = self.query_one("#header").styles.max_width
+            self.mount(body, before=self.query_one("#links"))
 
     def _header(self, article: Article, inferred: list[str]) -> Content:
         minutes = max(1, round(len(article.body.split()) / WORDS_PER_MINUTE)) if article.body else 0
@@ -293,8 +309,10 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.hits, self.hit = [], -1
         if not term:
             return 0
+        from textual.widgets.markdown import MarkdownBlock
+
         pattern = re.compile(re.escape(term), re.I)
-        body = self.query_one("#body", Markdown).query(MarkdownBlock)
+        body = [block for found in self.query("#body") for block in found.query(MarkdownBlock)]
         for block in [self.query_one("#header", Static), *body, self.query_one("#links", Static)]:
             content = block.content
             if not isinstance(content, Content) or block.query(MarkdownBlock):
@@ -350,6 +368,8 @@ class ReaderView(VerticalScroll, can_focus=True):
 
 def _set_content(block: Static, content: Content) -> None:
     """Show ``content`` in the header or a block of the body (which keeps its own copy)."""
+    from textual.widgets.markdown import MarkdownBlock
+
     if isinstance(block, MarkdownBlock):
         block.set_content(content)
     else:
