@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsreader.feeds.opml import Subscription, load_subscriptions, save_subscriptions
+from newsreader.feeds.opml import Subscription, load_subscriptions, read_opml, save_subscriptions
+from newsreader.feeds.parse import FeedError
 
 #: What a feed, an OPML file or a redirect can hand us as a title: terminal escapes, C0/C1
 #: controls, NUL, lone surrogates, bidi overrides, characters XML 1.0 cannot hold at all.
@@ -60,3 +61,20 @@ def test_a_file_an_older_version_wrote_with_control_characters_still_loads(tmp_p
     )
     (sub,) = load_subscriptions(tmp_path)
     assert (sub.url, sub.title, sub.topics) == ("https://a.example/f", "Red", ("Tech",))
+
+
+# A declaration hidden by a control character, which the lenient re-read removes.
+HIDDEN = (
+    b'<?xml version="1.0"?>\n'
+    b'<!DOCTYPE opml [<!EN\x01TITY e "expanded entity">]>\n'
+    b'<opml version="2.0"><head/><body>'
+    b'<outline text="&e;" title="&e;" type="rss" xmlUrl="https://example.com/feed.xml"/>'
+    b"</body></opml>"
+)
+
+
+def test_an_entity_declaration_hidden_by_a_control_character_is_refused() -> None:
+    assert b"<!ENTITY" not in HIDDEN  # the raw check cannot see it
+    with pytest.raises(FeedError):
+        subs = read_opml(HIDDEN)
+        pytest.fail(f"entities were expanded: {subs!r}")

@@ -73,14 +73,15 @@ def read_opml(data: bytes) -> list[Subscription]:
     titles of the outlines around them as topics. Raises FeedError for what can't be read."""
     if len(data) > MAX_OPML:
         raise FeedError(f"OPML file over {MAX_OPML // (1024 * 1024)} MB")
-    if any(marker in data for marker in ENTITY_DECLS):
-        raise FeedError("the OPML file declares XML entities (refused: entity expansion)")
+    _refuse_entities(data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as error:
         # Control characters (terminal escapes in a title, as older versions could write) make
-        # XML ill-formed: the file is read again without them rather than lost whole.
+        # XML ill-formed: the file is read again without them rather than lost whole. Checked
+        # again: removing them can put a declaration together (``<!EN\x01TITY``).
         cleaned = clean_text(data.decode("utf-8", "replace")).encode("utf-8")
+        _refuse_entities(cleaned)
         try:
             root = ET.fromstring(cleaned)
         except ET.ParseError:
@@ -92,6 +93,11 @@ def read_opml(data: bytes) -> list[Subscription]:
     if body is not None:
         _walk(body, (), found, 0)
     return list(found.values())
+
+
+def _refuse_entities(data: bytes) -> None:
+    if any(marker in data for marker in ENTITY_DECLS):
+        raise FeedError("the OPML file declares XML entities (refused: entity expansion)")
 
 
 def _walk(
