@@ -402,3 +402,50 @@ def test_index_of_a_big_folder_ends_with_every_body_polished(
     finally:
         library.close()
     assert "polishing" in capsys.readouterr().err  # its time, with the other phases'
+
+
+# -- the counts of an index that polishes ----------------------------------------------------------
+
+COUNTS_PARA = (
+    "The river rose over the old bridge on Tuesday night and residents of the county were told "
+    "to leave their homes before the water reached the main street. Volunteers filled sandbags "
+    "until the early morning while the council met to decide on a budget for the repairs."
+)
+COUNTS_DUMP = (
+    "Menu Home News Sport\nThe night the river rose over the old bridge\n\nBy A. Reporter\n{para}\n"
+)
+
+
+def _index_json(folder: Path, data: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "index", "--json", str(folder)]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    out.pop("seconds")
+    return out
+
+
+def test_index_json_counts_of_a_big_folder_equal_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(COUNTS_DUMP.format(para=COUNTS_PARA))
+    # The same dump with a trailing blank and an extra blank line: another file's raw text
+    # (another listed id), the same article once cleaned.
+    (folder / "b.txt").write_text(
+        COUNTS_DUMP.format(para=COUNTS_PARA).replace("Sport\n", "Sport  \n\n")
+    )
+    from newsreader.library import bodies
+    from newsreader.library.library import Library
+
+    one_pass = _index_json(folder, tmp_path / "one", capsys)
+    assert one_pass["duplicates"] == 1  # the premise: one pass sees one article
+    monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
+    phased = _index_json(folder, tmp_path / "two", capsys)
+    library = Library.open(folder, tmp_path / "two")
+    try:
+        stored = library.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        library.close()
+    assert stored == 1  # the cache holds one article, as one pass's
+    assert phased == one_pass  # but the index said "added 2, duplicates 0"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
-from newsreader.library.phases import PHASES, POLISHING
+from newsreader.library.phases import PHASES, POLISHING, absorb_polish
 
 if TYPE_CHECKING:
     from newsreader.library.library import Library
@@ -29,8 +29,7 @@ def synced(
     try:
         report = library.sync(progress, full=full)
         if polish and library.rough_bodies():
-            polished = library.polish(progress)
-            report.phase_seconds.update(polished.phase_seconds)
+            absorb_polish(report, library.polish(progress))
     finally:
         if progress:
             progress.close()

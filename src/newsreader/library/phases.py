@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsreader.library.sync import SyncReport
 
 #: The phases of a sync, in order: walking the folder, reading and storing the new and changed
 #: files (parsed in a pool, stored a batch at a time as they come), finishing the search index,
@@ -67,3 +71,16 @@ class Phases:
             spent = time.perf_counter() - self._since
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + spent
             self.phase = ""
+
+
+def absorb_polish(report: SyncReport, polished: SyncReport) -> None:
+    """Add to a sync's ``report`` what the polishing after it found: its phase's time, and the
+    articles that turned out, once cleaned, to be copies of others or no articles at all (each
+    listed as added by the sync, as one pass would not have)."""
+    gone = polished.duplicates + polished.skipped
+    report.added = max(0, report.added - gone)
+    report.duplicates += polished.duplicates
+    report.skipped += polished.skipped
+    report.moved_ids += polished.moved_ids
+    report.changed_ids |= polished.changed_ids
+    report.phase_seconds.update(polished.phase_seconds)

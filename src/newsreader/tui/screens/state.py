@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from newsreader.config import Config
 from newsreader.library.db import is_damage
 from newsreader.library.library import Library
-from newsreader.library.phases import describe
+from newsreader.library.phases import absorb_polish, describe
 from newsreader.library.query import parse
 from newsreader.model import Article, View
 from newsreader.tui.messages import (
@@ -336,15 +336,17 @@ class MainState(Screen[None]):
         except Exception as error:  # noqa: BLE001 - the reader keeps working from the cache
             self.post_message(SyncFinished(f"Sync failed: {error}"))
             return
-        # The files that could not be read, this sync or an earlier one (an unchanged bad file
-        # is not read again, so this sync alone would say "0 skipped" while P lists them).
-        text = status_line(report, max(report.skipped, len(lib.problems())))
         new = lib.new_since(last_visit) if last_visit else 0
-        if new:
-            text = f"{new} new since your last visit · " + text
+
+        def told() -> str:
+            # The files that could not be read, this sync or an earlier one (an unchanged bad
+            # file is not read again: this sync alone would say "0 skipped" while P lists it).
+            text = status_line(report, max(report.skipped, len(lib.problems())))
+            return f"{new} new since your last visit · {text}" if new else text
+
         changed = bool(report.added or report.updated or report.removed)
         # e.g. the disk filled up: the session goes on from memory, and says so
-        self.post_message(SyncFinished(text, changed, lib.warnings[warned:]))
+        self.post_message(SyncFinished(told(), changed, lib.warnings[warned:]))
         if lib.rough_bodies():
             # A big index (this one or an earlier session's) left rough bodies, searchable
             # already: clean them fully now, in this worker, its pool at low priority; a
@@ -352,9 +354,10 @@ class MainState(Screen[None]):
             try:
                 polished = lib.polish(progress)
             except Exception as error:  # noqa: BLE001 - the next sync goes on from here
-                self.post_message(SyncFinished(f"{text} · polishing stopped: {error}"))
+                self.post_message(SyncFinished(f"{told()} · polishing stopped: {error}"))
                 return
-            self.post_message(SyncFinished(text, bool(polished.changed_ids)))
+            absorb_polish(report, polished)  # copies found once cleaned, say
+            self.post_message(SyncFinished(told(), bool(polished.changed_ids)))
 
     @on(SyncProgressed)
     def _sync_progressed(self, event: SyncProgressed) -> None:
