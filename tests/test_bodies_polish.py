@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from newsreader.ingest import load
 from newsreader.library import bodies, polish, pools
 from newsreader.library.library import Library, View
+from newsreader.model import Problem
 from test_two_phase import PARA, articles, make_folder, two_phase
 
 
@@ -114,6 +116,28 @@ def test_the_reader_never_shows_a_rough_body_and_keeps_what_it_cleaned(
     assert stored is not None
     row = next(r for r in articles(two) if r[0] == url_id[0])
     assert row[:9] == expected[url_id[0]][:9]
+
+
+def test_an_article_whose_full_clean_fails_is_shown_with_no_body_not_its_rough_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    two_phase(monkeypatch)
+    library = synced(folder, tmp_path / "data")
+    try:
+        rows = library.conn.execute(
+            "SELECT a.id, a.body FROM articles a JOIN rough r ON r.article = a.rowid"
+        ).fetchall()
+        assert rows and all(body for _, body in rows)  # the premise: rough bodies are stored
+        # The full loader fails on the files now (what a crash in the extractor gives).
+        monkeypatch.setattr(load, "load_file", lambda path: Problem(path, "could not parse: X"))
+        for article_id, _ in rows:
+            shown = library.article(article_id)
+            assert shown is not None and shown.id == article_id
+            assert shown.body == ""  # the reader says the full text is not in the file
+        assert rough_ids(library) == {article_id for article_id, _ in rows}  # left to polish
+    finally:
+        library.close()
 
 
 def test_a_kill_in_the_bodies_or_in_the_polishing_is_finished_after_a_restart(

@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from newsreader.ingest.discover import FileEntry, key_path
-from newsreader.library.db import write
+from newsreader.library.db import in_chunks, write
 from newsreader.library.parsing import Parsed, Prepared, Rough, parse_entries
 from newsreader.library.phases import POLISHING, Progress
 from newsreader.library.polish import NICE
@@ -136,7 +136,10 @@ def _store_one(
     from newsreader.library.sync import _delete_article, insert_prepared  # imports this module
 
     conn.execute("DELETE FROM pending WHERE article = ?", (rowid,))
-    conn.execute("DELETE FROM rough WHERE article = ?", (rowid,))
+    if conn.execute("DELETE FROM rough WHERE article = ?", (rowid,)).rowcount:
+        # Its stories were signed from the rough text: re-signed by ``regroup_stories``, which
+        # a polishing killed after this batch, or a reader's clean on demand, leaves to the next.
+        conn.execute("INSERT OR IGNORE INTO resign(article) VALUES (?)", (rowid,))
     row = conn.execute("SELECT id, added FROM articles WHERE rowid = ?", (rowid,)).fetchone()
     if row is None or row[0] != listed_id:
         return  # another sync replaced it meanwhile
@@ -205,14 +208,15 @@ def _store_rough(
 def clean_now(article: Article, keep: Callable[[Article], None] | None = None) -> Article:
     """A listed article with its body cleaned now, for the reader (one page costs 15-30 ms,
     plus the extractor's import the first time). It keeps the listed id, which the list and the
-    user's marks know it by. ``keep`` is handed the cleaned article when its id is that one
+    user's marks know it by; when the full clean fails, the article with no body (the rough one
+    is never shown). ``keep`` is handed the cleaned article when its id is that one
     (``store_cleaned`` keeps it, so the later phases skip it); an article whose id moves waits
     for them, as they carry the marks made on it."""
     from newsreader.ingest.load import load_file
 
     full = load_file(key_path(article.path))
-    if isinstance(full, Problem):
-        return article
+    if isinstance(full, Problem):  # never the rough body: the reader says the text is not here
+        return dataclasses.replace(article, body="")
     if keep is not None and full.id == article.id:
         keep(full)
     return dataclasses.replace(full, id=article.id, path=article.path, paths=article.paths)
@@ -227,3 +231,20 @@ def store_cleaned(conn: sqlite3.Connection, full: Article) -> None:
     row = conn.execute("SELECT rowid, id, path FROM articles WHERE id = ?", (full.id,)).fetchone()
     if row is not None:
         _store(conn, [((row[0], row[1], row[2]), prepare(full))], SyncReport(), None)
+
+
+def regroup_stories(conn: sqlite3.Connection, article_ids: Collection[str]) -> None:
+    """Regroup the stories of ``article_ids`` (a ``SyncReport``'s changed ids: those deleted
+    since count too) and of the articles the ``resign`` table holds, then take those out of it.
+    Killed before that, the next call re-signs them again, which changes nothing."""
+    from newsreader.library import stories
+
+    due = {r[0] for r in conn.execute("SELECT article FROM resign")}
+    rowids = stories.changed_rowids(conn, article_ids) | due
+    # {-1}: only deletions happened; update() finds the vanished articles itself.
+    stories.update(conn, rowids or ({-1} if article_ids else set()))
+    if due:
+        # Only those read above: a reader's clean on demand may have marked more meanwhile.
+        with write(conn):
+            for marks, chunk in in_chunks(sorted(due)):
+                conn.execute(f"DELETE FROM resign WHERE article IN ({marks})", chunk)

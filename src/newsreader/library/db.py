@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 STATE_VERSION = 1
 
 #: The cache as version 1 created it; kept so that old caches migrate step by step.
@@ -136,6 +136,11 @@ PENDING_SCHEMA = "CREATE TABLE IF NOT EXISTS pending(article INTEGER PRIMARY KEY
 #: Articles whose bodies hold a rough text only (searchable, and what stories read), still to be
 #: cleaned fully by the last phase of a big index (``library.polish``).
 ROUGH_SCHEMA = "CREATE TABLE IF NOT EXISTS rough(article INTEGER PRIMARY KEY);"
+#: Articles whose rough bodies were cleaned fully (by a polishing batch, or by the reader on
+#: demand) and whose stories still hold the vectors signed from the rough text: marked in the
+#: transaction that stores the clean body, re-signed by the next polishing or sync
+#: (``bodies.regroup_stories``), which empties it.
+RESIGN_SCHEMA = "CREATE TABLE IF NOT EXISTS resign(article INTEGER PRIMARY KEY);"
 
 #: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
 #: The cache is derived, so a change of layout may simply start it again: the next sync
@@ -149,6 +154,7 @@ CACHE_MIGRATIONS: dict[int, str] = {
     4: QUICK_INDEX,
     5: PENDING_SCHEMA,
     6: ROUGH_SCHEMA,
+    7: RESIGN_SCHEMA,
 }
 
 STATE_SCHEMA = """

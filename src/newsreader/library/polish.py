@@ -13,8 +13,11 @@ would have, replacing each row in place (the same code as the second phase's, so
 duplicates and problems come out as one pass gives them), and regroups the stories of the
 articles it changed. Its pool's workers run at a lower priority, and it stops after a batch when
 a sync wants the turn. The ``rough`` table is its whole state: killed or stopped anywhere, it
-leaves a searchable cache, and the next call finishes the phase. The reader never shows a rough body: ``library.article`` cleans it on
-demand (``bodies.clean_now``) and stores what it cleaned when the article keeps its id.
+leaves a searchable cache, and the next call finishes the phase; each batch marks the articles
+it cleaned in the ``resign`` table in the same transaction, so the regrouping of their stories
+is finished by the next call (or sync) too. The reader never shows a rough body:
+``library.article`` cleans it on demand (``bodies.clean_now``; no body at all when that fails)
+and stores what it cleaned when the article keeps its id, marked for re-signing the same way.
 """
 
 from __future__ import annotations
@@ -138,7 +141,7 @@ def polish(
     """Clean fully every article with a rough body (until ``stop`` says so), then regroup the
     stories of those that changed; returns how many were cleaned. ``report`` gains what the
     second phase's ``bodies.index_bodies`` adds to it."""
-    from newsreader.library import bodies, stories
+    from newsreader.library import bodies
     from newsreader.library.sync import _tidy_search_index
 
     done = bodies.index_bodies(
@@ -146,6 +149,7 @@ def polish(
     )
     if done:
         _tidy_search_index(conn, done)
-        rowids = stories.changed_rowids(conn, report.changed_ids)
-        stories.update(conn, rowids or {-1})
+    # Every article polished, by this call's batches, a killed call's or the reader, is marked
+    # in ``resign`` with its batch: its stories are regrouped here, or by the next call.
+    bodies.regroup_stories(conn, report.changed_ids)
     return done

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from newsreader.ingest.discover import FileEntry, walk
-from newsreader.library import bodies, db, freshness, phases, state, stories
+from newsreader.library import bodies, db, freshness, phases, state
 from newsreader.library.db import write
 from newsreader.library.parsing import (
     FILE_TIME_LIMIT,
@@ -191,9 +191,8 @@ def _sync_store(
             report.seconds += time.perf_counter() - started  # the stories stay apart, as before
         started = time.perf_counter()
         timed(0, 0, "stories")
-        rowids = stories.changed_rowids(conn, report.changed_ids)
-        # {-1}: only deletions happened; update() finds the vanished articles itself.
-        stories.update(conn, rowids or ({-1} if report.changed_ids else set()))
+        # With the articles a polishing or the reader cleaned and left to re-sign (``resign``).
+        bodies.regroup_stories(conn, report.changed_ids)
         report.story_seconds = time.perf_counter() - started
         timed(1, 1, "stories")
         timed.end()
