@@ -64,3 +64,21 @@ def test_version_and_completion_still_answer(tmp_path: Path) -> None:
     code, modules, out = _loaded(["completion", "bash"], tmp_path)
     assert code == 0 and "_shtab_compgen_dirs" in out and "shtab" in modules
     assert "--no-sync" in out and "_shtab_compgen_files" in out
+
+
+@pytest.mark.parametrize("flags", [[], ["--json", "--text"]])
+def test_show_of_a_front_matter_only_file_does_not_load_the_extractor(
+    flags: list[str], tmp_path: Path
+) -> None:
+    """trafilatura's import alone is 0.3 s; an article with no body has nothing to clean."""
+    probe = (
+        "import sys\nfrom newsreader.cli import main\n"
+        f"code = main(['show', *{flags!r}, {str(SEEDS / '000_0e06e25c2019004f.txt')!r}])\n"
+        "print(code, 'trafilatura' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "NEWSREADER_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
+    )
+    assert "Internal Affairs used facial recognition software" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "0 False"

@@ -172,8 +172,6 @@ def parse_text(text: str, path: str) -> Article:
 
     Raises NotAnArticle for data that is no article, BadArticle for a broken one.
     """
-    from newsreader.ingest.clean import clean, text_title  # see "Imported when parsing"
-
     text = cut_blank_runs(clean_text(text))
     if is_mail(text[:4096]):
         found = messages(text)
@@ -183,6 +181,8 @@ def parse_text(text: str, path: str) -> Article:
         return _from_front_matter(text, path)
     if kind == "html":
         return _from_html(text, path)
+    from newsreader.ingest.clean import clean, text_title  # see "Imported when parsing"
+
     if kind == "markdown":
         title = _markdown_title(text)
         return _finish(path, kind, title, clean(text, "page", title=title))
@@ -329,13 +329,15 @@ def _finish(
     fields: dict[str, Any] | None = None,
 ) -> Article:
     """Fill what is missing (title, excerpt, id) and build the Article."""
-    from newsreader.ingest.clean import to_text
-
     fields = fields or {}
     # Again after cleaning: HTML entities (``&#27;``, ``&#x202e;``) decode to controls only now.
     body = strip_templates(clean_text(body))
     title = strip_templates(title)
-    text = to_text(body)
+    text = ""
+    if body:  # front matter alone has nothing to clean: it never loads the extractor
+        from newsreader.ingest.clean import to_text
+
+        text = to_text(body)
     excerpt = fields.pop("excerpt", "") or _first_paragraph(text)
     if not title:
         title = clean_line(excerpt, 120) or clean_line(os.path.splitext(os.path.basename(path))[0])
@@ -407,11 +409,11 @@ def read_front_matter(text: str) -> tuple[str, dict[str, Any], str]:
 
 
 def _from_front_matter(text: str, path: str) -> Article:
-    from newsreader.ingest.clean import clean
-
     title, fields, content = read_front_matter(text)
     body = ""
     if content:
+        from newsreader.ingest.clean import clean
+
         is_html = _HTML_START.match(content) or _HTML_TAG.search(content[:4096])
         inner = "html" if is_html else "markdown"
         body = clean(content, inner, title=title, excerpt=fields.get("excerpt", ""))
