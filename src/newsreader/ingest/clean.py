@@ -84,7 +84,7 @@ def clean(raw: str, kind: str, *, title: str = "", excerpt: str = "") -> str:
 
 def clean_page(html: str, *, excerpt: str = "", dated: bool = False) -> tuple[str, str, str]:
     """An HTML page's title (as html_title finds it), its body (as clean finds it) and, if
-    ``dated``, its date (as html_date finds it, else ''), from one parse of the page."""
+    ``dated``, its date (htmldate's, see ``_tree_date``; else ''), from one parse of the page."""
     html = html[:MAX_INPUT]
     tree = _parse(html)
     if tree is None:
@@ -472,13 +472,6 @@ def _drop_site_suffix(title: str) -> str:
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def html_date(html: str) -> str:
-    """The publication date htmldate finds in a page's markup (JSON-LD, ``<time>``, its many
-    meta tags), as ISO text; '' if none. Its text search is off: it guesses from any date."""
-    tree = _parse(html[:MAX_INPUT])
-    return "" if tree is None else _tree_date(tree)
 
 
 def _tree_date(tree: lxml.html.HtmlElement) -> str:
