@@ -406,11 +406,6 @@ def test_index_of_a_big_folder_ends_with_every_body_polished(
 
 # -- the counts of an index that polishes ----------------------------------------------------------
 
-COUNTS_PARA = (
-    "The river rose over the old bridge on Tuesday night and residents of the county were told "
-    "to leave their homes before the water reached the main street. Volunteers filled sandbags "
-    "until the early morning while the council met to decide on a budget for the repairs."
-)
 COUNTS_DUMP = (
     "Menu Home News Sport\nThe night the river rose over the old bridge\n\nBy A. Reporter\n{para}\n"
 )
@@ -427,17 +422,16 @@ def _index_json(folder: Path, data: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_index_json_counts_of_a_big_folder_equal_one_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    (folder / "a.txt").write_text(COUNTS_DUMP.format(para=COUNTS_PARA))
-    # The same dump with a trailing blank and an extra blank line: another file's raw text
-    # (another listed id), the same article once cleaned.
-    (folder / "b.txt").write_text(
-        COUNTS_DUMP.format(para=COUNTS_PARA).replace("Sport\n", "Sport  \n\n")
-    )
     from newsreader.library import bodies
     from newsreader.library.library import Library
+    from test_two_phase import PARA
 
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(COUNTS_DUMP.format(para=PARA))
+    # The same dump with a trailing blank and an extra blank line: another file's raw text
+    # (another listed id), the same article once cleaned.
+    (folder / "b.txt").write_text(COUNTS_DUMP.format(para=PARA).replace("Sport\n", "Sport  \n\n"))
     one_pass = _index_json(folder, tmp_path / "one", capsys)
     assert one_pass["duplicates"] == 1  # the premise: one pass sees one article
     monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)

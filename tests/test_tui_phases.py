@@ -4,6 +4,7 @@ articles are listed and how far their bodies are, and that search finds titles o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,24 @@ from test_two_phase import make_folder
 from tui_support import Harness, settle, wait_until
 
 
+def status_texts(*kinds: type[Message]) -> tuple[list[str], Callable[[Message], None]]:
+    """The texts of the status messages of these kinds the app posts, and the hook that keeps
+    them (``run_test``'s ``message_hook``)."""
+    told: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, kinds):
+            told.append(message.text)  # type: ignore[attr-defined]
+
+    return told, hook
+
+
 def test_the_status_line_tells_the_listed_count_and_the_bodies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
     h = Harness(make_folder(tmp_path), tmp_path / "data")
-    told: list[str] = []
-
-    def hook(message: Message) -> None:
-        if isinstance(message, SyncProgressed):
-            told.append(message.text)
+    told, hook = status_texts(SyncProgressed)
 
     async def main() -> Any:
         async with h.app.run_test(size=(120, 40), message_hook=hook) as pilot:
@@ -48,11 +57,7 @@ def test_after_a_big_index_the_reader_polishes_the_rough_bodies_in_idle_time(
 ) -> None:
     monkeypatch.setattr(bodies, "TWO_PHASE_MIN", 1)
     h = Harness(make_folder(tmp_path), tmp_path / "data")
-    told: list[str] = []
-
-    def hook(message: Message) -> None:
-        if isinstance(message, SyncProgressed | SyncFinished):
-            told.append(message.text)
+    told, hook = status_texts(SyncProgressed, SyncFinished)
 
     async def main() -> Any:
         async with h.app.run_test(size=(120, 40), message_hook=hook) as pilot:
