@@ -19,6 +19,7 @@ from newsreader.ingest import load
 from newsreader.library import bodies, polish, pools
 from newsreader.library.library import Library, View
 from newsreader.model import Problem
+from test_sync_serial import WatchedLock
 from test_two_phase import PARA, articles, make_folder, two_phase
 
 
@@ -230,22 +231,6 @@ def test_a_cache_of_the_schema_before_gains_the_rough_table_and_keeps_its_rows(
     db.migrate(conn, db.CACHE_MIGRATIONS, db.CACHE_VERSION)
     assert conn.execute("SELECT article FROM pending").fetchall() == [(7,)]
     assert conn.execute("SELECT count(*) FROM rough").fetchone()[0] == 0
-
-
-class WatchedLock:
-    """A lock that says when a thread has to wait for it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.waiting = threading.Event()
-
-    def __enter__(self) -> None:
-        if not self.lock.acquire(blocking=False):
-            self.waiting.set()
-            self.lock.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
 
 
 def test_a_sync_asked_for_during_the_polishing_takes_the_turn_after_its_batch(
