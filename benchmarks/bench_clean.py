@@ -15,15 +15,19 @@ Two paths are scored, each beside a baseline measured in the same run:
 Times are per page, one thread: the wall-clock median, and the CPU time (time.process_time)
 mean and 95th percentile, which the machine's other load inflates far less.
 
+Every row also gives the F1 of the even- and odd-numbered pages apart: tune on one, check the
+other, to see whether a change generalises. ``--stages`` adds where the HTML path's CPU time
+goes, stage by stage (each stage's own time, without the stages it calls).
+
 Run:  PYTHONPATH=src python benchmarks/bench_clean.py [--sample N] [--only html|text] [--dump DIR]
-      [--halves]   (also score the even- and odd-numbered pages apart: tune on one, check the
-                    other, to see whether a change generalises)
+      [--stages]
 The corpus and scorer live in ../shared beside the repository and are never copied into it.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import gzip
 import importlib.util
 import json
@@ -36,8 +40,10 @@ from pathlib import Path
 from types import ModuleType
 
 import html2text
+import trafilatura
 
-from newsreader.ingest import extractors, load
+from newsreader.ingest import clean as clean_module
+from newsreader.ingest import extractors, load, textdump
 from newsreader.ingest.clean import clean, text_title, to_text
 from newsreader.ingest.load import load_bytes
 from newsreader.ingest.sanitize import clean_text
@@ -82,7 +88,7 @@ def as_shown(raw: str, name: str = "page.html") -> str:
     loader (decoding, kind detection, title, cleaning, sanitising), then ``to_text``. A file the
     loader refuses (under 20 words of text) scores as an empty body."""
     article = load_bytes(raw.encode("utf-8"), name)
-    return to_text(article.body) if isinstance(article, Article) else ""
+    return clean_module.to_text(article.body) if isinstance(article, Article) else ""
 
 
 def any_words(dump: str) -> str:
@@ -126,13 +132,67 @@ def run(inputs: dict[str, str], fn: Callable[[str], str]) -> tuple[dict[str, str
     return out, [statistics.median(wall), statistics.mean(cpu), p95]
 
 
+#: The HTML path's stages: (module, function, label). A stage's time leaves out the time of
+#: the stages it calls; "loader and the rest" is all that no other stage covers.
+STAGES = [
+    (clean_module, "_parse", "parse (lxml)"),
+    (clean_module, "_tree_date", "date (htmldate)"),
+    (clean_module, "_prune", "prune"),
+    (trafilatura, "bare_extraction", "trafilatura"),
+    (clean_module, "_as_html", "trafilatura XML -> HTML"),
+    (clean_module, "_html2md", "HTML -> Markdown (html2text)"),
+    (extractors, "main_text", "referee (resiliparse)"),
+    (extractors, "shingles", "shingles"),
+    (extractors, "readability_html", "readability"),
+    (textdump, "extract", "whole-page fallback"),
+    (clean_module, "to_text", "to_text"),
+]
+
+
+def stage_split(pages: dict[str, str]) -> list[tuple[str, float, int]]:
+    """(label, CPU ms a page, calls) of each stage of ``as_shown`` over ``pages``, most first."""
+    spent: dict[str, float] = collections.defaultdict(float)
+    calls: dict[str, int] = collections.defaultdict(int)
+    inner: list[float] = []  # per open stage: the time of the stages it called
+
+    def timed(label: str, fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = time.process_time()
+            inner.append(0.0)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took, nested = time.process_time() - start, inner.pop()
+                spent[label] += took - nested
+                calls[label] += 1
+                if inner:
+                    inner[-1] += took
+
+        return wrapper
+
+    saved = [(module, name, getattr(module, name)) for module, name, _ in STAGES]
+    for module, name, label in STAGES:
+        setattr(module, name, timed(label, getattr(module, name)))
+    shown = timed("loader and the rest", as_shown)
+    try:
+        for raw in pages.values():
+            shown(raw)
+    finally:
+        for module, name, fn in saved:
+            setattr(module, name, fn)
+    n = len(pages)
+    ranked = sorted(spent.items(), key=lambda item: -item[1])
+    return [(label, seconds * 1000 / n, calls[label]) for label, seconds in ranked]
+
+
 def main() -> None:
     """Print the figures of every path and baseline."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=int, default=0, help="score only N pages (0 = all)")
     ap.add_argument("--only", choices=("html", "text"), help="score one path only")
     ap.add_argument("--dump", type=Path, help="write each path's outputs as JSON to this folder")
-    ap.add_argument("--halves", action="store_true", help="also score even and odd pages apart")
+    ap.add_argument("--halves", action="store_true", help="(always on now; kept for old scripts)")
+    ap.add_argument("--stages", action="store_true", help="the HTML path's CPU split by stage")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"corpus not found: {CORPUS}")
@@ -163,15 +223,19 @@ def main() -> None:
         out, (wall, cpu, p95) = run(inputs, fn)
         p, r, f1 = scorer.score(gold, out)
         print(f"{label:32} {p:6.3f} {r:6.3f} {f1:6.3f}       {wall:8.1f} {cpu:8.1f} {p95:7.1f}")
-        if args.halves:
-            names = sorted(gold)
-            for half, subset in (("even", names[::2]), ("odd", names[1::2])):
-                hp, hr, hf1 = scorer.score({n: gold[n] for n in subset}, out)
-                print(f"{'  ' + half + ' pages':32} {hp:6.3f} {hr:6.3f} {hf1:6.3f}")
+        names = sorted(gold)
+        for half, subset in (("even", names[::2]), ("odd", names[1::2])):
+            hp, hr, hf1 = scorer.score({n: gold[n] for n in subset}, out)
+            print(f"{'  ' + half + ' pages':32} {hp:6.3f} {hr:6.3f} {hf1:6.3f}")
         if args.dump:
             args.dump.mkdir(parents=True, exist_ok=True)
             slug = label.split(" (")[0].replace(" ", "_")
             (args.dump / f"{slug}.json").write_text(json.dumps(out, indent=1))
+
+    if args.stages and args.only != "text":
+        print("\nHTML path, CPU ms a page by stage (each without the stages it calls):")
+        for label, ms, count in stage_split(pages):
+            print(f"  {label:30} {ms:7.2f}   {count:5} calls")
 
 
 if __name__ == "__main__":
