@@ -5,9 +5,10 @@ label. Each line is first judged on its own (length, sentence punctuation, stop-
 the text's language, boilerplate phrasings, contact and link-like lines, repetition) or by its
 layout (preformatted code and table rows are content, neither body nor boilerplate). The article
 is then taken as the stretch of lines with the most body text in it (a maximum-sum run, where
-body lines count for and boilerplate against), started at the headline when one is known and
-ended at the first comment-section marker, or at the first "Related" / "Share this" / "Read
-more" style heading that no run of body paragraphs follows. Inside that stretch only clear
+body lines count for and boilerplate against), started at the headline when one is known, or
+below a Markdown dump's one top-level heading when little body text is above it, and ended at
+the first comment-section marker, or at the first "Related" / "Share this" / "Read more" style
+heading that no run of body paragraphs follows. Inside that stretch only clear
 boilerplate goes: losing a real paragraph costs more than keeping one stray line.
 
 Every step is linear in the input, and each distinct line is classified once.
@@ -43,6 +44,8 @@ CODE_WEIGHT = 0.5
 #: two body paragraphs in a row come within the next END_WINDOW lines (an aside, not the end).
 END_MIN = 60.0
 END_WINDOW = 12
+#: A top-level heading starts the article if at most this share of its body text is above it.
+HEADLINE_SHARE = 0.3
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -316,6 +319,9 @@ def _article_span(lines: list[_Line], title: str, excerpt: str) -> tuple[int, in
             and (title_at is None or excerpt_at > title_at)
         ):
             start = excerpt_at
+    heading = _headline_heading(lines, start, end)
+    if heading is not None:
+        start = heading + 1
     first_good = next((i for i in range(start, end) if lines[i].kind == GOOD), None)
     if first_good is None:
         return 0, len(lines)  # no running text anywhere: keep all but clear boilerplate
@@ -335,6 +341,27 @@ def _article_span(lines: list[_Line], title: str, excerpt: str) -> tuple[int, in
     while end > start and lines[end - 1].kind != GOOD:
         end -= 1
     return start, end
+
+
+def _headline_heading(lines: list[_Line], start: int, end: int) -> int | None:
+    """A top-level Markdown heading (``# ``, html2text's ``<h1>``) near the start of the
+    stretch, with little of its body text above: the page's headline, below which the article
+    begins. What comes above it is teasers, cookie notices, menus."""
+    total = sum(ln.words for ln in lines[start:end] if ln.kind == GOOD)
+    above = 0.0
+    for i in range(start, end):
+        ln = lines[i]
+        if ln.raw.startswith("# "):
+            if ln.kind not in (GOOD, NEUTRAL, SHORT):
+                return None
+            # an article that gives its sections top-level headings has no one headline
+            later = any(other.raw.startswith("# ") for other in lines[i + 1 : end])
+            return None if later else i
+        if ln.kind == GOOD:
+            above += ln.words
+            if above > HEADLINE_SHARE * total:
+                return None
+    return None
 
 
 def _body_follows(lines: list[_Line], at: int) -> bool:

@@ -1,0 +1,36 @@
+"""What the plain-text path keeps of a page dump (issue 19, item 5): each fixture is a small page
+saved as text, with the page furniture that made the dump classifier keep too much or too little
+of it, read by the whole loader as ``newsreader show --text`` reads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsreader.ingest.clean import to_text
+from newsreader.ingest.load import load_file
+from newsreader.model import Article
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "textdump"
+
+
+def shown(name: str) -> str:
+    """The body ``show --text`` prints for a fixture."""
+    article = load_file(str(FIXTURES / name))
+    assert isinstance(article, Article), article
+    return to_text(article.body)
+
+
+def test_article_starts_below_its_headline_not_at_the_teasers_above() -> None:
+    # html2text writes the page's <h1> as "# ": above it, teasers for other stories read like
+    # sentences, and the stretch of body text reached up to them
+    body = shown("headline_below_teasers.txt")
+    assert body.startswith("The city council voted on Tuesday evening"), body[:200]
+    assert "ferry" not in body and "surprising" not in body
+    assert body.endswith("for roads and parking instead.")
+
+
+def test_an_article_with_top_level_section_headings_keeps_them_all() -> None:
+    # several "# " headings in the article are its sections, not one headline to start below
+    body = shown("sections_as_headings.txt")
+    assert body.startswith("Tide tables are printed every spring"), body[:200]
+    assert "Where to find them" in body and "How to read them" in body
