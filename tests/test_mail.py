@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsreader.ingest.load import load_file, load_messages
+from newsreader.ingest.load import load_file, load_mailbox, load_messages
 from newsreader.model import Article
 
 MAIL = Path(__file__).parent / "fixtures" / "mail"
@@ -53,6 +53,13 @@ def test_each_mbox_message_is_an_article() -> None:
     assert "From news@" not in first.body and "Subject:" not in first.body
     # read alone, an mbox file gives its first message
     assert article(MAIL / "digest.mbox").title == "First message: the parks budget"
+
+
+def test_load_mailbox_reads_an_mbox_only() -> None:
+    titles = [r.title for r in load_mailbox(str(MAIL / "digest.mbox")) if isinstance(r, Article)]
+    assert titles == ["First message: the parks budget", "Second message: the bridge reopens"]
+    assert load_mailbox(str(MAIL / "newsletter.eml")) == []
+    assert load_mailbox(str(MAIL / "no-such.mbox")) == []
 
 
 def test_a_config_file_is_no_mail(tmp_path: Path) -> None:

@@ -211,6 +211,19 @@ def load_messages(path: str) -> list[Article | Problem]:
     return out
 
 
+def load_mailbox(path: str) -> list[Article | Problem]:
+    """Each message of an mbox file as its own article, as ``load_messages`` gives them; none
+    for a file that does not start as an mbox does (with a ``From `` line: only its first five
+    bytes are read then, so a message file costs next to nothing more)."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(5) != b"From ":
+                return []
+    except OSError:
+        return []
+    return load_messages(path)
+
+
 def _from_mail(message: Message, path: str) -> Article:
     from newsreader.ingest.clean import clean
     from newsreader.ingest.textdump import drop_boilerplate

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from newsreader.ingest.discover import FileEntry, key_path
 from newsreader.library.db import in_chunks, write
-from newsreader.library.parsing import Parsed, Prepared, Rough, parse_entries
+from newsreader.library.mailboxes import the_one
+from newsreader.library.parsing import Messages, Parsed, Prepared, Rough, parse_entries
 from newsreader.library.phases import POLISHING, Progress
 from newsreader.library.polish import NICE
 from newsreader.model import Article, Problem
@@ -118,6 +119,8 @@ def _store(
         for (rowid, listed_id, path), result in batch:
             if isinstance(result, Rough):
                 _store_rough(conn, rowid, listed_id, result, report)
+            elif isinstance(result, Messages):  # listed as an mbox's first message
+                _store_one(conn, rowid, listed_id, path, the_one(result), report, moved)
             else:
                 _store_one(conn, rowid, listed_id, path, result, report, moved)
     if moved and carry is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 STATE_VERSION = 1
 
 #: The cache as version 1 created it; kept so that old caches migrate step by step.
@@ -142,6 +142,21 @@ ROUGH_SCHEMA = "CREATE TABLE IF NOT EXISTS rough(article INTEGER PRIMARY KEY);"
 #: (``bodies.regroup_stories``), which empties it.
 RESIGN_SCHEMA = "CREATE TABLE IF NOT EXISTS resign(article INTEGER PRIMARY KEY);"
 
+#: The articles of an mbox file's messages after its first (which its ``files`` row names, as
+#: any file's): ``part`` orders them (``library.mailboxes``).
+MESSAGES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages(
+    path TEXT NOT NULL, part INTEGER NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY(path, part)
+);
+CREATE INDEX IF NOT EXISTS messages_article ON messages(article_id);
+"""
+#: Mail stored before each message of an mbox was an article: read again by the next sync (it
+#: sees an mtime no file has), which lists every mbox's other messages and reads nothing else.
+REREAD_MAIL = (
+    "UPDATE files SET mtime_ns = -2"
+    " WHERE article_id IN (SELECT id FROM articles WHERE kind = 'mail');"
+)
+
 #: Migrations from version N-1 to N. Each runs inside the same transaction as the version bump.
 #: The cache is derived, so a change of layout may simply start it again: the next sync
 #: re-reads the folder (the user's state is elsewhere and untouched).
@@ -155,6 +170,7 @@ CACHE_MIGRATIONS: dict[int, str] = {
     5: PENDING_SCHEMA,
     6: ROUGH_SCHEMA,
     7: RESIGN_SCHEMA,
+    8: MESSAGES_SCHEMA + REREAD_MAIL,
 }
 
 STATE_SCHEMA = """

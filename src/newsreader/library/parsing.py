@@ -14,7 +14,7 @@ from multiprocessing.context import BaseContext
 from typing import Literal, NamedTuple
 
 from newsreader.ingest.discover import FileEntry
-from newsreader.ingest.load import load_file
+from newsreader.ingest.load import load_file, load_mailbox
 from newsreader.ingest.quick import quick_file
 from newsreader.library.polish import rough_text
 from newsreader.library.pools import TookTooLong, map_ordered
@@ -66,7 +66,14 @@ class Prepared(NamedTuple):
     pending: bool = False
 
 
-Parsed = Prepared | Problem
+class Messages(NamedTuple):
+    """Every message of an mbox file (two or more), each an article of its own: its rows, or the
+    Problem that stopped it (``library.mailboxes`` stores them)."""
+
+    items: list[Prepared | Problem]
+
+
+Parsed = Prepared | Problem | Messages
 
 
 def prepare(article: Article) -> Prepared:
@@ -148,6 +155,7 @@ def parse_file(
     where the limit holds). ``quick`` reads only its cheap metadata (``ingest.quick``): an
     article with a body to clean comes back ``pending``, and the extractor is never loaded.
     ``rough`` gives a ``Rough`` body where ``polish.rough_text`` has one, else the full rows.
+    An mbox file of two messages or more gives them all, read fully (``Messages``) in any mode.
     """
     if mode != "quick":
         from newsreader.ingest import clean  # noqa: F401 - its 0.4 s import is no file's time
@@ -163,12 +171,31 @@ def parse_file(
                 result = load_file(path)
             if isinstance(result, Problem):
                 return result
+            if result.kind == "mail":  # an mbox's messages are read here, all of them
+                try:
+                    found = load_mailbox(path)
+                except TookTooLong:  # too many to read in time: its first, as a message file's
+                    reason = f"took too long: only the first message read within {time_limit:g} s"
+                    first = _prepared(result, path, pending=not complete)
+                    return Messages([first, Problem(path, reason)])
+                if len(found) > 1:
+                    return Messages([_prepared(item, path) for item in found])
             try:
                 return prepare(result)._replace(pending=not complete)
             except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
                 return Problem(path, f"could not store: {type(error).__name__}: {error}")
     except TookTooLong:
         return Problem(path, f"took too long: not read within {time_limit:g} s")
+
+
+def _prepared(item: Article | Problem, path: str, *, pending: bool = False) -> Prepared | Problem:
+    """One message's rows (read fully: an mbox is read whole in every mode)."""
+    if isinstance(item, Problem):
+        return item
+    try:
+        return prepare(item)._replace(pending=pending)
+    except Exception as error:  # noqa: BLE001 - a bad file must never stop a sync
+        return Problem(path, f"could not store: {type(error).__name__}: {error}")
 
 
 def parse_many(shared: tuple[float | None, Mode], paths: list[str]) -> list[Parsed | Rough]:

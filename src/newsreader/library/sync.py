@@ -18,10 +18,11 @@ import time
 from dataclasses import dataclass, field
 
 from newsreader.ingest.discover import FileEntry, walk
-from newsreader.library import bodies, db, freshness, phases, state
+from newsreader.library import bodies, db, freshness, mailboxes, phases, state
 from newsreader.library.db import write
 from newsreader.library.parsing import (
     FILE_TIME_LIMIT,
+    Messages,
     Parsed,
     Prepared,
     Rough,
@@ -234,6 +235,8 @@ def sync(
             "SELECT path, size, mtime_ns, article_id FROM files"
         )
     }
+    # Files holding several articles (an mbox's messages): their edits are stored apart.
+    several = mailboxes.paths(conn)
     stored = conn.execute("SELECT value FROM meta WHERE key = 'ingest'").fetchone()
     stale = stored is None or stored[0] != INGEST_VERSION
     if stale and not known:
@@ -265,13 +268,13 @@ def sync(
     if gone:
         with write(conn):
             for path in gone:
-                _forget_file(conn, path, report)
+                _forget_file(conn, path, report, several)
     odd = [(path, why) for path, why in odd if known.get(path) != (-1, -1, None)]
     if odd:
         with write(conn):
             for path, why in odd:
                 if path in known:
-                    _forget_file(conn, path, report, counting=False)
+                    _forget_file(conn, path, report, several, counting=False)
                 conn.execute(
                     "INSERT OR REPLACE INTO files(path, size, mtime_ns, article_id, problem)"
                     " VALUES (?,-1,-1,NULL,?)",
@@ -295,13 +298,13 @@ def sync(
                 told = time.perf_counter()  # done: stored, and parsed waiting in the batch
                 progress(done + len(batch), len(todo), "parsing")
             if len(batch) >= BATCH:
-                _store_batch(conn, batch, known, now, report)
+                _store_batch(conn, batch, known, now, report, several)
                 done += len(batch)
                 batch = []
                 if progress:
                     progress(done, len(todo), "parsing")
         if batch:
-            _store_batch(conn, batch, known, now, report)
+            _store_batch(conn, batch, known, now, report, several)
             done += len(batch)
             if progress:
                 progress(done, len(todo), "parsing")
@@ -380,12 +383,14 @@ def _store_batch(
     known: dict[str, tuple[int, int, str | None]],
     now: int,
     report: SyncReport,
+    several: set[str],
 ) -> None:
     report.listed += sum(isinstance(r, Prepared) and r.pending for _, r in batch)
     with write(conn):
         for entry, result in batch:
             old = known.get(entry.path)
-            _store(conn, entry, result, now, report, old[2] if old else None, old is not None)
+            old_id = old[2] if old else None
+            _store(conn, entry, result, now, report, old_id, old is not None, several)
 
 
 def _store(
@@ -396,8 +401,12 @@ def _store(
     report: SyncReport,
     old_id: str | None,
     existed: bool,
+    several: set[str],
 ) -> None:
     path = entry.path
+    if isinstance(result, Messages) or (existed and path in several):
+        mailboxes.store(conn, entry, result, now, report, old_id, several)
+        return
     if existed and isinstance(result, Prepared) and result.id == old_id:
         # The same article with new content: refresh it in place, keeping its rowid.
         conn.execute(
@@ -414,7 +423,7 @@ def _store(
         report.changed_ids.add(result.id)
         return
     if existed:
-        _forget_file(conn, path, report, counting=False)
+        _forget_file(conn, path, report, several, counting=False)
         if old_id and isinstance(result, Prepared):
             report.moved_ids.append((old_id, result.id))
     if isinstance(result, Problem):
@@ -484,36 +493,51 @@ def insert_prepared(
 
 
 def _forget_file(
-    conn: sqlite3.Connection, path: str, report: SyncReport, counting: bool = True
+    conn: sqlite3.Connection,
+    path: str,
+    report: SyncReport,
+    several: set[str],
+    counting: bool = True,
 ) -> None:
-    """Drop a file; drop its article too when no other file holds it, else hand the article over."""
+    """Drop a file and each article it holds (see ``_forget_article``)."""
     row = conn.execute("SELECT article_id FROM files WHERE path = ?", (path,)).fetchone()
     conn.execute("DELETE FROM files WHERE path = ?", (path,))
     if counting:
         report.removed += 1
-    if row is None or row[0] is None:
-        return
+    if path in several:  # an mbox: its other messages' articles go too
+        mailboxes.forget(conn, path, report, several, counting=counting)
+    if row is not None and row[0] is not None:
+        _forget_article(conn, row[0], path, report)
+
+
+def _forget_article(
+    conn: sqlite3.Connection, article_id: str, path: str, report: SyncReport
+) -> bool:
+    """``path`` holds ``article_id`` no more: drop the article when no other file holds it (and
+    say so), else hand it over."""
     article = conn.execute(
-        "SELECT rowid, path, added FROM articles WHERE id = ?", (row[0],)
+        "SELECT rowid, path, added FROM articles WHERE id = ?", (article_id,)
     ).fetchone()
     if article is None:
-        return
-    other = conn.execute(
-        "SELECT path FROM files WHERE article_id = ? ORDER BY path LIMIT 1", (row[0],)
-    ).fetchone()
-    if other is None:
+        return False
+    other = conn.execute(mailboxes.FIRST_HOLDER, (article_id, article_id)).fetchone()
+    if other[0] is None:
         _delete_article(conn, article[0])
-        report.changed_ids.add(row[0])
-    elif article[1] == path:
+        report.changed_ids.add(article_id)
+        return True
+    if article[1] == path:
         # The article showed the gone file's text; a copy with the same URL may say something
         # else, so read the file that now stands for it (same rowid, so the list keeps its place).
         result = parse_file(other[0], FILE_TIME_LIMIT)
-        if isinstance(result, Prepared) and result.id == row[0]:
+        if isinstance(result, Messages):  # an mbox: the message that is this article
+            result = mailboxes.the_one(result, article_id)
+        if isinstance(result, Prepared) and result.id == article_id:
             _delete_article(conn, article[0])
             insert_prepared(conn, result, other[0], article[2], rowid=article[0])
-            report.changed_ids.add(row[0])
+            report.changed_ids.add(article_id)
         else:
             conn.execute("UPDATE articles SET path = ? WHERE rowid = ?", (other[0], article[0]))
+    return False
 
 
 def _delete_article(conn: sqlite3.Connection, rowid: int) -> None:
