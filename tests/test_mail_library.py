@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsreader.cli import main
-from newsreader.library import bodies, db, parsing
+from newsreader.library import bodies, db, mailboxes, parsing
 from newsreader.library.library import Library, View
 from newsreader.library.sync import _delete_article
 from newsreader.model import Article, Problem
@@ -203,6 +203,22 @@ def test_an_mbox_emptied_is_a_problem_and_its_messages_come_back_with_their_mark
     library.sync(workers=1)
     assert listed(library) == ids and library.is_starred(ids[SECOND])
     assert library.problems() == []
+
+
+def test_a_sync_that_began_before_another_stored_the_mbox_stores_it_again(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    mbox = folder / "digest.mbox"
+    library = Library.open(folder, data_dir)
+    library.sync(workers=1)
+    ids = listed(library)
+    # As a sync that read the cache before another process stored the mbox's messages.
+    monkeypatch.setattr(mailboxes, "paths", lambda conn: set())
+    rewrite(mbox, mbox.read_text() + THIRD_MESSAGE)
+    library.sync(workers=1)
+    after = listed(library)
+    assert set(after) == {FIRST, SECOND, THIRD, STORY} and after[SECOND] == ids[SECOND]
 
 
 def test_a_restart_keeps_the_messages_and_reads_nothing(tmp_path: Path, data_dir: Path) -> None:

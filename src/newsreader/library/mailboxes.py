@@ -107,9 +107,8 @@ def forget(
 
 
 def _drop_rows(conn: sqlite3.Connection, path: str, several: set[str]) -> list[str]:
-    """Delete a file's ``messages`` rows; the article ids they held."""
-    if path not in several:
-        return []
+    """Delete a file's ``messages`` rows; the article ids they held. Asked even for a file not
+    in ``several``: another sync of the folder may have stored it since this one began."""
     several.discard(path)
     return [
         article_id
