@@ -4,6 +4,8 @@ structure; a body that already agrees is kept without running readability."""
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +125,31 @@ def test_cleaning_module_does_not_import_the_extractors() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def readability_own_clean(text: str) -> str:
+    """readability-lxml 0.8.4's ``clean`` as its source has it: the oracle."""
+    text = re.sub(r"\s{255,}", " " * 255, text)
+    text = re.sub(r"\s*\n\s*", "\n", text)
+    text = re.sub(r"\t|[ \t]{2,}", " ", text)
+    return text.strip()
+
+
+def test_readability_clean_gives_what_readability_gives() -> None:
+    rnd = random.Random(19)
+    pieces = [" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2003", "\f", "word", "x,", " " * 300]
+    for _ in range(20_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        assert extractors.readability_clean(text) == readability_own_clean(text), repr(text)
+
+
+def test_readability_runs_with_the_fast_clean_and_finds_the_article() -> None:
+    import readability.readability
+
+    tree = _parse(PAGE)
+    assert tree is not None
+    _prune(tree)
+    html = extractors.readability_html(tree)
+    assert readability.readability.clean is extractors.readability_clean
+    assert FIRST in html and LAST in to_text(_html2md(html))
+    assert tree.find(".//p") is not None  # the page's tree is readability's copy, not changed
