@@ -50,7 +50,7 @@ def summary(label: str, scorer: object, gold: dict[str, str], out: dict[str, str
     parts = []
     for subset in (names, names[::2], names[1::2]):
         p, r, f1 = scorer.score({n: gold[n] for n in subset}, out)  # type: ignore[attr-defined]
-        parts.append(f"{f1:.3f} ({p:.3f}/{r:.3f})")
+        parts.append(f"{f1:.4f} ({p:.3f}/{r:.3f})")
     return f"{label:8} all {parts[0]}  even {parts[1]}  odd {parts[2]}"
 
 

@@ -34,3 +34,11 @@ def test_an_article_with_top_level_section_headings_keeps_them_all() -> None:
     body = shown("sections_as_headings.txt")
     assert body.startswith("Tide tables are printed every spring"), body[:200]
     assert "Where to find them" in body and "How to read them" in body
+
+
+def test_bylines_and_share_buttons_above_the_first_paragraph_go() -> None:
+    # between the headline and the article's first paragraph: a byline, a share bar and a
+    # line the page repeats; none of them is the article
+    body = shown("share_bar_above_first_paragraph.txt")
+    assert body.startswith("Photo\n\nThe ferry to the outer islands"), body[:200]
+    assert "HOLLOWAY" not in body and "Tweet" not in body

@@ -46,6 +46,8 @@ END_MIN = 60.0
 END_WINDOW = 12
 #: A top-level heading starts the article if at most this share of its body text is above it.
 HEADLINE_SHARE = 0.3
+#: Kinds of line dropped between the article's start and its first paragraph.
+LEAD_FURNITURE = (JUNK, REPEAT, MARKER)
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -164,6 +166,11 @@ def extract(
         return _join(lines)
     start, end = _article_span(lines, title, excerpt)
     kept = [ln for ln in lines[start:end] if ln.kind != BAD]
+    first = next((i for i, ln in enumerate(kept) if ln.kind == GOOD), None)
+    if first is not None:
+        # above the first paragraph, bylines, share bars and repeated labels are not the
+        # article; a standfirst, a caption or a code line may be
+        kept = [ln for ln in kept[:first] if ln.kind not in LEAD_FURNITURE] + kept[first:]
     if not any(ln.kind == GOOD for ln in kept):
         kept = [ln for ln in kept if ln.kind not in (JUNK, CODE, REPEAT, MARKER)]
     return _join(kept)
