@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsreader.ingest.load import load_file, load_mailbox, load_messages
-from newsreader.model import Article
+from newsreader.model import Article, Problem
 
 MAIL = Path(__file__).parent / "fixtures" / "mail"
 
@@ -60,6 +60,22 @@ def test_load_mailbox_reads_an_mbox_only() -> None:
     assert titles == ["First message: the parks budget", "Second message: the bridge reopens"]
     assert load_mailbox(str(MAIL / "newsletter.eml")) == []
     assert load_mailbox(str(MAIL / "no-such.mbox")) == []
+
+
+def test_an_mbox_past_the_read_cap_keeps_its_whole_messages_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "big.mbox"
+    digest = (MAIL / "digest.mbox").read_text()
+    last = digest.replace("First message: the parks budget", "A long message")
+    last = last.split("\nFrom news@")[0] + "\n" + "A line of the long message.\n" * 200_000
+    path.write_text(digest + "\n" + last)
+    results = load_messages(str(path))
+    assert [r.title for r in results[:2] if isinstance(r, Article)] == [
+        "First message: the parks budget",
+        "Second message: the bridge reopens",
+    ]
+    assert results[2:] == [
+        Problem(str(path), "too large: only the messages in the first 4 MB read")
+    ]
 
 
 def test_a_config_file_is_no_mail(tmp_path: Path) -> None:

@@ -196,18 +196,25 @@ def load_messages(path: str) -> list[Article | Problem]:
     """Each message of a mail file as its own article (an mbox holds many; a message file,
     or any other file, gives what load_file gives)."""
     try:
-        text = decode(read_capped(path, MAX_BYTES))
+        data = read_capped(path, MAX_BYTES)
+        text = decode(data)
     except (OSError, ValueError) as error:
         return [Problem(path, f"unreadable: {error}")]
     if not is_mail(text[:4096]):
         return [load_file(path)]
-    text = clean_text(text)
+    found = messages(clean_text(text))
+    cut = len(data) >= MAX_BYTES and len(found) > 1
+    if cut:
+        found.pop()  # it stops at the cap
     out: list[Article | Problem] = []
-    for message in messages(text):
+    for message in found:
         try:
             out.append(_from_mail(message, path))
         except Exception as error:  # noqa: BLE001 - one bad message must not cost the others
             out.append(Problem(path, f"could not parse a message: {type(error).__name__}"))
+    if cut:
+        mb = MAX_BYTES // (1024 * 1024)
+        out.append(Problem(path, f"too large: only the messages in the first {mb} MB read"))
     return out
 
 
