@@ -5,6 +5,7 @@ Kept out of ``cli`` (argument parsing and dispatch) so each stays a size one can
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -37,10 +38,20 @@ def lines(lines: Iterable[str]) -> None:
 
 
 def json_lines(library: Any, rowids: list[int], query: str = "") -> None:
-    """JSON Lines, streamed: each field read for all rows at once (see ``library.records``)."""
+    """JSON Lines, streamed: each field read for all rows at once (see ``library.records``).
+
+    The cyclic garbage collector is paused meanwhile: nothing here makes a cycle, and the
+    side tables of a whole library are tens of thousands of lists and tuples, which it walked
+    again and again (a tenth of the CPU of ``list --json`` at 20,000 articles)."""
     write = sys.stdout.write
-    for article_id, line in library.json_lines(rowids, query, display_path):
-        if article_id in written:
-            continue  # written before damage met mid-stream sent the command round again
-        written.add(article_id)
-        write(line + "\n")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for article_id, line in library.json_lines(rowids, query, display_path):
+            if article_id in written:
+                continue  # written before damage met mid-stream sent the command round again
+            written.add(article_id)
+            write(line + "\n")
+    finally:
+        if collecting:
+            gc.enable()

@@ -24,6 +24,7 @@ about 12 statements an article, and the rows stream in display order.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +33,6 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from newsreader.library import views
-from newsreader.library.listing import dt
 
 #: How many similar articles each record names (as ``Library.similar_ids``).
 SIMILAR = 5
@@ -43,6 +43,8 @@ PER_ROW = 200
 #: library's articles: reading them costs about 16 us an article of the library, where the
 #: subqueries cost about 60 us a row and the dicts 13 (CPU, 20,000 articles).
 TABLES_SHARE = 3
+#: Rows fetched at a time after the first ``PER_ROW`` (see ``json_lines``).
+BATCH = 500
 
 #: The other files holding the article, by path (its own ``path`` comes first in ``paths``).
 _PATHS = (
@@ -99,6 +101,7 @@ def json_lines(
         return
     ready = _stories_ready(conn)
     snippets = snippets or {}
+    topics = _Topics()
     first, rest = list(rowids[:PER_ROW]), list(rowids[PER_ROW:])
     if rest and len(rest) * TABLES_SHARE < _last_rowid(conn):
         first, rest = list(rowids), []  # a few rows of a big library: the tables cost more
@@ -106,17 +109,27 @@ def json_lines(
     for r in conn.execute(sql, (json.dumps(first),)):
         side = (
             _array(r[16]),
-            _array(r[17]),
-            r[18] if ready else None,
-            _array(r[19]) if ready else [],
-            _array(r[20]) if ready else [],
+            _listed(r[17]),
+            _quote(r[18]) if ready and r[18] is not None else "null",
+            _listed(r[19]) if ready else "",
+            _listed(r[20]) if ready else "",
         )
-        yield r[1], _line(r, side, snippets.get(r[0]), shown)
+        yield r[1], _line(r, side, snippets.get(r[0]), shown, topics)
     if not rest:
         return
     tables = _Tables(conn, ready)
-    for r in conn.execute(f"SELECT {_BASE}{_FROM}", (json.dumps(rest),)):
-        yield r[1], _line(r, tables.side(r[0], r[1]), snippets.get(r[0]), shown)
+    cursor = conn.execute(f"SELECT {_BASE}{_FROM}", (json.dumps(rest),))
+    # A batch of rows at a time: stepping SQLite and writing lines in turns, row by row, cost
+    # a fifth more CPU (measured; each side's caches go cold while the other runs).
+    while batch := cursor.fetchmany(BATCH):
+        for r in batch:
+            side = tables.side(r[0], r[1], r[2])
+            yield r[1], _line(r, side, snippets.get(r[0]), shown, topics)
+
+
+def _listed(text: str | None) -> str:
+    """A ``json_group_array`` of strings as the record writes a list's items (``"a", "b"``)."""
+    return ", ".join(map(_quote, _array(text)))
 
 
 def text_lines(conn: sqlite3.Connection, rowids: Sequence[int]) -> Iterator[str]:
@@ -138,83 +151,113 @@ def text_lines(conn: sqlite3.Connection, rowids: Sequence[int]) -> Iterator[str]
 
 class _Tables:
     """The side tables read whole, for many rows: what the subqueries of ``_SIDE`` and
-    ``_STORY_SIDE`` give a row, from dicts."""
+    ``_STORY_SIDE`` give a row, from dicts, each list as the record writes its items."""
 
     def __init__(self, conn: sqlite3.Connection, ready: bool) -> None:
-        self.ids: dict[int, str] = dict(conn.execute("SELECT rowid, id FROM articles"))
-        # The last row of each key wins, as ``max(rowid)`` picks it.
-        self.target: dict[str, int] = dict(
-            conn.execute("SELECT key, article FROM url_keys ORDER BY rowid")
-        )
-        self.links: defaultdict[int, list[str]] = defaultdict(list)
+        ids: dict[int, str] = dict(conn.execute("SELECT rowid, id FROM articles"))
+        # The id of the article each key points at; the last row of a key wins, as
+        # ``max(rowid)`` picks it (None: that article is gone).
+        target = {
+            key: ids.get(article)
+            for key, article in conn.execute("SELECT key, article FROM url_keys ORDER BY rowid")
+        }
+        links: defaultdict[int, list[str]] = defaultdict(list)
         for article, key in conn.execute(
             "SELECT article, key FROM links ORDER BY article, position"
         ):
-            self.links[article].append(key)
-        self.copies: defaultdict[str, list[str]] = defaultdict(list)
+            if (found := target.get(key)) is not None:
+                links[article].append(found)
+        self.local = {rowid: ", ".join(map(_quote, found)) for rowid, found in links.items()}
+        # Every file of every article, its own path too (``side`` leaves that out): leaving it
+        # out here, by a join to the articles, read each article's row (three times the time).
+        self.files: defaultdict[str, list[str]] = defaultdict(list)
         for article_id, path in conn.execute(
-            "SELECT f.article_id, f.path FROM files f JOIN articles a ON a.id = f.article_id"
-            " WHERE f.path != a.path ORDER BY f.path"
+            "SELECT article_id, path FROM files WHERE article_id IS NOT NULL ORDER BY path"
         ):
-            self.copies[article_id].append(path)
-        self.ready = ready
+            self.files[article_id].append(path)
         self.stories: dict[int, str] = {}
-        self.similar: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
-        self.inferred: defaultdict[int, list[str]] = defaultdict(list)
+        self.similar: dict[int, str] = {}
+        self.inferred: dict[int, str] = {}
         if not ready:
             return
-        self.stories = dict(conn.execute("SELECT article, story FROM stories"))
+        stories = self.stories = dict(conn.execute("SELECT article, story FROM stories"))
+        near: defaultdict[int, list[tuple[float, str]]] = defaultdict(list)
         for article, other, score in conn.execute("SELECT article, other, score FROM similar"):
-            self.similar[article].append((score, other))
+            found = ids.get(other)
+            if found is None or (article in stories and stories.get(other) == stories[article]):
+                continue  # gone, or in the article's own story
+            near[article].append((-score, found))
+        self.similar = {
+            rowid: ", ".join([_quote(i) for _, i in sorted(found)[:SIMILAR]])
+            for rowid, found in near.items()
+        }
+        inferred: defaultdict[int, list[str]] = defaultdict(list)
         for article, topic in conn.execute(
             "SELECT article, topic FROM inferred_topics ORDER BY article, score DESC, topic"
         ):
-            self.inferred[article].append(topic)
+            inferred[article].append(topic)
+        self.inferred = {rowid: ", ".join(map(_quote, t)) for rowid, t in inferred.items()}
 
-    def side(self, rowid: int, article_id: str) -> tuple[Any, ...]:
-        """(other paths, related_local, story, similar, inferred_topics) of one row."""
-        ids, target = self.ids, self.target
-        others = self.copies.get(article_id, [])
-        local = []
-        for key in self.links.get(rowid, ()):
-            other = target.get(key)
-            if other is not None and other in ids:
-                local.append(ids[other])
-        if not self.ready:
-            return others, local, None, [], []
+    def side(self, rowid: int, article_id: str, path: str) -> tuple[Any, ...]:
+        """(other paths, related_local, story, similar, inferred_topics) of one row: the other
+        paths a list, the rest as the record writes them."""
+        files = self.files.get(article_id)
         story = self.stories.get(rowid)
-        near = []
-        for score, other in self.similar.get(rowid, ()):
-            if other in ids and (story is None or self.stories.get(other) != story):
-                near.append((-score, ids[other]))
-        near.sort()
-        similar = [other_id for _, other_id in near[:SIMILAR]]
-        return others, local, story, similar, self.inferred.get(rowid, [])
+        return (
+            [p for p in files if p != path] if files else [],
+            self.local.get(rowid, ""),
+            "null" if story is None else _quote(story),
+            self.similar.get(rowid, ""),
+            self.inferred.get(rowid, ""),
+        )
 
 
-def _line(r: Any, side: tuple[Any, ...], snippet: str | None, shown: Callable[[str], str]) -> str:
+class _Topics:
+    """A row's topics as the record writes them (``"a", "b"``), each distinct text written
+    once: a library has far fewer sets of topics than articles."""
+
+    def __init__(self) -> None:
+        self.written: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        line = self.written.get(text)
+        if line is None:
+            line = self.written[text] = ", ".join([_quote(t) for t in text.split("\n") if t])
+        return line
+
+
+def _line(
+    r: Any,
+    side: tuple[Any, ...],
+    snippet: str | None,
+    shown: Callable[[str], str],
+    topics: Callable[[str], str],
+) -> str:
     """One record as ``json.dumps(record, ensure_ascii=False)`` writes it, key for key."""
     q = _quote
     others, local, story, similar, inferred = side
-    published = dt(r[6])
-    topics = ", ".join([q(t) for t in r[11].split("\n") if t])
-    paths = ", ".join([q(shown(p)) for p in (r[2], *others)])
+    published = r[6]
+    path = q(shown(r[2]))
+    paths = ", ".join([path, *[q(shown(p)) for p in others]]) if others else path
     line = (
-        f'{{"id": {q(r[1])}, "path": {q(shown(r[2]))}, "title": {q(r[3])}, "kind": {q(r[4])},'
+        f'{{"id": {q(r[1])}, "path": {path}, "title": {q(r[3])}, "kind": {q(r[4])},'
         f' "excerpt": {q(r[5])},'
-        f' "published": {q(published.isoformat()) if published else "null"},'
+        f' "published": {"null" if published is None else _iso(published)},'
         f' "url": {q(r[7] or r[8])}, "web_url": {q(r[8])}, "provider": {q(r[9])},'
-        f' "domain": {q(r[10])}, "topics": [{topics}], {_nested(r[13], r[12], r[8])},'
+        f' "domain": {q(r[10])}, "topics": [{topics(r[11])}], {_nested(r[13], r[12], r[8])},'
         f' "paths": [{paths}],'
         f' "read": {"true" if r[14] else "false"}, "starred": {"true" if r[15] else "false"},'
-        f' "related_local": [{", ".join(map(q, local))}],'
-        f' "story": {q(story) if story is not None else "null"},'
-        f' "similar": [{", ".join(map(q, similar))}],'
-        f' "inferred_topics": [{", ".join(map(q, inferred))}]'
+        f' "related_local": [{local}], "story": {story}, "similar": [{similar}],'
+        f' "inferred_topics": [{inferred}]'
     )
     if snippet:
         return f'{line}, "snippet": {q(snippet)}}}'
     return line + "}"
+
+
+def _iso(epoch: int) -> str:
+    """A stored epoch as the record writes it: its UTC datetime's ``isoformat``, quoted."""
+    return f'"{datetime.fromtimestamp(epoch, UTC).isoformat()}"'
 
 
 #: Where the stored ``data`` (``parsing.prepare``: images, related, extras, web_url, written by
@@ -235,6 +278,9 @@ def _nested(data: str, kind: str, web_url: str) -> str:
     tail = data[end + len(_WEB_URL) : -1]
     if cut < 0 or end < cut or tail != _quote(web_url) or "\\u" in extras:
         return _nested_parsed(_loads(data), kind)
+    fast = _unescaped(data[:cut])
+    if fast is not None:
+        return f'{fast}, "type": {_quote(kind)}, "extras": {extras}'
     try:
         # The text up to the extras, closed, is the images and related links alone: a cut
         # inside them would leave a bracket open, which no JSON parses.
@@ -244,6 +290,76 @@ def _nested(data: str, kind: str, web_url: str) -> str:
     if head.keys() != {"images", "related"}:
         return _nested_parsed(_loads(data), kind)
     return _nested_lists(head, kind) + f', "extras": {extras}'
+
+
+#: Each shape of stored images and related links met (see ``_unescaped``): the record's text
+#: around its strings, and its keys (their places in the split text, their text), or None
+#: where it is no such shape. At most ``SHAPES`` of them: past that, a new one goes the long way.
+_shapes: dict[tuple[str, ...], tuple[list[str], tuple[tuple[int, str], ...]] | None] = {}
+SHAPES = 5000
+#: In the text a shape's record is made from: a string (its number, as a mark) or a key.
+_MARKED = re.compile('"(\ue000\\d+\ue001|images|related)"')
+
+
+def _unescaped(head: str) -> str | None:
+    """The images and related links of ``head`` (the stored data up to its extras), as
+    ``_nested_lists`` writes them, when no string in it has an escape; else None.
+
+    Without a backslash every ``"`` opens or closes a string, so splitting the text at them
+    gives its strings, each already written as the encoder writes it (the stored data is that
+    encoder's text), and between them its shape: brackets, numbers, nulls. The record puts
+    the same strings in the same order, so it is the split text with the shape's pieces
+    swapped for the record's (made once a shape, ``_shape``), joined again: no string is
+    parsed or escaped again, where the parse and the escaper took a third of the command's
+    instructions."""
+    if "\\" in head:
+        return None
+    parts = head.split('"')
+    shape = tuple(parts[0::2])
+    known = _shapes.get(shape)
+    if known is None:
+        if shape in _shapes or len(_shapes) >= SHAPES:
+            return None
+        known = _shapes[shape] = _shape(parts)
+        if known is None:
+            return None
+    pieces, keys = known
+    for at, key in keys:
+        if parts[at] != key:
+            return None
+    parts[0::2] = pieces
+    text = '"'.join(parts)
+    # ``_nested_lists`` writes an empty date as null (the shape cannot know it is empty).
+    if _NO_DATE in text:
+        text = text.replace(_NO_DATE, ', "published": null, ')
+    return text
+
+
+_NO_DATE = ', "published": "", '
+
+
+def _shape(parts: list[str]) -> tuple[list[str], tuple[tuple[int, str], ...]] | None:
+    """The record's pieces between the strings of one shape (see ``_unescaped``), and its
+    keys: ``_nested_lists`` run on the text with each string that is no key a numbered mark,
+    then split at the marks and keys, which must come in the order of the strings."""
+    sample = list(parts)
+    keys = []
+    for at in range(1, len(parts), 2):
+        if parts[at + 1].startswith(":"):
+            keys.append((at, parts[at]))
+        else:
+            sample[at] = f"\ue000{at}\ue001"
+    try:
+        data = _loads('"'.join(sample) + "}")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.keys() != {"images", "related"}:
+        return None
+    written = _nested_lists(data, "")
+    split = _MARKED.split(written[: written.rindex(', "type": ')])
+    if split[1::2] != sample[1::2]:
+        return None
+    return split[0::2], tuple(keys)
 
 
 def _nested_lists(data: dict[str, Any], kind: str) -> str:
