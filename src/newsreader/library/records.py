@@ -4,8 +4,9 @@ Each line is what ``json.dumps(record, ensure_ascii=False)`` gives for the recor
 values of ``Article.to_json()`` plus read, starred, related_local, story, similar,
 inferred_topics and a snippet), but written field by field: the strings through the JSON
 module's own C escaper. Building a dict a row and encoding it whole cost more than the
-reading. Of the stored ``data`` only the images and related links are parsed; its extras go
-out as stored (see ``_nested``).
+reading. The stored ``data`` is mostly not parsed at all: its extras go out as stored, and
+its images and related links, when no string in them has an escape, are its own strings put
+between the record's keys (see ``_nested`` and ``_unescaped``).
 
 The side fields (the other files, the local copies of related links, the story, similar
 articles, inferred topics) are read one of two ways, with the same result:
@@ -342,6 +343,8 @@ def _shape(parts: list[str]) -> tuple[list[str], tuple[tuple[int, str], ...]] | 
     """The record's pieces between the strings of one shape (see ``_unescaped``), and its
     keys: ``_nested_lists`` run on the text with each string that is no key a numbered mark,
     then split at the marks and keys, which must come in the order of the strings."""
+    if len(parts) % 2 == 0:
+        return None  # a quote left open: no JSON
     sample = list(parts)
     keys = []
     for at in range(1, len(parts), 2):
