@@ -42,3 +42,19 @@ def test_bylines_and_share_buttons_above_the_first_paragraph_go() -> None:
     body = shown("share_bar_above_first_paragraph.txt")
     assert body.startswith("Photo\n\nThe ferry to the outer islands"), body[:200]
     assert "HOLLOWAY" not in body and "Tweet" not in body
+
+
+def test_short_posts_after_a_share_bar_are_no_continuation_of_the_article() -> None:
+    # "Share This Article:" ends the article unless two body paragraphs follow; two short
+    # community posts in a row (a question, a teaser) are not that
+    body = shown("community_posts_after_share_bar.txt")
+    assert body.endswith("every view is logged for the owner to review."), body[-300:]
+    assert "degree" not in body and "digest" not in body
+
+
+def test_a_share_heading_in_french_ends_the_article() -> None:
+    # the end markers know other languages' "Share" and "Related" headings, as they know
+    # "Share this"; the teasers below are another story each
+    body = shown("partager_then_teasers.txt")
+    assert body.startswith("Le conseil municipal a voté mardi soir"), body[:200]
+    assert body.endswith("les clubs de natation de la ville."), body[-300:]

@@ -44,6 +44,9 @@ CODE_WEIGHT = 0.5
 #: two body paragraphs in a row come within the next END_WINDOW lines (an aside, not the end).
 END_MIN = 60.0
 END_WINDOW = 12
+#: ...and those two paragraphs hold this many words together: two short posts or teasers in a
+#: row (a community feed under "Share this") are no continuation.
+FOLLOW_WORDS = 40
 #: A top-level heading starts the article if at most this share of its body text is above it.
 HEADLINE_SHARE = 0.3
 #: Kinds of line dropped between the article's start and its first paragraph.
@@ -127,6 +130,8 @@ _END_MARKER = re.compile(
     r"mehr zum thema\b.*|weitere artikel|das könnte sie auch interessieren|"
     r"kommentare (?:lesen|anzeigen)\b.*|leia (?:mais|também)|veja também|lee también|"
     r"noticias relacionadas|artículos relacionados|te puede interesar|leggi anche|"
+    r"související(?: články| zprávy)?|další zprávy|sdílet(?: článek)?|partager(?: cet article)?|"
+    r"compartilhe|compartir(?: en)?|condividi|teilen|diesen artikel teilen|"
     r"responses?|replies|discussion)\s*[:.…]?$",
     re.I,
 )
@@ -372,10 +377,14 @@ def _headline_heading(lines: list[_Line], start: int, end: int) -> int | None:
 
 
 def _body_follows(lines: list[_Line], at: int) -> bool:
-    """Whether running text goes on soon after ``at``: two body paragraphs in a row, as an
-    article has and lists of teasers, bylines and comments do not."""
+    """Whether running text goes on soon after ``at``: two body paragraphs in a row, of
+    FOLLOW_WORDS words together, as an article has and lists of teasers, bylines, comments and
+    forum posts do not."""
     window = lines[at : at + END_WINDOW]
-    return any(a.kind == GOOD and b.kind == GOOD for a, b in pairwise(window))
+    return any(
+        a.kind == GOOD and b.kind == GOOD and a.words + b.words >= FOLLOW_WORDS
+        for a, b in pairwise(window)
+    )
 
 
 def _best_run(lines: list[_Line]) -> tuple[int, int]:
