@@ -95,7 +95,8 @@ def clean_text(s: str) -> str:
         s = _ESCAPE.sub("", s)
         s = _NEWLINE.sub("\n", s.replace("\r\n", "\n"))
         s = _REMOVE.sub("", s)
-    if "&" in s:
+    if "&" in s and any(_bad_groups(*groups) for groups in set(_CHAR_REF.findall(s))):
+        # a page holds thousands of harmless references: one scan tells whether any is bad
         s = _CHAR_REF.sub(_drop_bad_ref, s)
         # Removing one reference can join the halves of another (``&#x2&#x202e;02e;``): those
         # are shown literally instead, with their ``&`` escaped, so no second pass can differ.
@@ -104,10 +105,15 @@ def clean_text(s: str) -> str:
 
 
 def _bad_ref(match: re.Match[str]) -> bool:
-    hex_digits, decimal, name = match.groups()
-    if name is not None:
+    return _bad_groups(*match.groups())
+
+
+def _bad_groups(hex_digits: str | None, decimal: str | None, name: str | None) -> bool:
+    """Whether the reference with these parts of ``_CHAR_REF`` stands for a character that
+    ``clean_text`` strips (findall gives '' for a part that did not take part)."""
+    if name:
         return name in _BAD_NAMES
-    code = int(hex_digits, 16) if hex_digits is not None else int(decimal)
+    code = int(hex_digits, 16) if hex_digits else int(decimal or "0")
     # Zero and surrogates are stripped too; beyond U+10FFFF renderers show U+FFFD.
     return code <= 0x10FFFF and _strips(chr(code))
 
