@@ -54,13 +54,15 @@ def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
     words = _WORD.findall(text)
     if len(words) < n:
         return Counter([tuple(words)]) if words else Counter()
-    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    # the runs, built in C: zip stops at the shortest, words[n - 1:]
+    return Counter(zip(*(words[i:] for i in range(n)), strict=False))
 
 
 def agreement(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float:
     """Shared shingles over all shingles of either text: 1.0 the same text, 0.0 nothing shared."""
-    union = sum((a | b).values())
-    return sum((a & b).values()) / union if union else 0.0
+    shared = sum((a & b).values())
+    union = a.total() + b.total() - shared  # as sum((a | b).values()), without building it
+    return shared / union if union else 0.0
 
 
 def referee(page: str) -> Counter[tuple[str, ...]]:
@@ -232,5 +234,35 @@ def _readability() -> Any:
             if elem not in self._lengths:
                 self._lengths[elem] = module.text_length(elem)
             return self._lengths[elem]
+
+        def transform_misused_divs_into_paragraphs(self) -> None:
+            # readability serialises each div's children to see whether a block tag starts
+            # in them, again for every div around them: one pass from the leaves up finds the
+            # same. Its first loop only renames divs already seen, never one inside the div
+            # at hand, so the tags as they are now decide.
+            blocks = module.REGEXES["divToPElementsRe"]
+            holding = set()  # elements with a descendant whose start tag the pattern finds
+            for el in reversed(list(self.html.iter(etree.Element))):
+                parent = el.getparent()
+                if parent is not None and (el in holding or blocks.search(f"<{el.tag}")):
+                    holding.add(parent)
+            for elem in self.tags(self.html, "div"):
+                if elem not in holding:
+                    elem.tag = "p"
+            # readability's second loop, as it is
+            for elem in self.tags(self.html, "div"):
+                if elem.text and elem.text.strip():
+                    p = module.fragment_fromstring("<p/>")
+                    p.text = elem.text
+                    elem.text = None
+                    elem.insert(0, p)
+                for pos, child in reversed(list(enumerate(elem))):
+                    if child.tail and child.tail.strip():
+                        p = module.fragment_fromstring("<p/>")
+                        p.text = child.tail
+                        child.tail = None
+                        elem.insert(pos + 1, p)
+                    if child.tag == "br":
+                        child.drop_tree()
 
     return Readability
